@@ -1,0 +1,155 @@
+"""The process shape every service shares: lifespan, health, readiness, graceful shutdown.
+
+A service describes itself with a `ServiceSpec` (its settings, tables, migrations, routers, subscriptions);
+`create_service_app` wires the mechanics. Engines and connections are built in the lifespan, not at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from kernel.consumer import EventConsumer, Subscription, inbox_table
+from kernel.db import Database
+from kernel.errors import DomainError, domain_error_handler
+from kernel.events import stream_name
+from kernel.logs import setup_logging
+from kernel.messaging import connect, ensure_stream, stream_config
+from kernel.migrations import upgrade
+from kernel.outbox import Outbox, OutboxRelay, outbox_table
+from kernel.settings import KernelSettings
+from kernel.tracing import TracingMiddleware, setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    metadata: MetaData
+    migrations_dir: Path
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = ()
+    # Called once the database and NATS are up (e.g. to seed reference data); gets the app.
+    on_ready: Callable[[FastAPI], Any] | None = None
+    exception_handlers: dict[Any, Callable[..., Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ServiceRuntime:
+    """What the lifespan builds; endpoints reach it through `request.app.state.runtime`."""
+
+    settings: KernelSettings
+    db: Database
+    outbox: Outbox
+    nc: Any = None
+    js: Any = None
+    relay: OutboxRelay | None = None
+    consumers: list[EventConsumer] = field(default_factory=list)
+
+
+def kernel_tables(metadata: MetaData) -> None:
+    """Adds the outbox and inbox tables to a service's metadata (each service's migrations create them)."""
+    outbox_table(metadata)
+    inbox_table(metadata)
+
+
+def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_logging(spec.name, settings.log_level, settings.log_json)
+        setup_tracing(spec.name, settings.otel_exporter, settings.otel_endpoint)
+        await asyncio.to_thread(upgrade, settings.database_url, spec.migrations_dir)
+        db = Database(settings.database_url)
+        outbox = Outbox(spec.metadata.tables["outbox"], source=f"/cdv/{spec.name}",
+                        namespace=settings.event_namespace)
+        runtime = ServiceRuntime(settings=settings, db=db, outbox=outbox)
+        app.state.runtime = runtime
+        runtime.nc = await connect(settings.nats_url, name=spec.name, user=settings.nats_user,
+                                   password=settings.nats_password)
+        runtime.js = runtime.nc.jetstream()
+        ns = settings.event_namespace
+        await ensure_stream(runtime.js, stream_config(stream_name(ns, spec.name), [f"{ns}.{spec.name}.>"],
+                                                      settings.stream_replicas))
+        runtime.relay = OutboxRelay(db, runtime.js, outbox.table, batch_size=settings.relay_batch_size,
+                                    poll_seconds=settings.relay_poll_seconds)
+        runtime.relay.start()
+        for sub in spec.subscriptions:
+            consumer = EventConsumer(db=db, js=runtime.js, inbox=spec.metadata.tables["inbox"], outbox=outbox,
+                                     subscription=sub,
+                                     namespace=ns, max_deliver=settings.consumer_max_deliver)
+            await consumer.start()
+            runtime.consumers.append(consumer)
+        if spec.on_ready is not None:
+            result = spec.on_ready(app)
+            if asyncio.iscoroutine(result):
+                await result
+        log.info("%s ready on port %s", spec.name, settings.port)
+        try:
+            yield
+        finally:
+            # Order matters: stop taking new messages, finish in-flight ones, flush events, then close.
+            for consumer in runtime.consumers:
+                await consumer.stop(settings.shutdown_timeout_seconds)
+            await runtime.relay.stop(timeout=settings.shutdown_timeout_seconds)
+            try:
+                await asyncio.wait_for(runtime.nc.drain(), timeout=settings.shutdown_timeout_seconds)
+            except Exception as exc:  # noqa: BLE001 - closing anyway
+                log.warning("NATS drain incomplete: %s", exc)
+            await db.dispose()
+            log.info("%s stopped", spec.name)
+
+    app = FastAPI(title=spec.title, lifespan=lifespan,
+                  exception_handlers={DomainError: domain_error_handler, **spec.exception_handlers})
+    app.add_middleware(TracingMiddleware, service_name=spec.name)
+
+    @app.get("/healthz", tags=["santé"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok", "service": spec.name}
+
+    @app.get("/readyz", tags=["santé"])
+    async def readyz(request: Request) -> JSONResponse:
+        """The database and NATS answer; also reports the outbox backlog."""
+        runtime: ServiceRuntime | None = getattr(request.app.state, "runtime", None)
+        checks: dict[str, Any] = {"database": False, "nats": False}
+        if runtime is not None:
+            try:
+                await runtime.db.ping()
+                checks["database"] = True
+                checks["outbox_backlog"] = await runtime.relay.backlog() if runtime.relay else None
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                checks["database_error"] = str(exc)
+            checks["nats"] = bool(runtime.nc and runtime.nc.is_connected)
+        ready = checks["database"] and checks["nats"]
+        return JSONResponse({"status": "ready" if ready else "not ready", "service": spec.name, **checks},
+                            status_code=200 if ready else 503)
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session per request; service code commits explicitly (so the outbox row commits with the change)."""
+    async with request.app.state.runtime.db.session() as session:
+        yield session
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

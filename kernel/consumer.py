@@ -1,0 +1,185 @@
+"""Idempotent JetStream consumers: durable pull consumer, explicit ack, inbox, dead-letter after N tries.
+
+The inbox row (consumer, event id) is written in the same transaction as the handler's effect, so a message
+delivered twice has its effect applied once. A handler that keeps failing sends the message to
+`<namespace>.dlq.<consumer>` after `max_deliver` deliveries, and consumption goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import ValidationError
+from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from kernel.db import Database
+from kernel.events import CloudEvent, stream_name
+from kernel.messaging import DEAD_LETTER_SERVICE, ensure_stream, stream_config
+from kernel.outbox import Outbox
+from kernel.tracing import extract_context, tracer
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a handler gets: the event, the session its effect is written on, and the service's outbox."""
+
+    event: CloudEvent
+    session: AsyncSession
+    outbox: Outbox
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), nullable=False),
+        Column("event_id", String(64), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a service consumes: a durable name, the owning service's stream and a subject filter."""
+
+    durable: str
+    service: str  # service whose stream holds the events, e.g. "engagements"
+    filter: str  # canonical subject filter, e.g. "cdv.engagements.>"
+    handler: Handler
+
+
+class EventConsumer:
+    def __init__(self, *, db: Database, js: JetStreamContext, inbox: Table, outbox: Outbox,
+                 subscription: Subscription, namespace: str, max_deliver: int = 5, ack_wait: float = 30.0, batch: int = 20) -> None:
+        self.db = db
+        self.js = js
+        self.inbox = inbox
+        self.outbox = outbox
+        self.sub_spec = subscription
+        self.namespace = namespace
+        self.max_deliver = max_deliver
+        self.ack_wait = ack_wait
+        self.batch = batch
+        self.durable = f"{namespace}_{subscription.durable}".replace(".", "_")
+        self.dead_letter_subject = f"{namespace}.{DEAD_LETTER_SERVICE}.{subscription.durable}"
+        self._tracer = tracer("consumer")
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        """Subscribes in the background: the source stream may not exist yet if its service starts later."""
+        await ensure_stream(self.js, stream_config(stream_name(self.namespace, DEAD_LETTER_SERVICE),
+                                                   [f"{self.namespace}.{DEAD_LETTER_SERVICE}.>"]))
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.durable}")
+
+    async def _subscribe(self) -> None:
+        filter_subject = self.namespace + self.sub_spec.filter[len("cdv"):]
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                self._sub = await self.js.pull_subscribe(
+                    filter_subject,
+                    durable=self.durable,
+                    stream=stream_name(self.namespace, self.sub_spec.service),
+                    config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, max_deliver=self.max_deliver,
+                                          ack_wait=self.ack_wait, deliver_policy=DeliverPolicy.ALL),
+                )
+                self.subscribed.set()
+                return
+            except NotFoundError:
+                log.info("stream of %s not there yet; %s waits", self.sub_spec.service, self.durable)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stops fetching; the message in hand is finished (the loop checks the flag between messages)."""
+        self._stopping.set()
+        if self._task is not None:
+            await asyncio.wait([self._task], timeout=timeout)
+            if not self._task.done():
+                self._task.cancel()
+
+    async def _run(self) -> None:
+        await self._subscribe()
+        while not self._stopping.is_set():
+            try:
+                msgs = await self._sub.fetch(self.batch, timeout=1)
+            except TimeoutError:
+                continue
+            except Exception:  # noqa: BLE001 - connection trouble: wait and fetch again
+                log.exception("fetch failed on %s", self.durable)
+                await asyncio.sleep(1)
+                continue
+            for msg in msgs:
+                await self.process(msg)
+
+    async def process(self, msg: Msg) -> None:
+        parent = extract_context(msg.headers)
+        with self._tracer.start_as_current_span(f"consume {msg.subject}", context=parent,
+                                                kind=SpanKind.CONSUMER) as span:
+            span.set_attribute("messaging.consumer.name", self.durable)
+            try:
+                event = CloudEvent.model_validate_json(msg.data)
+            except ValidationError as exc:
+                log.error("malformed message on %s: %s", msg.subject, exc)
+                await self._dead_letter(msg, f"malformed: {exc.errors()[0]['msg']}")
+                return
+            span.set_attribute("messaging.message.id", event.id)
+            try:
+                await self._apply_once(event)
+            except Exception as exc:  # noqa: BLE001 - any handler failure counts as a failed delivery
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR))
+                delivered = msg.metadata.num_delivered
+                log.warning("handler %s failed on %s (delivery %s/%s): %s", self.durable, event.id,
+                            delivered, self.max_deliver, exc)
+                if delivered >= self.max_deliver:
+                    await self._dead_letter(msg, repr(exc))
+                else:
+                    await msg.nak(delay=min(0.2 * 2 ** delivered, 30))
+                return
+            await msg.ack()
+
+    async def _apply_once(self, event: CloudEvent) -> None:
+        t = self.inbox
+        async with self.db.session() as session:
+            seen = (await session.execute(
+                select(t.c.event_id).where(t.c.consumer == self.durable, t.c.event_id == event.id)
+            )).first()
+            if seen:
+                return
+            await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox))
+            await session.execute(t.insert().values(consumer=self.durable, event_id=event.id,
+                                                    processed_at=datetime.now(UTC)))
+            try:
+                await session.commit()
+            except IntegrityError:
+                # Another delivery of the same event committed first: its effect stands, ours is dropped.
+                await session.rollback()
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        headers = dict(msg.headers or {})
+        headers.pop("Nats-Msg-Id", None)
+        headers.update({"Cdv-Dead-Letter-Reason": reason[:500], "Cdv-Original-Subject": msg.subject})
+        await self.js.publish(self.dead_letter_subject, msg.data, headers=headers)
+        await msg.term()
+        log.error("message on %s sent to %s: %s", msg.subject, self.dead_letter_subject, reason)

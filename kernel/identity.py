@@ -1,0 +1,67 @@
+"""The caller's identity, signed by the gateway and verified by each service.
+
+The gateway puts a short-lived token in `X-Cdv-Identity` (HMAC-SHA256 over the identity, with a timestamp);
+a service accepts it only if the signature matches its own copy of the secret and the token is recent.
+Each service then applies its own rules to its own data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pydantic import BaseModel
+
+HEADER = "X-Cdv-Identity"
+Role = Literal["referent", "secretariat", "admin", "integrator"]
+
+
+class Identity(BaseModel):
+    user_id: str
+    email: str
+    name: str
+    organisation_id: str | None = None
+    organisation_name: str | None = None
+    roles: list[Role] = []
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def is_secretariat(self) -> bool:
+        return "secretariat" in self.roles or "admin" in self.roles
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="cdv-identity")
+
+
+def sign_identity(identity: Identity, secret: str) -> str:
+    return _serializer(secret).dumps(identity.model_dump(mode="json"))
+
+
+def verify_identity(token: str, secret: str, max_age: int) -> Identity:
+    """Raises ValueError with a reason when the token is forged, altered or too old."""
+    try:
+        data = _serializer(secret).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ValueError("identité expirée") from exc
+    except BadSignature as exc:
+        raise ValueError("identité invalide") from exc
+    return Identity.model_validate(data)
+
+
+def current_identity(request: Request) -> Identity:
+    """FastAPI dependency: the verified caller, or 401 with a JSON error."""
+    token = request.headers.get(HEADER)
+    if not token:
+        raise HTTPException(401, detail={"code": "unauthenticated", "message": "Identité manquante."})
+    settings = request.app.state.runtime.settings
+    try:
+        return verify_identity(token, settings.identity_secret, settings.identity_ttl_seconds)
+    except ValueError as exc:
+        raise HTTPException(401, detail={"code": "unauthenticated", "message": str(exc)}) from exc
+
+
+IdentityDep = Annotated[Identity, Depends(current_identity)]

@@ -1,0 +1,58 @@
+"""NATS connection and JetStream streams."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+log = logging.getLogger(__name__)
+
+DEAD_LETTER_SERVICE = "dlq"
+
+
+async def connect(url: str, *, name: str, user: str | None = None, password: str | None = None,
+                  attempts: int = 10) -> Client:
+    """Connects, retrying a few times at start-up; reconnects forever afterwards."""
+    delay = 0.2
+    for attempt in range(1, attempts + 1):
+        try:
+            return await nats.connect(url, name=name, user=user, password=password,
+                                      max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=2)
+        except Exception as exc:  # noqa: BLE001 - any failure to connect is retried the same way
+            if attempt == attempts:
+                raise RuntimeError(f"NATS unreachable at {url}: {exc}") from exc
+            log.warning("NATS not reachable at %s (attempt %s): %s", url, attempt, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 3)
+    raise AssertionError("unreachable")
+
+
+def stream_config(name: str, subjects: list[str], replicas: int = 1) -> StreamConfig:
+    """A long-retention event log: integrators replay it from the start; duplicates dropped by Nats-Msg-Id."""
+    return StreamConfig(
+        name=name,
+        subjects=subjects,
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        discard=DiscardPolicy.OLD,
+        max_age=0,
+        num_replicas=replicas,
+        duplicate_window=600.0,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    """Creates the stream, or updates it to this configuration (idempotent at every start-up)."""
+    try:
+        await js.stream_info(config.name)  # type: ignore[arg-type]
+    except NotFoundError:
+        await js.add_stream(config)
+        log.info("stream %s created", config.name)
+        return
+    await js.update_stream(config)

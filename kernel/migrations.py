@@ -1,0 +1,56 @@
+"""Alembic, driven from code: each service has its own `migrations/` folder and its own database.
+
+A service's `migrations/env.py` is two lines: import its metadata and call `run_env(metadata)`.
+`python -m kernel.migrations revision services/<name> "message"` autogenerates a new revision.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, engine_from_config, pool
+
+from kernel.db import is_sqlite, sync_url
+
+
+def _config(database_url: str, migrations_dir: Path) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", sync_url(database_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(database_url: str, migrations_dir: Path) -> None:
+    """Brings the database to the latest revision (idempotent)."""
+    command.upgrade(_config(database_url, migrations_dir), "head")
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """Body of every service's `env.py` (online mode only: migrations run against a live database)."""
+    cfg = context.config
+    connectable = engine_from_config(cfg.get_section(cfg.config_ini_section) or {}, prefix="sqlalchemy.",
+                                     poolclass=pool.NullPool)
+    url = cfg.get_main_option("sqlalchemy.url") or ""
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=is_sqlite(url), compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+def _revision(service_dir: str, message: str) -> None:
+    migrations_dir = Path(service_dir) / "migrations"
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/autogen.db"
+        upgrade(url, migrations_dir)
+        command.revision(_config(url, migrations_dir), message=message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] != "revision":
+        sys.exit("usage: python -m kernel.migrations revision services/<name> 'message'")
+    _revision(sys.argv[2], sys.argv[3])

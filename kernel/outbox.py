@@ -1,0 +1,153 @@
+"""Transactional outbox: the event row commits with the state change; a relay publishes it afterwards.
+
+The relay wakes when a session that recorded events commits (polling only as a fallback), publishes a batch
+with the acks awaited together (`Nats-Msg-Id` = event id, so JetStream drops a re-publish), and marks rows sent
+only after their ack. On PostgreSQL rows are claimed `FOR UPDATE SKIP LOCKED`, so several relays share work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from nats.js import JetStreamContext
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from kernel.db import Database
+from kernel.events import CloudEvent, EventPayload, subject_for
+from kernel.tracing import current_traceparent
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("position", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("subject", String(255), nullable=False),
+        Column("envelope", Text, nullable=False),
+        Column("traceparent", String(64)),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True), index=True),
+    )
+
+
+class Outbox:
+    """Writes events on the caller's session; they leave only if that session commits."""
+
+    def __init__(self, table: Table, *, source: str, namespace: str) -> None:
+        self.table = table
+        self.source = source
+        self.namespace = namespace
+
+    async def record(self, session: AsyncSession, payload: EventPayload, *, subject: str | None) -> CloudEvent:
+        # The request's traceparent is kept so the published event continues its trace, not the relay's.
+        event = CloudEvent.wrap(payload, source=self.source, subject=subject, traceparent=current_traceparent())
+        await session.execute(self.table.insert().values(
+            event_id=event.id,
+            subject=subject_for(event.type, self.namespace),
+            envelope=event.model_dump_json(),
+            traceparent=event.traceparent,
+            created_at=datetime.now(UTC),
+        ))
+        session.sync_session.info["outbox_dirty"] = True
+        return event
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, js: JetStreamContext, table: Table, *, batch_size: int = 200,
+                 poll_seconds: float = 1.0) -> None:
+        self.db = db
+        self.js = js
+        self.table = table
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Called from the DB commit hook; safe from any thread."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.db.on_commit.append(self.wake)
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self, *, timeout: float = 10.0) -> None:
+        """Stops the loop, then flushes what is still pending (a bounded effort: what remains stays for next start)."""
+        self._stopping = True
+        self._wake.set()
+        if self.wake in self.db.on_commit:
+            self.db.on_commit.remove(self.wake)
+        if self._task is not None:
+            await asyncio.wait([self._task], timeout=timeout)
+        try:
+            await asyncio.wait_for(self.flush(), timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - rows stay pending and go out at the next start
+            log.warning("outbox flush at shutdown incomplete: %s", exc)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                await self.flush()
+            except Exception:  # noqa: BLE001 - NATS or DB down: retried at the next wake or poll
+                log.exception("outbox relay failed; will retry")
+
+    async def flush(self) -> int:
+        """Publishes until nothing is pending; returns how many events went out."""
+        total = 0
+        while True:
+            sent = await self.publish_batch()
+            total += sent
+            if sent < self.batch_size:
+                return total
+
+    async def publish_batch(self) -> int:
+        t = self.table
+        async with self.db.session() as session:
+            rows = (await session.execute(
+                select(t.c.position, t.c.event_id, t.c.subject, t.c.envelope, t.c.traceparent)
+                .where(t.c.sent_at.is_(None)).order_by(t.c.position).limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            )).all()
+            if not rows:
+                return 0
+            results = await asyncio.gather(*(self._publish(r) for r in rows), return_exceptions=True)
+            # Only the run of successes before the first failure is marked: the rest is re-published in order
+            # next time (JetStream drops the duplicates by Nats-Msg-Id).
+            done = []
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    log.warning("publish of %s failed: %s", row.event_id, result)
+                    break
+                done.append(row.position)
+            if done:
+                await session.execute(update(t).where(t.c.position.in_(done)).values(sent_at=datetime.now(UTC)))
+            await session.commit()
+            return len(done)
+
+    async def _publish(self, row) -> None:  # type: ignore[no-untyped-def]
+        headers = {"Nats-Msg-Id": row.event_id, "Content-Type": "application/cloudevents+json"}
+        if row.traceparent:
+            headers["traceparent"] = row.traceparent
+        await self.js.publish(row.subject, row.envelope.encode(), headers=headers)
+
+    async def backlog(self) -> int:
+        async with self.db.session() as session:
+            t = self.table
+            return (await session.execute(select(func.count()).select_from(t).where(t.c.sent_at.is_(None)))).scalar_one()

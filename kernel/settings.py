@@ -1,0 +1,66 @@
+"""Settings base: one env prefix per process, with a common `CDV_` fallback for values shared by all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+DEV_SECRET = "dev-only-identity-secret-change-me"
+
+
+class KernelSettings(BaseSettings):
+    """Settings every process has. Subclasses set `service_name` and `model_config.env_prefix`.
+
+    Precedence: init kwargs > `CDV_<SERVICE>_X` > `CDV_X` > `.env` file > defaults.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    service_name: ClassVar[str] = "kernel"
+    default_port: ClassVar[int] = 8000
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = VAR_DIR  # where SQLite files and local state live by default
+    host: str = "127.0.0.1"
+    port: int = 0
+    database_url: str = ""
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str | None = None
+    nats_password: str | None = None
+    # First token of every NATS subject and prefix of stream names; tests use their own to stay isolated.
+    event_namespace: str = "cdv"
+    stream_replicas: int = 1
+    consumer_max_deliver: int = 5
+    relay_batch_size: int = 200
+    relay_poll_seconds: float = 1.0
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_endpoint: str | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+    identity_secret: str = DEV_SECRET
+    identity_ttl_seconds: int = 120
+    shutdown_timeout_seconds: float = 10.0
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.port:
+            self.port = self.default_port
+        if not self.database_url:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            self.database_url = f"sqlite+aiosqlite:///{self.var_dir / (self.service_name + '.db')}"
+        if self.environment == "production" and self.identity_secret == DEV_SECRET:
+            raise ValueError("CDV_IDENTITY_SECRET must be set to a real secret in production")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared = EnvSettingsSource(settings_cls, env_prefix="CDV_", case_sensitive=False)
+        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings

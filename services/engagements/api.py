@@ -1,0 +1,67 @@
+"""HTTP API of the engagements service (called by the gateway with the caller's signed identity)."""
+
+from fastapi import APIRouter
+
+from kernel.app import RuntimeDep, SessionDep
+from kernel.errors import Forbidden
+from kernel.identity import IdentityDep
+from services.engagements import service
+from services.engagements.models import Status
+from services.engagements.schemas import (
+    AxisOut,
+    CatalogueIn,
+    EngagementDetail,
+    EngagementSummary,
+    LoadReport,
+    PartUpdate,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["engagements"])
+
+
+@router.put("/contracts/{contract_id}")
+async def load_contract(contract_id: str, catalogue: CatalogueIn, session: SessionDep, runtime: RuntimeDep,
+                        who: IdentityDep) -> LoadReport:
+    """Loads (or reloads) a contract's catalogue. Administrators only; progress and history are kept."""
+    if not who.has("admin"):
+        raise Forbidden("Seul un administrateur peut charger un contrat.")
+    if catalogue.id != contract_id:
+        raise Forbidden("L'identifiant du contrat ne correspond pas à l'adresse.")
+    return await service.load_catalogue(session, runtime.outbox, catalogue)
+
+
+@router.get("/contract")
+async def contract(session: SessionDep, _who: IdentityDep) -> dict:
+    """The current contract: title, version and the QPV it names."""
+    c = await service.current_contract(session)
+    return {"id": c.id, "title": c.title, "territory": c.territory, "version": c.version, "qpv": c.qpv,
+            "loaded_at": c.loaded_at}
+
+
+@router.get("/axes")
+async def axes(session: SessionDep, _who: IdentityDep) -> list[AxisOut]:
+    """The contract's axes and their themes with their objectives."""
+    return await service.list_axes(session)
+
+
+@router.get("/engagements")
+async def engagements(session: SessionDep, _who: IdentityDep, axis: int | None = None, theme: str | None = None,
+                      pilot: str | None = None, status: Status | None = None,
+                      qpv: str | None = None) -> list[EngagementSummary]:
+    """All engagements, filtered by axis, theme, pilot organisation, consolidated status or QPV."""
+    return await service.list_engagements(session, axis=axis, theme=theme, pilot=pilot, status=status, qpv=qpv)
+
+
+@router.get("/engagements/{number}")
+async def engagement(number: int, session: SessionDep, _who: IdentityDep) -> EngagementDetail:
+    """One engagement: its pilots' parts and its full history."""
+    return await service.get_engagement(session, number)
+
+
+@router.patch("/engagements/{number}/parts/{organisation_id}",
+              responses={403: {"description": "Pas pilote"}, 409: {"description": "Version dépassée"}})
+async def update_part(number: int, organisation_id: str, update: PartUpdate, session: SessionDep,
+                      runtime: RuntimeDep, who: IdentityDep) -> EngagementDetail:
+    """A pilot reports its part (status, progress, comment, QPV, next milestone) from the version it read."""
+    return await service.update_part(session, runtime.outbox, number=number, organisation_id=organisation_id,
+                                     update=update, identity=who)

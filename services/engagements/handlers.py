@@ -1,0 +1,5 @@
+"""Engagements consumes no event: it is the source of the catalogue."""
+
+from kernel.consumer import Subscription
+
+SUBSCRIPTIONS: list[Subscription] = []

@@ -1,0 +1,344 @@
+"""Engagements domain: loading the catalogue, reading it, and pilots reporting their part."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from kernel.identity import Identity
+from kernel.outbox import Outbox
+from services.engagements.events import ContractLoaded, EngagementDefined, PartState, ProgressUpdated
+from services.engagements.models import (
+    STATUS_LABELS,
+    Axis,
+    Contract,
+    Engagement,
+    Organisation,
+    PilotPart,
+    ProgressChange,
+    Status,
+    Theme,
+)
+from services.engagements.schemas import (
+    AxisOut,
+    CatalogueIn,
+    ChangeOut,
+    EngagementDetail,
+    EngagementSummary,
+    LoadReport,
+    PartOut,
+    PartUpdate,
+    ThemeIn,
+)
+
+TRACKED_FIELDS = ("status", "progress", "comment", "qpv", "next_milestone", "next_milestone_date")
+
+
+# --- consolidation -------------------------------------------------------------------------------------------
+
+def consolidated_status(statuses: Iterable[Status]) -> Status:
+    """One status for an engagement from its pilots' parts, never hiding work under way."""
+    values = set(statuses)
+    if not values:
+        return Status.A_LANCER
+    if len(values) == 1:
+        return values.pop()
+    if Status.EN_COURS in values or Status.REALISE in values:
+        return Status.EN_COURS
+    if Status.REPORTE in values:
+        return Status.REPORTE
+    return Status.A_LANCER
+
+
+def _active(parts: list[PilotPart]) -> list[PilotPart]:
+    return [p for p in parts if p.active] or parts
+
+
+# --- loading -------------------------------------------------------------------------------------------------
+
+def _checksum(catalogue: CatalogueIn) -> str:
+    return hashlib.sha256(json.dumps(catalogue.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+async def load_catalogue(session: AsyncSession, outbox: Outbox, catalogue: CatalogueIn) -> LoadReport:
+    """Creates or updates the contract's catalogue; keeps every pilot's part and history."""
+    themes_by_id = {t.id: (axis.number, i, t) for axis in catalogue.axes for i, t in enumerate(axis.themes)}
+    org_ids = {o.id for o in catalogue.organisations}
+    qpv_ids = {q.id for q in catalogue.qpv}
+    for e in catalogue.engagements:
+        if e.theme not in themes_by_id or themes_by_id[e.theme][0] != e.axis:
+            raise Invalid(f"engagement {e.number} : thème « {e.theme} » absent de l'axe {e.axis}")
+        for p in e.pilots:
+            if p.organisation not in org_ids:
+                raise Invalid(f"engagement {e.number} : organisation pilote inconnue « {p.organisation} »")
+        for q in e.qpv:
+            if q not in qpv_ids:
+                raise Invalid(f"engagement {e.number} : QPV inconnu « {q} »")
+
+    checksum = _checksum(catalogue)
+    contract = await session.get(Contract, catalogue.id)
+    if contract is not None and contract.checksum == checksum:
+        return LoadReport(contract_id=catalogue.id, version=catalogue.version, added=[], changed=[],
+                          unchanged=len(catalogue.engagements))
+    if contract is None:
+        contract = Contract(id=catalogue.id, title=catalogue.title, territory=catalogue.territory,
+                            version=catalogue.version, checksum=checksum)
+    contract.title, contract.territory = catalogue.title, catalogue.territory
+    contract.version, contract.checksum, contract.loaded_at = catalogue.version, checksum, datetime.now(UTC)
+    contract.qpv = [q.model_dump() for q in catalogue.qpv]
+    session.add(contract)
+
+    for o in catalogue.organisations:
+        org = await session.get(Organisation, o.id) or Organisation(id=o.id, name=o.name, kind=o.kind)
+        org.name, org.short_name, org.kind = o.name, o.short_name, o.kind
+        session.add(org)
+
+    existing_axes = {a.number: a for a in (await session.exec(
+        select(Axis).where(Axis.contract_id == catalogue.id))).all()}
+    for a in catalogue.axes:
+        axis = existing_axes.get(a.number) or Axis(contract_id=catalogue.id, number=a.number, title=a.title)
+        axis.title = a.title
+        session.add(axis)
+    for theme_id, (axis_number, position, t) in themes_by_id.items():
+        theme = await session.get(Theme, theme_id) or Theme(id=theme_id, contract_id=catalogue.id,
+                                                             axis_number=axis_number, position=position,
+                                                             title=t.title)
+        theme.axis_number, theme.position, theme.title, theme.objectives = axis_number, position, t.title, t.objectives
+        session.add(theme)
+    await session.flush()
+
+    existing = {e.number: e for e in (await session.exec(
+        select(Engagement).where(Engagement.contract_id == catalogue.id))).all()}
+    added: list[int] = []
+    changed: list[int] = []
+    for e in catalogue.engagements:
+        fields = dict(title=e.title, axis_number=e.axis, theme_id=e.theme, actions=e.actions,
+                      indicators=e.indicators, qpv=e.qpv)
+        engagement = existing.get(e.number)
+        if engagement is None:
+            engagement = Engagement(contract_id=catalogue.id, number=e.number, **fields)
+            session.add(engagement)
+            await session.flush()
+            added.append(e.number)
+            parts: dict[str, PilotPart] = {}
+        else:
+            differs = any(getattr(engagement, k) != v for k, v in fields.items())
+            for k, v in fields.items():
+                setattr(engagement, k, v)
+            session.add(engagement)
+            parts = {p.organisation_id: p for p in (await session.exec(
+                select(PilotPart).where(PilotPart.engagement_id == engagement.id))).all()}
+            pilots_before = {(p.organisation_id, p.uncertain, p.note) for p in parts.values() if p.active}
+            pilots_after = {(p.organisation, p.uncertain, p.note) for p in e.pilots}
+            if differs or pilots_before != pilots_after:
+                changed.append(e.number)
+        wanted = {p.organisation: p for p in e.pilots}
+        for org_id, pilot in wanted.items():
+            part = parts.get(org_id) or PilotPart(engagement_id=engagement.id, organisation_id=org_id)
+            part.uncertain, part.note, part.active = pilot.uncertain, pilot.note, True
+            session.add(part)
+        for org_id, part in parts.items():
+            if org_id not in wanted and part.active:
+                part.active = False
+                session.add(part)
+
+    theme_titles = {tid: t.title for tid, (_, _, t) in themes_by_id.items()}
+    for e in catalogue.engagements:
+        if e.number in added or e.number in changed:
+            await outbox.record(session, EngagementDefined(
+                contract_id=catalogue.id, contract_version=catalogue.version, engagement_number=e.number,
+                title=e.title, axis_number=e.axis, theme_id=e.theme, theme_title=theme_titles[e.theme],
+                pilots=[p.organisation for p in e.pilots], indicators=e.indicators, qpv=e.qpv,
+            ), subject=f"engagement/{e.number}")
+    await outbox.record(session, ContractLoaded(
+        contract_id=catalogue.id, title=catalogue.title, version=catalogue.version,
+        engagements=len(catalogue.engagements), added=added, changed=changed,
+    ), subject=f"contract/{catalogue.id}")
+    await session.commit()
+    return LoadReport(contract_id=catalogue.id, version=catalogue.version, added=added, changed=changed,
+                      unchanged=len(catalogue.engagements) - len(added) - len(changed))
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+async def current_contract(session: AsyncSession) -> Contract:
+    """Gets the most recently loaded contract."""
+    contract = (await session.exec(select(Contract).order_by(col(Contract.loaded_at).desc()))).first()
+    if contract is None:
+        raise NotFound("Aucun contrat n'est chargé.")
+    return contract
+
+
+async def list_axes(session: AsyncSession) -> list[AxisOut]:
+    contract = await current_contract(session)
+    axes = (await session.exec(select(Axis).where(Axis.contract_id == contract.id).order_by(Axis.number))).all()
+    themes = (await session.exec(select(Theme).where(Theme.contract_id == contract.id)
+                                 .order_by(Theme.axis_number, Theme.position))).all()
+    return [AxisOut(number=a.number, title=a.title,
+                    themes=[ThemeIn(id=t.id, title=t.title, objectives=t.objectives)
+                            for t in themes if t.axis_number == a.number]) for a in axes]
+
+
+async def _context(session: AsyncSession, contract_id: str) -> tuple[dict[int, Axis], dict[str, Theme],
+                                                                      dict[str, Organisation]]:
+    axes = {a.number: a for a in (await session.exec(select(Axis).where(Axis.contract_id == contract_id))).all()}
+    themes = {t.id: t for t in (await session.exec(select(Theme).where(Theme.contract_id == contract_id))).all()}
+    orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
+    return axes, themes, orgs
+
+
+def _summary(e: Engagement, parts: list[PilotPart], axes: dict[int, Axis], themes: dict[str, Theme],
+             orgs: dict[str, Organisation]) -> EngagementSummary:
+    live = _active(parts)
+    status = consolidated_status(p.status for p in live)
+    updates = [p.updated_at for p in parts if p.updated_at]
+    deployed = sorted({q for p in live for q in p.qpv} | set(e.qpv))
+    return EngagementSummary(
+        number=e.number, title=e.title, axis_number=e.axis_number, axis_title=axes[e.axis_number].title,
+        theme_id=e.theme_id, theme_title=themes[e.theme_id].title,
+        pilots=[p.organisation_id for p in live], pilot_names=[orgs[p.organisation_id].name for p in live],
+        status=status, status_label=STATUS_LABELS[status],
+        progress=round(sum(p.progress for p in live) / len(live)) if live else 0,
+        qpv=deployed, last_update=max(updates) if updates else None,
+    )
+
+
+async def list_engagements(session: AsyncSession, *, axis: int | None = None, theme: str | None = None,
+                           pilot: str | None = None, status: Status | None = None,
+                           qpv: str | None = None) -> list[EngagementSummary]:
+    """Gets the engagements of the current contract, filtered, in contract order."""
+    contract = await current_contract(session)
+    axes, themes, orgs = await _context(session, contract.id)
+    engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
+                                      .order_by(Engagement.number))).all()
+    parts_by_engagement: dict[int, list[PilotPart]] = {}
+    for part in (await session.exec(select(PilotPart).join(Engagement)
+                                    .where(Engagement.contract_id == contract.id))).all():
+        parts_by_engagement.setdefault(part.engagement_id, []).append(part)
+    result = []
+    for e in engagements:
+        s = _summary(e, parts_by_engagement.get(e.id or 0, []), axes, themes, orgs)
+        if (axis is not None and s.axis_number != axis) or (theme and s.theme_id != theme) \
+                or (pilot and pilot not in s.pilots) or (status and s.status != status) \
+                or (qpv and qpv not in s.qpv):
+            continue
+        result.append(s)
+    return result
+
+
+async def _engagement(session: AsyncSession, number: int) -> Engagement:
+    contract = await current_contract(session)
+    engagement = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id,
+                                                              Engagement.number == number))).first()
+    if engagement is None:
+        raise NotFound(f"L'engagement n° {number} n'existe pas.")
+    return engagement
+
+
+def _part_out(p: PilotPart, orgs: dict[str, Organisation]) -> PartOut:
+    return PartOut(organisation_id=p.organisation_id, organisation_name=orgs[p.organisation_id].name,
+                   uncertain=p.uncertain, note=p.note, active=p.active, status=p.status,
+                   status_label=STATUS_LABELS[p.status], progress=p.progress, comment=p.comment, qpv=p.qpv,
+                   next_milestone=p.next_milestone, next_milestone_date=p.next_milestone_date,
+                   version=p.version, updated_at=p.updated_at, updated_by_name=p.updated_by_name)
+
+
+async def get_engagement(session: AsyncSession, number: int) -> EngagementDetail:
+    """Gets one engagement with its pilots' parts and its full history, newest first."""
+    e = await _engagement(session, number)
+    axes, themes, orgs = await _context(session, e.contract_id)
+    parts = list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
+                                     .order_by(PilotPart.id))).all())
+    history = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
+                                  .order_by(col(ProgressChange.id).desc()))).all()
+    return EngagementDetail(
+        **_summary(e, parts, axes, themes, orgs).model_dump(), contract_id=e.contract_id,
+        objectives=themes[e.theme_id].objectives, actions=e.actions, indicators=e.indicators,
+        parts=[_part_out(p, orgs) for p in parts],
+        history=[ChangeOut(organisation_id=h.organisation_id, actor_name=h.actor_name,
+                           actor_organisation_id=h.actor_organisation_id, at=h.at, changes=h.changes,
+                           comment=h.comment, version=h.version) for h in history],
+    )
+
+
+# --- reporting -----------------------------------------------------------------------------------------------
+
+def can_update(identity: Identity, pilots: Iterable[str]) -> bool:
+    """Only the secretariat or a referent of one of the engagement's pilot organisations may change it."""
+    return identity.is_secretariat or (identity.has("referent") and identity.organisation_id in set(pilots))
+
+
+def _state(part: PilotPart) -> PartState:
+    return PartState(status=part.status, progress=part.progress, comment=part.comment, qpv=list(part.qpv),
+                     next_milestone=part.next_milestone, next_milestone_date=part.next_milestone_date)
+
+
+async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, organisation_id: str,
+                      update: PartUpdate, identity: Identity) -> EngagementDetail:
+    """Records a pilot's new account of its part, if the writer saw the latest version."""
+    e = await _engagement(session, number)
+    part = (await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id,
+                                                       PilotPart.organisation_id == organisation_id))).first()
+    if part is None or not part.active:
+        raise NotFound(f"« {organisation_id} » ne pilote pas l'engagement n° {number}.")
+    if not (identity.is_secretariat or (identity.has("referent") and identity.organisation_id == organisation_id)):
+        raise Forbidden("Seul un référent de l'organisation pilote ou le secrétariat peut modifier cette part.")
+    if update.qpv:
+        known = await known_qpv(session)
+        unknown = [q for q in update.qpv if q not in known]
+        if unknown:
+            raise Invalid(f"QPV inconnu : {', '.join(unknown)}", field="qpv")
+    orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
+    if part.version != update.version:
+        raise Conflict("Cette part a été modifiée entre-temps par quelqu'un d'autre. Voici la version actuelle ; "
+                       "reprenez votre modification à partir d'elle.",
+                       current=_part_out(part, orgs).model_dump(mode="json"))
+    before = _state(part)
+    after = PartState(**update.model_dump(exclude={"version"}))
+    changed = [f for f in TRACKED_FIELDS if getattr(before, f) != getattr(after, f)]
+    if not changed:
+        return await get_engagement(session, number)
+    new_version = part.version + 1
+    # The version check is in the UPDATE itself, so two writers racing past the read cannot both win.
+    table = PilotPart.__table__  # type: ignore[attr-defined]
+    result = await session.exec(
+        table.update().where(table.c.id == part.id, table.c.version == update.version)
+        .values(**{f: getattr(update, f) for f in TRACKED_FIELDS}, version=new_version,
+                updated_at=datetime.now(UTC), updated_by_name=identity.name)
+    )
+    if result.rowcount != 1:
+        await session.rollback()
+        fresh = await session.get(PilotPart, part.id, populate_existing=True)
+        raise Conflict("Cette part vient d'être modifiée par quelqu'un d'autre.",
+                       current=_part_out(fresh, orgs).model_dump(mode="json") if fresh else None)
+    session.add(ProgressChange(
+        engagement_id=e.id, organisation_id=organisation_id, actor_user_id=identity.user_id,
+        actor_name=identity.name, actor_organisation_id=identity.organisation_id,
+        changes={f: [_jsonable(getattr(before, f)), _jsonable(getattr(after, f))] for f in changed},
+        comment=update.comment if "comment" in changed else None, version=new_version,
+    ))
+    parts = (await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id))).all()
+    statuses = [update.status if p.id == part.id else p.status for p in _active(list(parts))]
+    await outbox.record(session, ProgressUpdated(
+        contract_id=e.contract_id, engagement_number=number, title=e.title, organisation_id=organisation_id,
+        organisation_name=orgs[organisation_id].name, actor_organisation_id=identity.organisation_id,
+        actor_name=identity.name, version=new_version, before=before, after=after, changed=changed,
+        consolidated_status=consolidated_status(statuses),
+    ), subject=f"engagement/{number}")
+    await session.commit()
+    return await get_engagement(session, number)
+
+
+def _jsonable(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+async def known_qpv(session: AsyncSession) -> set[str]:
+    """The QPV ids the contract names (the catalogue's engagements and pilots' parts refer to these)."""
+    return {q["id"] for q in (await current_contract(session)).qpv}

@@ -1,0 +1,11 @@
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from kernel.settings import KernelSettings
+
+
+class Settings(KernelSettings):
+    model_config = SettingsConfigDict(env_prefix="CDV_ENGAGEMENTS_", env_file=".env", extra="ignore")
+    service_name: ClassVar[str] = "engagements"
+    default_port: ClassVar[int] = 8101

@@ -1,0 +1,1 @@
+"""Indicateurs: indicator definitions, submissions per period and QPV, validation, series and exports."""

@@ -1,0 +1,1 @@
+"""Notifications: consumes the other services' events into an activity feed (e-mail and digests come next)."""

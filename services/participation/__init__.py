@@ -1,0 +1,1 @@
+"""Participation: organisations and bodies of the contract, QPV, memberships, mandats citoyens, meetings."""

@@ -1,0 +1,5 @@
+"""Participation consumes no event yet."""
+
+from kernel.consumer import Subscription
+
+SUBSCRIPTIONS: list[Subscription] = []
