@@ -68,7 +68,8 @@ def kernel_tables(metadata: MetaData) -> None:
 def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        setup_logging(spec.name, settings.log_level, settings.log_json)
+        if settings.environment != "test":  # under pytest, keep pytest's log capture
+            setup_logging(spec.name, settings.log_level, settings.log_json)
         setup_tracing(spec.name, settings.otel_exporter, settings.otel_endpoint)
         await asyncio.to_thread(upgrade, settings.database_url, spec.migrations_dir)
         db = Database(settings.database_url)

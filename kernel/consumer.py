@@ -162,13 +162,13 @@ class EventConsumer:
     async def _apply_once(self, event: CloudEvent) -> None:
         t = self.inbox
         async with self.db.session() as session:
-            seen = (await session.execute(
+            seen = (await session.exec(
                 select(t.c.event_id).where(t.c.consumer == self.durable, t.c.event_id == event.id)
             )).first()
             if seen:
                 return
             await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox))
-            await session.execute(t.insert().values(consumer=self.durable, event_id=event.id,
+            await session.exec(t.insert().values(consumer=self.durable, event_id=event.id,
                                                     processed_at=datetime.now(UTC)))
             try:
                 await session.commit()

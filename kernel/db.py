@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, registry
+from sqlalchemy.orm import registry
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Stable constraint names so that Alembic migrations name things the same on SQLite and PostgreSQL.

@@ -47,7 +47,7 @@ class Outbox:
     async def record(self, session: AsyncSession, payload: EventPayload, *, subject: str | None) -> CloudEvent:
         # The request's traceparent is kept so the published event continues its trace, not the relay's.
         event = CloudEvent.wrap(payload, source=self.source, subject=subject, traceparent=current_traceparent())
-        await session.execute(self.table.insert().values(
+        await session.exec(self.table.insert().values(
             event_id=event.id,
             subject=subject_for(event.type, self.namespace),
             envelope=event.model_dump_json(),
@@ -120,7 +120,7 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         t = self.table
         async with self.db.session() as session:
-            rows = (await session.execute(
+            rows = (await session.exec(
                 select(t.c.position, t.c.event_id, t.c.subject, t.c.envelope, t.c.traceparent)
                 .where(t.c.sent_at.is_(None)).order_by(t.c.position).limit(self.batch_size)
                 .with_for_update(skip_locked=True)
@@ -137,7 +137,7 @@ class OutboxRelay:
                     break
                 done.append(row.position)
             if done:
-                await session.execute(update(t).where(t.c.position.in_(done)).values(sent_at=datetime.now(UTC)))
+                await session.exec(update(t).where(t.c.position.in_(done)).values(sent_at=datetime.now(UTC)))
             await session.commit()
             return len(done)
 
@@ -150,4 +150,4 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self.db.session() as session:
             t = self.table
-            return (await session.execute(select(func.count()).select_from(t).where(t.c.sent_at.is_(None)))).scalar_one()
+            return (await session.exec(select(func.count()).select_from(t).where(t.c.sent_at.is_(None)))).scalar_one()

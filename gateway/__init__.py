@@ -1,0 +1,1 @@
+"""Gateway: the only public HTTP surface for people (pages, login, per-organisation views, integrator docs)."""

@@ -1,0 +1,149 @@
+"""Fixtures on real components: NATS with JetStream, PostgreSQL and SQLite, services run in-process."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+import psycopg
+import pytest
+from fastapi import FastAPI
+
+from kernel.app import ServiceRuntime
+from kernel.identity import HEADER, Identity, sign_identity
+from tests import components
+
+SECRET = "test-identity-secret-" + uuid.uuid4().hex
+SERVICES = ("engagements", "indicateurs", "participation", "notifications")
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONTRACT = ROOT / "contracts" / "nantes-metropole-2019.yaml"
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Any:
+    url, handle = components.nats_url()
+    yield url
+    if handle is not None:
+        handle.stop()
+
+
+@pytest.fixture(scope="session")
+async def namespace(nats_url: str) -> AsyncIterator[str]:
+    """A subject namespace and stream prefix of this run's own; its streams are deleted at the end."""
+    ns = f"t{uuid.uuid4().hex[:10]}"
+    yield ns
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    for info in await js.streams_info():
+        if info.config.name.startswith(ns.upper() + "_"):
+            await js.delete_stream(info.config.name)
+    await nc.close()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Any:
+    url, handle, why = components.postgres_url()
+    yield url, why
+    if handle is not None:
+        handle.stop()
+
+
+@pytest.fixture(scope="session")
+def database_factory(pg_admin_url: tuple[str | None, str], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """`make(backend, name)` gives a fresh database URL; PostgreSQL databases are dropped at the end."""
+    admin_url, why = pg_admin_url
+    created: list[str] = []
+
+    def plain(url: str) -> str:
+        return url.replace("postgresql+psycopg://", "postgresql://")
+
+    def make(backend: str, name: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp(name) / (name + '.db')}"
+        if admin_url is None:
+            components.missing("PostgreSQL", why)
+        db = f"cdvt_{uuid.uuid4().hex[:10]}_{name}"
+        with psycopg.connect(plain(admin_url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{db}"')
+        created.append(db)
+        return admin_url.rsplit("/", 1)[0] + "/" + db
+
+    yield make
+    if created and admin_url:
+        with psycopg.connect(plain(admin_url), autocommit=True) as conn:
+            for db in created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def identity(org: str | None = "ville-nantes", *roles: str, name: str = "Camille Test",
+             user_id: str | None = None) -> Identity:
+    return Identity(user_id=user_id or uuid.uuid4().hex, email=f"{uuid.uuid4().hex[:6]}@test.example", name=name,
+                    organisation_id=org, organisation_name=org, roles=list(roles or ("referent",)))  # type: ignore[arg-type]
+
+
+def auth(who: Identity, secret: str = SECRET) -> dict[str, str]:
+    return {HEADER: sign_identity(who, secret)}
+
+
+ADMIN = identity(None, "admin", name="Admin Test")
+
+
+@dataclass
+class Running:
+    name: str
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        return self.app.state.runtime
+
+
+@pytest.fixture(scope="session")
+def service_runner(nats_url: str, namespace: str, database_factory: Callable[[str, str], str]) -> Any:
+    """`async with run(name, backend=..., **settings)` runs one service in-process, on real NATS and DB."""
+
+    @asynccontextmanager
+    async def run(name: str, *, backend: str = "sqlite", database_url: str | None = None,
+                  **overrides: Any) -> AsyncIterator[Running]:
+        settings_cls = importlib.import_module(f"services.{name}.settings").Settings
+        create_app = importlib.import_module(f"services.{name}.app").create_app
+        values: dict[str, Any] = dict(
+            environment="test", database_url=database_url or database_factory(backend, name), nats_url=nats_url,
+            event_namespace=namespace, identity_secret=SECRET, relay_poll_seconds=0.2, log_json=False,
+            consumer_max_deliver=3, shutdown_timeout_seconds=5,
+        )
+        values.update(overrides)
+        app = create_app(settings_cls(**values))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+                yield Running(name, app, client)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+async def stack(service_runner: Any, namespace: str) -> AsyncIterator[dict[str, Running]]:
+    """The four services in-process on SQLite, with the default contract loaded (shared by many tests)."""
+    from gateway.contract import loader, validation
+
+    async with service_runner("engagements") as eng, service_runner("participation") as part, \
+            service_runner("indicateurs") as ind, service_runner("notifications") as notif:
+        contract = validation.load_file(DEFAULT_CONTRACT)
+        await loader.load(contract, participation=part.client, engagements=eng.client, headers=auth(ADMIN))
+        yield {"engagements": eng, "participation": part, "indicateurs": ind, "notifications": notif}
+
+
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[Any]:
+    nc = await nats.connect(nats_url)
+    yield nc.jetstream()
+    await nc.close()
