@@ -28,7 +28,7 @@ from kernel.messaging import connect, ensure_stream, stream_config
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox, OutboxRelay, outbox_table
 from kernel.settings import KernelSettings
-from kernel.tracing import TracingMiddleware, setup_tracing
+from kernel.tracing import setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,6 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
 
     app = FastAPI(title=spec.title, lifespan=lifespan,
                   exception_handlers={DomainError: domain_error_handler, **spec.exception_handlers})
-    app.add_middleware(TracingMiddleware, service_name=spec.name)
 
     @app.get("/healthz", tags=["santé"])
     async def healthz() -> dict[str, str]:

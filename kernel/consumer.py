@@ -84,6 +84,7 @@ class EventConsumer:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.subscribed = asyncio.Event()
+        self._busy = False
 
     async def start(self) -> None:
         """Subscribes in the background: the source stream may not exist yet if its service starts later."""
@@ -107,16 +108,19 @@ class EventConsumer:
                 return
             except NotFoundError:
                 log.info("stream of %s not there yet; %s waits", self.sub_spec.service, self.durable)
-            await asyncio.sleep(delay)
+            await self._pause(delay)
             delay = min(delay * 2, 5)
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stops fetching; the message in hand is finished (the loop checks the flag between messages)."""
+        """Stops fetching at once; messages in hand are finished first (up to `timeout`)."""
         self._stopping.set()
-        if self._task is not None:
-            await asyncio.wait([self._task], timeout=timeout)
-            if not self._task.done():
-                self._task.cancel()
+        if self._task is None:
+            return
+        if not self._busy:
+            self._task.cancel()  # waiting for messages or for the stream: nothing in flight to lose
+        await asyncio.wait([self._task], timeout=timeout)
+        if not self._task.done():
+            self._task.cancel()
 
     async def _run(self) -> None:
         await self._subscribe()
@@ -127,10 +131,20 @@ class EventConsumer:
                 continue
             except Exception:  # noqa: BLE001 - connection trouble: wait and fetch again
                 log.exception("fetch failed on %s", self.durable)
-                await asyncio.sleep(1)
+                await self._pause(1)
                 continue
-            for msg in msgs:
-                await self.process(msg)
+            self._busy = True
+            try:
+                for msg in msgs:
+                    await self.process(msg)
+            finally:
+                self._busy = False
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
 
     async def process(self, msg: Msg) -> None:
         parent = extract_context(msg.headers)

