@@ -241,8 +241,8 @@ async def _engagement(session: AsyncSession, number: int) -> Engagement:
     return engagement
 
 
-def _part_out(p: PilotPart, orgs: dict[str, Organisation]) -> PartOut:
-    return PartOut(organisation_id=p.organisation_id, organisation_name=orgs[p.organisation_id].name,
+def _part_out(p: PilotPart, names: dict[str, str]) -> PartOut:
+    return PartOut(organisation_id=p.organisation_id, organisation_name=names[p.organisation_id],
                    uncertain=p.uncertain, note=p.note, active=p.active, status=p.status,
                    status_label=STATUS_LABELS[p.status], progress=p.progress, comment=p.comment, qpv=p.qpv,
                    next_milestone=p.next_milestone, next_milestone_date=p.next_milestone_date,
@@ -260,7 +260,7 @@ async def get_engagement(session: AsyncSession, number: int) -> EngagementDetail
     return EngagementDetail(
         **_summary(e, parts, axes, themes, orgs).model_dump(), contract_id=e.contract_id,
         objectives=themes[e.theme_id].objectives, actions=e.actions, indicators=e.indicators,
-        parts=[_part_out(p, orgs) for p in parts],
+        parts=[_part_out(p, {k: o.name for k, o in orgs.items()}) for p in parts],
         history=[ChangeOut(organisation_id=h.organisation_id, actor_name=h.actor_name,
                            actor_organisation_id=h.actor_organisation_id, at=h.at, changes=h.changes,
                            comment=h.comment, version=h.version) for h in history],
@@ -294,11 +294,11 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
         unknown = [q for q in update.qpv if q not in known]
         if unknown:
             raise Invalid(f"QPV inconnu : {', '.join(unknown)}", field="qpv")
-    orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
+    names = {o.id: o.name for o in (await session.exec(select(Organisation))).all()}
     if part.version != update.version:
         raise Conflict("Cette part a été modifiée entre-temps par quelqu'un d'autre. Voici la version actuelle ; "
                        "reprenez votre modification à partir d'elle.",
-                       current=_part_out(part, orgs).model_dump(mode="json"))
+                       current=_part_out(part, names).model_dump(mode="json"))
     before = _state(part)
     after = PartState(**update.model_dump(exclude={"version"}))
     changed = [f for f in TRACKED_FIELDS if getattr(before, f) != getattr(after, f)]
@@ -313,10 +313,11 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
                 updated_at=datetime.now(UTC), updated_by_name=identity.name)
     )
     if result.rowcount != 1:
+        part_id = part.id
         await session.rollback()
-        fresh = await session.get(PilotPart, part.id, populate_existing=True)
+        fresh = await session.get(PilotPart, part_id, populate_existing=True)
         raise Conflict("Cette part vient d'être modifiée par quelqu'un d'autre.",
-                       current=_part_out(fresh, orgs).model_dump(mode="json") if fresh else None)
+                       current=_part_out(fresh, names).model_dump(mode="json") if fresh else None)
     session.add(ProgressChange(
         engagement_id=e.id, organisation_id=organisation_id, actor_user_id=identity.user_id,
         actor_name=identity.name, actor_organisation_id=identity.organisation_id,
@@ -327,11 +328,12 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     statuses = [update.status if p.id == part.id else p.status for p in _active(list(parts))]
     await outbox.record(session, ProgressUpdated(
         contract_id=e.contract_id, engagement_number=number, title=e.title, organisation_id=organisation_id,
-        organisation_name=orgs[organisation_id].name, actor_organisation_id=identity.organisation_id,
+        organisation_name=names[organisation_id], actor_organisation_id=identity.organisation_id,
         actor_name=identity.name, version=new_version, before=before, after=after, changed=changed,
         consolidated_status=consolidated_status(statuses),
     ), subject=f"engagement/{number}")
     await session.commit()
+    session.expire_all()  # the UPDATE went around the identity map: read the part afresh
     return await get_engagement(session, number)
 
 

@@ -1,0 +1,218 @@
+"""Pilots report their part of an engagement: authorization, history, optimistic concurrency, events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import nats
+
+from gateway.contract import loader
+from kernel.events import CATALOGUE, CloudEvent
+from kernel.identity import HEADER, sign_identity
+from tests.conftest import ADMIN, SECRET, auth, identity
+
+NANTES = identity("ville-nantes", "referent", name="Camille Référente")
+DDSP = identity("etat-ddsp", "referent", name="Dominique DDSP")
+SECRETARIAT = identity("nantes-metropole", "secretariat", name="Sacha Secrétariat")
+
+
+async def part_of(client, number: int, org: str) -> dict:
+    detail = (await client.get(f"/api/v1/engagements/{number}", headers=auth(NANTES))).json()
+    return next(p for p in detail["parts"] if p["organisation_id"] == org)
+
+
+def update(version: int, **fields) -> dict:
+    return {"version": version, "status": "en_cours", "progress": 40, "comment": "Lancement", **fields}
+
+
+async def test_referent_of_a_pilot_updates_its_part_and_history_records_who_and_what(engagements) -> None:
+    c = engagements.client
+    before = await part_of(c, 9, "ville-nantes")
+    r = await c.patch("/api/v1/engagements/9/parts/ville-nantes", headers=auth(NANTES),
+                      json=update(before["version"], qpv=["grand-bellevue"], next_milestone="Bilan au COPIL",
+                                  next_milestone_date="2027-03-15"))
+    assert r.status_code == 200, r.text
+    detail = r.json()
+    mine = next(p for p in detail["parts"] if p["organisation_id"] == "ville-nantes")
+    assert (mine["status"], mine["progress"], mine["version"]) == ("en_cours", 40, before["version"] + 1)
+    assert mine["updated_by_name"] == "Camille Référente"
+    entry = detail["history"][0]
+    assert entry["actor_name"] == "Camille Référente" and entry["actor_organisation_id"] == "ville-nantes"
+    assert entry["changes"]["status"] == ["a_lancer", "en_cours"]
+    assert entry["changes"]["progress"] == [0, 40]
+    assert entry["changes"]["next_milestone_date"] == [None, "2027-03-15"]
+    assert "grand-bellevue" in detail["qpv"]
+
+
+def test_identity_helpers_sign_distinct_people() -> None:
+    assert NANTES.user_id != DDSP.user_id
+
+
+async def test_co_pilots_keep_their_own_accounts_beside_a_consolidated_status(engagements) -> None:
+    c = engagements.client
+    nantes = await part_of(c, 9, "ville-nantes")
+    ddsp = await part_of(c, 9, "etat-ddsp")
+    assert (await c.patch("/api/v1/engagements/9/parts/ville-nantes", headers=auth(NANTES),
+                          json=update(nantes["version"], status="realise", progress=100))).status_code == 200
+    r = await c.patch("/api/v1/engagements/9/parts/etat-ddsp", headers=auth(DDSP),
+                      json=update(ddsp["version"], status="a_lancer", progress=0, comment="Pas encore"))
+    detail = r.json()
+    parts = {p["organisation_id"]: p for p in detail["parts"]}
+    assert parts["ville-nantes"]["status"] == "realise" and parts["ville-nantes"]["comment"] == "Lancement"
+    assert parts["etat-ddsp"]["status"] == "a_lancer" and parts["etat-ddsp"]["comment"] == "Pas encore"
+    assert detail["status"] == "en_cours", "one pilot done, another not started: work is under way"
+    assert 0 < detail["progress"] < 100
+
+
+async def test_authorization_matrix(engagements) -> None:
+    c = engagements.client
+    url = "/api/v1/engagements/24/parts/caf"  # 24: the CAF alone pilots it
+    version = (await part_of(c, 24, "caf"))["version"]
+    other = await c.patch(url, headers=auth(NANTES), json=update(version))
+    assert other.status_code == 403 and other.json()["code"] == "forbidden"
+    own_org_other_part = await c.patch("/api/v1/engagements/9/parts/etat-ddsp", headers=auth(NANTES),
+                                       json=update((await part_of(c, 9, "etat-ddsp"))["version"]))
+    assert own_org_other_part.status_code == 403, "a co-pilot cannot overwrite another pilot's account"
+    assert (await c.patch(url, json=update(version))).status_code == 401
+    forged = {HEADER: sign_identity(identity("caf", "referent"), "not-the-secret")}
+    assert (await c.patch(url, headers=forged, json=update(version))).status_code == 401
+    assert (await c.get("/api/v1/engagements/24")).status_code == 401
+    assert (await part_of(c, 24, "caf"))["version"] == version, "refused writes change nothing"
+
+    caf = identity("caf", "referent")
+    assert (await c.patch(url, headers=auth(caf), json=update(version))).status_code == 200
+    r = await c.patch(url, headers=auth(SECRETARIAT), json=update(version + 1, progress=60))
+    assert r.status_code == 200 and (await part_of(c, 24, "caf"))["progress"] == 60
+    assert (await c.get("/api/v1/engagements/24", headers=auth(DDSP))).status_code == 200, "everyone may read"
+
+
+async def test_expired_identity_is_refused(engagements, monkeypatch) -> None:
+    import itsdangerous.timed
+
+    token = sign_identity(identity("caf", "referent"), SECRET)
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(later.timestamp()))
+    r = await engagements.client.get("/api/v1/engagements/24", headers={HEADER: token})
+    assert r.status_code == 401 and "expirée" in r.json()["detail"]["message"]
+
+
+async def test_second_writer_from_the_same_version_gets_a_conflict_with_the_newer_value(engagements) -> None:
+    c = engagements.client
+    version = (await part_of(c, 35, "ville-nantes"))["version"]
+    first = await c.patch("/api/v1/engagements/35/parts/ville-nantes", headers=auth(NANTES),
+                          json=update(version, comment="Premier"))
+    second = await c.patch("/api/v1/engagements/35/parts/ville-nantes", headers=auth(SECRETARIAT),
+                           json=update(version, comment="Second", progress=10))
+    assert first.status_code == 200
+    assert second.status_code == 409
+    body = second.json()
+    assert body["code"] == "conflict" and body["current"]["comment"] == "Premier"
+    assert body["current"]["version"] == version + 1
+    assert (await part_of(c, 35, "ville-nantes"))["comment"] == "Premier"
+
+
+async def test_simultaneous_writers_one_wins(engagements) -> None:
+    c = engagements.client
+    version = (await part_of(c, 36, "nantes-metropole"))["version"]
+    metro = identity("nantes-metropole", "referent")
+    results = await asyncio.gather(*(c.patch("/api/v1/engagements/36/parts/nantes-metropole", headers=auth(metro),
+                                             json=update(version, comment=f"écrit par {i}")) for i in range(4)))
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200, 409, 409, 409]
+    detail = (await c.get("/api/v1/engagements/36", headers=auth(metro))).json()
+    assert len(detail["history"]) == 1
+
+
+async def test_invalid_updates_are_refused_and_change_nothing(engagements) -> None:
+    c = engagements.client
+    version = (await part_of(c, 24, "caf"))["version"]
+    caf = identity("caf", "referent")
+    for bad in ({"progress": 140}, {"status": "fini"}, {"qpv": ["atlantide"]}, {"next_milestone_date": "demain"}):
+        r = await c.patch("/api/v1/engagements/24/parts/caf", headers=auth(caf), json=update(version, **bad))
+        assert r.status_code == 422, (bad, r.text)
+    assert (await part_of(c, 24, "caf"))["version"] == version
+
+
+async def test_each_change_publishes_a_progress_updated_cloudevent(engagements, nats_url, namespace) -> None:
+    nc = await nats.connect(nats_url)
+    received: asyncio.Queue = asyncio.Queue()
+    await nc.subscribe(f"{namespace}.engagements.engagement.progress_updated", cb=received.put)
+    try:
+        c = engagements.client
+        version = (await part_of(c, 28, "etat-dsden"))["version"]
+        dsden = identity("etat-dsden", "referent", name="Alix DSDEN")
+        assert (await c.patch("/api/v1/engagements/28/parts/etat-dsden", headers=auth(dsden),
+                              json=update(version, status="en_cours", progress=25))).status_code == 200
+        while True:
+            msg = await asyncio.wait_for(received.get(), timeout=10)
+            event = CloudEvent.model_validate(json.loads(msg.data))
+            if event.data["engagement_number"] == 28 and event.data["actor_name"] == "Alix DSDEN":
+                break
+        assert msg.headers["Nats-Msg-Id"] == event.id
+        assert event.specversion == "1.0" and event.type == "cdv.engagements.engagement.progress_updated"
+        assert event.subject == "engagement/28" and event.source == "/cdv/engagements"
+        payload = CATALOGUE[event.type].model_validate(event.data)
+        assert payload.before.status == "a_lancer" and payload.after.status == "en_cours"
+        assert payload.after.progress == 25 and set(payload.changed) >= {"status", "progress", "comment"}
+        assert payload.organisation_id == "etat-dsden" and payload.actor_organisation_id == "etat-dsden"
+    finally:
+        await nc.close()
+
+
+async def test_reloading_keeps_progress_and_history(engagements, default_contract) -> None:
+    c = engagements.client
+    version = (await part_of(c, 24, "caf"))["version"]
+    caf = identity("caf", "referent")
+    await c.patch("/api/v1/engagements/24/parts/caf", headers=auth(caf), json=update(version, progress=70))
+    url = f"/api/v1/contracts/{default_contract.contract.id}"
+
+    same = await c.put(url, json=loader.engagements_part(default_contract), headers=auth(ADMIN))
+    assert same.json()["added"] == [] and same.json()["changed"] == []
+
+    amended = default_contract.model_copy(deep=True)
+    amended.contract.version = "2020"
+    target = next(e for e in amended.engagements if e.number == 24)
+    target.title = "Favoriser les modes de garde des jeunes enfants."
+    target.pilots.append(type(target.pilots[0])(organisation="ville-nantes"))
+    report = (await c.put(url, json=loader.engagements_part(amended), headers=auth(ADMIN))).json()
+    assert report["changed"] == [24] and report["version"] == "2020"
+    detail = (await c.get("/api/v1/engagements/24", headers=auth(caf))).json()
+    assert detail["title"] == "Favoriser les modes de garde des jeunes enfants."
+    parts = {p["organisation_id"]: p for p in detail["parts"]}
+    assert parts["caf"]["progress"] == 70 and parts["ville-nantes"]["status"] == "a_lancer"
+    assert len(detail["history"]) == 1
+
+
+async def test_only_an_administrator_loads_a_contract(engagements, default_contract) -> None:
+    r = await engagements.client.put(f"/api/v1/contracts/{default_contract.contract.id}",
+                                     json=loader.engagements_part(default_contract), headers=auth(SECRETARIAT))
+    assert r.status_code == 403
+
+
+async def test_a_catalogue_with_an_unknown_pilot_is_refused_whole(engagements, default_contract) -> None:
+    c = engagements.client
+    body = loader.engagements_part(default_contract)
+    body["engagements"][0]["title"] = "Titre modifié qui ne doit pas apparaître"
+    body["engagements"][5]["pilots"][0]["organisation"] = "vile-de-nantes"
+    r = await c.put(f"/api/v1/contracts/{default_contract.contract.id}", json=body, headers=auth(ADMIN))
+    assert r.status_code == 422 and "vile-de-nantes" in r.json()["message"]
+    assert (await c.get("/api/v1/engagements/1", headers=auth(NANTES))).json()["title"] != body["engagements"][0]["title"]
+
+
+async def test_overview_filters(engagements) -> None:
+    c = engagements.client
+    h = auth(NANTES)
+    all_ = (await c.get("/api/v1/engagements", headers=h)).json()
+    assert [e["number"] for e in all_] == list(range(1, 51))
+    axis4 = (await c.get("/api/v1/engagements", params={"axis": 4}, headers=h)).json()
+    assert axis4 and all(e["axis_number"] == 4 for e in axis4)
+    caf = (await c.get("/api/v1/engagements", params={"pilot": "caf"}, headers=h)).json()
+    assert 24 in [e["number"] for e in caf] and all("caf" in e["pilots"] for e in caf)
+    qpv = (await c.get("/api/v1/engagements", params={"qpv": "dervallieres"}, headers=h)).json()
+    assert 5 in [e["number"] for e in qpv]
+    culture = (await c.get("/api/v1/engagements", params={"theme": "culture"}, headers=h)).json()
+    assert {e["theme_id"] for e in culture} == {"culture"}
+    started = (await c.get("/api/v1/engagements", params={"status": "a_lancer"}, headers=h)).json()
+    assert len(started) == 50
