@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -59,6 +60,35 @@ async def namespace(nats_url: str) -> AsyncIterator[str]:
         if info.config.name.startswith(ns.upper() + "_"):
             await js.delete_stream(info.config.name)
     await nc.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def every_published_event_matches_the_asyncapi_document(nats_url: str, namespace: str) -> AsyncIterator[None]:
+    """Records every event the services publish during the run; at the end, each must validate against the
+    generated AsyncAPI document (an error at session teardown otherwise)."""
+    from kernel import asyncapi
+
+    for service in SERVICES:
+        importlib.import_module(f"services.{service}.events")
+    seen: list[tuple[str, bytes]] = []
+
+    async def record(msg: Any) -> None:
+        if msg.subject.split(".")[1] in SERVICES:
+            seen.append((msg.subject, msg.data))
+
+    nc = await nats.connect(nats_url)
+    await nc.subscribe(f"{namespace}.>", cb=record)
+    yield
+    await nc.flush()
+    await nc.close()
+    document = asyncapi.build(title="test", version="test")
+    failures = []
+    for subject, data in seen:
+        try:
+            asyncapi.validate_event(document, json.loads(data))
+        except Exception as exc:  # noqa: BLE001 - collected and reported together
+            failures.append(f"{subject}: {str(exc).splitlines()[0]}")
+    assert not failures, "events not matching the AsyncAPI document:\n" + "\n".join(failures[:20])
 
 
 @pytest.fixture(scope="session")

@@ -3,33 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 
+import nats
 from opentelemetry.trace import SpanKind
 
 from tests.conftest import auth, identity
 
 
-async def test_request_trace_continues_in_consumer_of_its_event(stack, spans, namespace) -> None:
+async def test_request_trace_continues_in_consumer_of_its_event(stack, spans, namespace, nats_url) -> None:
     referent = identity("ville-nantes", "referent")
     engagements = stack["engagements"].client
     number = (await engagements.get("/api/v1/engagements", params={"pilot": "ville-nantes"},
                                     headers=auth(referent))).json()[0]["number"]
     part = next(p for p in (await engagements.get(f"/api/v1/engagements/{number}", headers=auth(referent))).json()
                 ["parts"] if p["organisation_id"] == "ville-nantes")
+    subject = f"{namespace}.engagements.engagement.progress_updated"
+    marker = f"Trace test {uuid.uuid4()}"
+    nc = await nats.connect(nats_url)
+    published: asyncio.Queue = asyncio.Queue()
+    await nc.subscribe(subject, cb=published.put)
     spans.clear()
     response = await engagements.patch(
         f"/api/v1/engagements/{number}/parts/ville-nantes", headers=auth(referent),
         json={"version": part["version"], "status": "en_cours", "progress": part["progress"] + 1,
-              "comment": "Trace test"})
+              "comment": marker})
     assert response.status_code == 200, response.text
+    while True:
+        event = json.loads((await asyncio.wait_for(published.get(), 10)).data)
+        if event["data"]["after"]["comment"] == marker:
+            break
+    await nc.close()
 
-    subject = f"{namespace}.engagements.engagement.progress_updated"
     server = consumer = None
     for _ in range(100):
         finished = spans.get_finished_spans()
         server = next((s for s in finished if s.kind == SpanKind.SERVER and s.name.startswith("PATCH ")), None)
         consumer = next((s for s in finished if s.kind == SpanKind.CONSUMER and s.name == f"consume {subject}"
-                         and "notifications" in str(s.attributes.get("messaging.consumer.name"))), None)
+                         and "notifications" in str(s.attributes.get("messaging.consumer.name"))
+                         and s.attributes.get("messaging.message.id") == event["id"]), None)
         if server and consumer:
             break
         await asyncio.sleep(0.1)
