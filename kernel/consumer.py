@@ -121,6 +121,11 @@ class EventConsumer:
         await asyncio.wait([self._task], timeout=timeout)
         if not self._task.done():
             self._task.cancel()
+        if self.subscribed.is_set():
+            try:
+                await self._sub.unsubscribe()  # before the connection drains, so nothing waits on it
+            except Exception as exc:  # noqa: BLE001 - the connection may already be closing
+                log.debug("unsubscribe of %s: %s", self.durable, exc)
 
     async def _run(self) -> None:
         await self._subscribe()

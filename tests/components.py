@@ -67,10 +67,10 @@ class OwnNats:
             raise RuntimeError("no nats-server binary")
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="cdv-nats-")
-        args = [binary, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", self.dir]
-        if config is not None:
-            args += ["-c", str(config)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        args = [binary, "-a", "127.0.0.1", "-p", str(self.port)]
+        # A config file names its own store directory, relative: run from the temporary directory.
+        args += ["-c", str(config)] if config is not None else ["-js", "-sd", self.dir]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.dir,
                                      env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 10
         while not answers("127.0.0.1", self.port, 0.2):
