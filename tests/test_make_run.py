@@ -1,0 +1,90 @@
+"""`make run`'s launcher, run for real: its own NATS, every service ready, the gateway reporting them healthy,
+the default contract and demo accounts loaded; Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import components
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = {"gateway": "GATEWAY", "engagements": "ENGAGEMENTS", "indicateurs": "INDICATEURS",
+        "participation": "PARTICIPATION", "notifications": "NOTIFICATIONS"}
+
+
+def processes_using(var_dir: Path) -> list[int]:
+    """PIDs whose command line or environment names this run's var directory."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            blob = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if str(var_dir).encode() in blob:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def launched(tmp_path: Path):
+    if components.nats_server_binary() is None:
+        components.missing("nats-server", "needed by make run when no NATS answers")
+    var_dir = tmp_path / "var"
+    ports = {name: components.free_port() for name in APPS}
+    env = {**os.environ, "CDV_NATS_URL": f"nats://127.0.0.1:{components.free_port()}",
+           "CDV_NOTIFICATIONS_SMTP_PORT": str(components.free_port()), "CDV_LOG_JSON": "false"}
+    env.pop("CDV_IDENTITY_SECRET", None)
+    env.update({f"CDV_{prefix}_PORT": str(ports[name]) for name, prefix in APPS.items()})
+    proc = subprocess.Popen([sys.executable, str(ROOT / "infra" / "local" / "run.py"), "--var-dir", str(var_dir)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    output: list[str] = []
+    deadline = time.monotonic() + 120
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        output.append(line)
+        if "Ctrl-C arrête tout" in line:
+            break
+    try:
+        yield proc, ports, "".join(output), var_dir
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_make_run_starts_everything_and_ctrl_c_stops_everything(launched) -> None:
+    proc, ports, banner, var_dir = launched
+    assert proc.poll() is None, banner[-3000:]
+    assert f"http://127.0.0.1:{ports['gateway']}" in banner
+    logins = re.findall(r"^\S*\s+(\S+@\S+) / (\S+) / ([^/]+) / (.+)$", banner, re.M)
+    roles = " ".join(role for _, _, role, _ in logins).lower()
+    assert len(logins) >= 5 and "administrat" in roles and "secr" in roles, banner[-3000:]
+
+    for name, port in ports.items():
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200, name
+    health = httpx.get(f"http://127.0.0.1:{ports['gateway']}/fragments/health", timeout=10).text
+    assert health.count("indisponible") == 0 and health.count("disponible") >= 5
+    engagements = httpx.get(f"http://127.0.0.1:{ports['engagements']}/openapi.json", timeout=5)
+    assert engagements.status_code == 200
+
+    children = processes_using(var_dir)
+    assert len(children) >= 6, "NATS, four services and the gateway run under this var dir"
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert proc.returncode == 0
+    time.sleep(0.5)
+    assert processes_using(var_dir) == [], "Ctrl-C left processes behind"
