@@ -32,7 +32,7 @@ async def main() -> None:
     seen = 0
     while not LIMIT or seen < LIMIT:
         try:
-            messages = await sub.fetch(50, timeout=5)
+            messages = await sub.fetch(min(50, LIMIT - seen) if LIMIT else 50, timeout=5)
         except TimeoutError:
             continue  # rien de nouveau : on attend
         for msg in messages:

@@ -89,10 +89,10 @@ def test_structural_errors_are_reported_with_paths() -> None:
     data["organisations"][0]["kind"] = "ministère"
     with pytest.raises(ContractErrors) as caught:
         validate(data)
-    joined = "\n".join(caught.value.errors)
-    assert "engagements[3].title" in joined
-    assert "engagements[7].pilots" in joined
-    assert "organisations[0].kind" in joined
+    errors = caught.value.errors
+    assert "engagements[3].title : champ obligatoire absent" in errors
+    assert "engagements[7].pilots : au moins 1 élément(s) attendu(s)" in errors
+    assert any(e.startswith("organisations[0].kind : valeur non permise (attendu : 'etat'") for e in errors)
 
 
 def test_pilots_may_be_named_by_any_known_spelling(tmp_path: Path) -> None:

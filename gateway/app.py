@@ -1,0 +1,182 @@
+"""The gateway process: pages, login and sessions, and the calls to the services on behalf of people."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
+from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
+from gateway.pages import admin, auth, engagements, home, overview
+from gateway.rendering import is_htmx, render
+from gateway.settings import Settings
+from kernel.db import Database
+from kernel.logs import setup_logging
+from kernel.migrations import upgrade
+from kernel.tracing import setup_tracing
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+# Assets are all served from here (no CDN); htmx swaps HTML, it needs no inline script or eval.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding the usual protective headers to every response."""
+
+    HEADERS = (
+        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    )
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _error_page(request: Request, status_code: int, title: str, message: str,
+                headers: dict[str, str] | None = None) -> Response:
+    return render(request, "erreur.html", {"title": title, "message": message, "status_code": status_code},
+                  block="message" if is_htmx(request) else None, status_code=status_code, headers=headers)
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    if is_htmx(request):  # htmx follows HX-Redirect with a full page load
+        return Response(status_code=401, headers={"HX-Redirect": exc.location})
+    return RedirectResponse(exc.location, status_code=303)
+
+
+async def _access_denied(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AccessDenied)
+    return _error_page(request, 403, "Accès refusé", exc.message)
+
+
+async def _csrf_rejected(request: Request, _exc: Exception) -> Response:
+    return _error_page(request, 403, "Vérification de sécurité échouée",
+                       "Ce formulaire n'a pas pu être vérifié (jeton de sécurité absent ou périmé). "
+                       "Rechargez la page, puis recommencez. Rien n'a été enregistré.")
+
+
+async def _service_unavailable(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceUnavailable)
+    log.warning("service %s unavailable: %s", exc.service, exc.reason)
+    return _error_page(request, 503, "Service momentanément indisponible",
+                       f"Le service « {exc.label} » ne répond pas pour le moment. Réessayez dans quelques "
+                       "instants ; si le problème persiste, prévenez l'administrateur de la plateforme.",
+                       headers={"Retry-After": "30"})
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    if exc.status_code == 404:
+        return _error_page(request, 404, "Page introuvable", exc.message or "Ce que vous cherchez n'existe pas.")
+    if exc.status_code == 403:
+        return _error_page(request, 403, "Accès refusé", exc.message or "Cette action ne vous est pas permise.")
+    log.error("service %s answered %s: %s", exc.service, exc.status_code, exc.body)
+    return _error_page(request, 502, "Erreur inattendue",
+                       "Un service a renvoyé une erreur inattendue. Réessayez ; si le problème persiste, "
+                       "prévenez l'administrateur de la plateforme.")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return _error_page(request, 404, "Page introuvable",
+                           "Cette adresse ne correspond à aucune page. Vérifiez-la, ou repartez de l'accueil.")
+    if exc.status_code == 405:
+        return _error_page(request, 405, "Action impossible", "Cette adresse ne permet pas cette action.")
+    return _error_page(request, exc.status_code, "Erreur", str(exc.detail))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if any(e.get("loc", [None])[0] == "path" for e in exc.errors()):
+        return await _http_error(request, StarletteHTTPException(404))
+    return _error_page(request, 400, "Demande incorrecte", "Les informations envoyées sont incomplètes ou invalides.")
+
+
+def create_app(settings: Settings | None = None,
+               transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> FastAPI:
+    """The gateway app; `transports` binds service clients elsewhere than their URLs (tests)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.environment != "test":  # under pytest, keep pytest's log capture
+            setup_logging("gateway", settings.log_level, settings.log_json)
+        setup_tracing("gateway", settings.otel_exporter, settings.otel_endpoint)
+        await asyncio.to_thread(upgrade, settings.database_url, HERE / "migrations")
+        app.state.db = Database(settings.database_url)
+        app.state.clients = ServiceClients(settings, transports)
+        log.info("gateway ready on port %s", settings.port)
+        try:
+            yield
+        finally:
+            await app.state.clients.aclose()
+            await app.state.db.dispose()
+            log.info("gateway stopped")
+
+    app = FastAPI(title="Contrat de ville — passerelle", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None, exception_handlers={
+                      LoginRequired: _login_required, AccessDenied: _access_denied, CsrfRejected: _csrf_rejected,
+                      ServiceUnavailable: _service_unavailable, ServiceError: _service_error,
+                      StarletteHTTPException: _http_error, RequestValidationError: _validation_error,
+                  })
+    app.state.settings = settings
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/healthz", tags=["santé"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok", "service": "gateway"}
+
+    @app.get("/readyz", tags=["santé"])
+    async def readyz(request: Request) -> JSONResponse:
+        """The gateway's own database answers (the services report their own readiness)."""
+        checks: dict[str, Any] = {"database": False}
+        db: Database | None = getattr(request.app.state, "db", None)
+        if db is not None:
+            try:
+                await db.ping()
+                checks["database"] = True
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                checks["database_error"] = str(exc)
+        ready = checks["database"]
+        return JSONResponse({"status": "ready" if ready else "not ready", "service": "gateway", **checks},
+                            status_code=200 if ready else 503)
+
+    for module in (home, auth, engagements, overview, admin):
+        app.include_router(module.router, dependencies=[Depends(csrf_guard)])
+    return app

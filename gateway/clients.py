@@ -1,0 +1,124 @@
+"""HTTP clients of the four services. Every call carries the caller's signed identity and the trace context.
+
+One `httpx.AsyncClient` per service, built in the app's lifespan. Tests bind them to in-process services by
+passing `transports` (name -> transport); in production they reach the URLs of the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from gateway.settings import Settings
+from kernel.identity import HEADER, Identity, sign_identity
+from kernel.tracing import inject_headers, tracer
+
+SERVICES = ("engagements", "indicateurs", "participation", "notifications")
+SERVICE_LABELS = {
+    "engagements": "Engagements",
+    "indicateurs": "Indicateurs",
+    "participation": "Participation",
+    "notifications": "Notifications",
+}
+
+
+class ServiceError(Exception):
+    """A service answered with an error (4xx/5xx); `body` is its JSON answer when it gave one."""
+
+    def __init__(self, service: str, status_code: int, body: Any) -> None:
+        super().__init__(f"{service} answered {status_code}")
+        self.service = service
+        self.status_code = status_code
+        self.body = body
+
+    @property
+    def code(self) -> str | None:
+        return self.body.get("code") if isinstance(self.body, dict) else None
+
+    @property
+    def message(self) -> str | None:
+        return self.body.get("message") if isinstance(self.body, dict) else None
+
+
+class ServiceUnavailable(Exception):
+    """A service did not answer (down, refused, timed out)."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service} unavailable: {reason}")
+        self.service = service
+        self.reason = reason
+
+    @property
+    def label(self) -> str:
+        return SERVICE_LABELS.get(self.service, self.service)
+
+
+class ServiceClients:
+    def __init__(self, settings: Settings, transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> None:
+        self.settings = settings
+        transports = transports or {}
+        self.clients = {
+            name: httpx.AsyncClient(base_url=url, transport=transports.get(name),
+                                    timeout=settings.service_timeout_seconds)
+            for name, url in settings.service_urls().items()
+        }
+        self._tracer = tracer("gateway.clients")
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(c.aclose() for c in self.clients.values()))
+
+    def on_behalf_of(self, identity: Identity) -> ServiceCalls:
+        """Calls made for one person (their identity is signed into each request)."""
+        return ServiceCalls(self, identity)
+
+    async def ready(self, name: str) -> bool:
+        """Whether a service answers its readiness probe (no identity needed)."""
+        try:
+            response = await self.clients[name].get("/readyz", headers=inject_headers(),
+                                                    timeout=self.settings.health_timeout_seconds)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def request(self, identity: Identity, service: str, method: str, path: str, *,
+                      params: dict[str, Any] | None = None, json: Any = None) -> Any:
+        with self._tracer.start_as_current_span(f"{method} {service}{path}", kind=SpanKind.CLIENT) as span:
+            span.set_attribute("peer.service", service)
+            headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret)})
+            clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+            try:
+                response = await self.clients[service].request(method, path, params=clean, json=json,
+                                                                headers=headers)
+            except httpx.HTTPError as exc:
+                span.set_status(Status(StatusCode.ERROR))
+                raise ServiceUnavailable(service, str(exc) or type(exc).__name__) from exc
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 400:
+                try:
+                    body: Any = response.json()
+                except ValueError:
+                    body = response.text
+                if isinstance(body, dict) and isinstance(body.get("detail"), dict):
+                    body = body["detail"]  # HTTPException(detail={code, message}) of the kernel
+                if response.status_code >= 500:
+                    span.set_status(Status(StatusCode.ERROR))
+                raise ServiceError(service, response.status_code, body)
+            return response.json()
+
+
+class ServiceCalls:
+    def __init__(self, clients: ServiceClients, identity: Identity) -> None:
+        self.clients = clients
+        self.identity = identity
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        return await self.clients.request(self.identity, service, "GET", path, params=params)
+
+    async def patch(self, service: str, path: str, body: Any) -> Any:
+        return await self.clients.request(self.identity, service, "PATCH", path, json=body)
+
+    async def put(self, service: str, path: str, body: Any) -> Any:
+        return await self.clients.request(self.identity, service, "PUT", path, json=body)

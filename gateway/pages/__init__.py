@@ -1,0 +1,1 @@
+"""The gateway's pages, one router per area (home, login, engagements, overview, administration)."""

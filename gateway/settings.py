@@ -1,0 +1,43 @@
+"""Settings of the gateway (prefix `CDV_GATEWAY_`, with the shared `CDV_` fallback of the kernel)."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from kernel.settings import KernelSettings
+
+
+class Settings(KernelSettings):
+    model_config = SettingsConfigDict(env_prefix="CDV_GATEWAY_", env_file=".env", extra="ignore")
+    service_name: ClassVar[str] = "gateway"
+    default_port: ClassVar[int] = 8100
+
+    # Shown in the header and titles (the contract itself is data: another agglomeration loads its own).
+    territory: str = "Agglomération nantaise"
+
+    # Where the services answer (the gateway is the only one that calls them over HTTP).
+    engagements_url: str = "http://127.0.0.1:8101"
+    indicateurs_url: str = "http://127.0.0.1:8102"
+    participation_url: str = "http://127.0.0.1:8103"
+    notifications_url: str = "http://127.0.0.1:8104"
+    service_timeout_seconds: float = 10.0
+    health_timeout_seconds: float = 2.0
+
+    # Sessions: a random token in an HttpOnly cookie, its digest in the database.
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
+    # None: Secure everywhere except in development (plain http://127.0.0.1 while developing).
+    cookie_secure: bool | None = None
+
+    # Login throttling: failures counted over a sliding window, per e-mail and per client address.
+    login_window_minutes: int = 15
+    login_max_failures: int = 5  # per e-mail
+    login_max_failures_per_ip: int = 20  # per address: an organisation's staff often share one behind a proxy
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.environment != "development"
+
+    def service_urls(self) -> dict[str, str]:
+        return {"engagements": self.engagements_url, "indicateurs": self.indicateurs_url,
+                "participation": self.participation_url, "notifications": self.notifications_url}

@@ -1,0 +1,71 @@
+"""The gateway's own probes, the services' health panel, and what every page is served with."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import httpx
+
+from gateway.app import create_app
+from tests.gateway.conftest import gateway_settings, transports_for
+
+
+async def test_probes(gateway) -> None:
+    async with gateway.client() as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok", "service": "gateway"}
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["database"] is True
+
+
+async def test_the_home_page_shows_each_service_as_available(gateway) -> None:
+    async with gateway.client() as client:
+        home = await client.get("/")
+        panel = await client.get("/fragments/health", headers={"HX-Request": "true"})
+    assert 'hx-get="/fragments/health" hx-trigger="load, every 10s"' in home.text
+    states = dict(re.findall(r'data-service="(\w+)">.*?<span class="health__state">(\w+)</span>', panel.text, re.DOTALL))
+    assert states == {"gateway": "disponible", "engagements": "disponible", "indicateurs": "disponible",
+                      "participation": "disponible", "notifications": "disponible"}
+
+
+async def test_a_service_that_does_not_answer_is_shown_unavailable(stack, tmp_path) -> None:
+    transports = transports_for(stack)
+    del transports["notifications"]  # its URL then points at a closed port
+    app = create_app(gateway_settings(tmp_path, notifications_url="http://127.0.0.1:9"), transports=transports)
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://gateway") as client:
+        panel = (await client.get("/fragments/health")).text
+    states = dict(re.findall(r'data-service="(\w+)">.*?<span class="health__state">(\w+)</span>', panel, re.DOTALL))
+    assert states["notifications"] == "indisponible" and states["engagements"] == "disponible"
+    assert "Certains services ne répondent pas" in panel
+
+
+async def test_pages_are_served_with_local_assets_and_protective_headers(gateway) -> None:
+    async with gateway.client() as client:
+        home = await client.get("/")
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', home.text)
+        for asset in assets:
+            assert (await client.get(asset)).status_code == 200, asset
+        missing = await client.get("/nulle-part")
+    assert any("htmx.min.js" in a for a in assets)
+    assert not re.search(r'(?:src|href)="https?://', home.text)  # no CDN
+    assert '<html lang="fr">' in home.text and 'href="#contenu"' in home.text
+    assert "default-src 'self'" in home.headers["content-security-policy"]
+    assert home.headers["x-frame-options"] == "DENY"
+    assert missing.status_code == 404 and "Page introuvable" in missing.text
+
+
+async def test_a_page_whose_service_is_down_says_so_in_french(stack, tmp_path) -> None:
+    from tests.gateway.conftest import Gateway
+
+    transports = transports_for(stack)
+    del transports["engagements"]
+    app = create_app(gateway_settings(tmp_path, engagements_url="http://127.0.0.1:9"), transports=transports)
+    async with app.router.lifespan_context(app):
+        gateway = Gateway(app, app.state.settings)
+        who = await gateway.account("ville-nantes")
+        async with gateway.client() as client:
+            await gateway.login(client, who.email, who.password)
+            page = await client.get("/mes-engagements")
+    assert page.status_code == 503
+    assert "Le service « Engagements » ne répond pas pour le moment" in html.unescape(page.text)
