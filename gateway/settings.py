@@ -14,6 +14,8 @@ class Settings(KernelSettings):
 
     # Shown in the header and titles (the contract itself is data: another agglomeration loads its own).
     territory: str = "Agglomération nantaise"
+    # The NATS address integrators are given (in the AsyncAPI document's servers).
+    public_nats_url: str = "nats://127.0.0.1:4222"
 
     # Where the services answer (the gateway is the only one that calls them over HTTP).
     engagements_url: str = "http://127.0.0.1:8101"

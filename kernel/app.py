@@ -88,8 +88,8 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
         runtime.relay.start()
         for sub in spec.subscriptions:
             consumer = EventConsumer(db=db, js=runtime.js, inbox=spec.metadata.tables["inbox"], outbox=outbox,
-                                     subscription=sub,
-                                     namespace=ns, max_deliver=settings.consumer_max_deliver)
+                                     subscription=sub, namespace=ns, max_deliver=settings.consumer_max_deliver,
+                                     replicas=settings.stream_replicas)
             await consumer.start()
             runtime.consumers.append(consumer)
         if spec.on_ready is not None:

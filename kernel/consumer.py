@@ -68,7 +68,8 @@ class Subscription:
 
 class EventConsumer:
     def __init__(self, *, db: Database, js: JetStreamContext, inbox: Table, outbox: Outbox,
-                 subscription: Subscription, namespace: str, max_deliver: int = 5, ack_wait: float = 30.0, batch: int = 20) -> None:
+                 subscription: Subscription, namespace: str, max_deliver: int = 5, ack_wait: float = 30.0,
+                 batch: int = 20, replicas: int = 1) -> None:
         self.db = db
         self.js = js
         self.inbox = inbox
@@ -78,6 +79,7 @@ class EventConsumer:
         self.max_deliver = max_deliver
         self.ack_wait = ack_wait
         self.batch = batch
+        self.replicas = replicas
         self.durable = f"{namespace}_{subscription.durable}".replace(".", "_")
         self.dead_letter_subject = f"{namespace}.{DEAD_LETTER_SERVICE}.{subscription.durable}"
         self._tracer = tracer("consumer")
@@ -89,7 +91,7 @@ class EventConsumer:
     async def start(self) -> None:
         """Subscribes in the background: the source stream may not exist yet if its service starts later."""
         await ensure_stream(self.js, stream_config(stream_name(self.namespace, DEAD_LETTER_SERVICE),
-                                                   [f"{self.namespace}.{DEAD_LETTER_SERVICE}.>"]))
+                                                   [f"{self.namespace}.{DEAD_LETTER_SERVICE}.>"], self.replicas))
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.durable}")
 
     async def _subscribe(self) -> None:

@@ -22,7 +22,9 @@ async def connect(url: str, *, name: str, user: str | None = None, password: str
     delay = 0.2
     for attempt in range(1, attempts + 1):
         try:
-            return await nats.connect(url, name=name, user=user, password=password,
+            # A comma-separated URL names the servers of a cluster.
+            servers = [u.strip() for u in url.split(",") if u.strip()]
+            return await nats.connect(servers, name=name, user=user, password=password,
                                       max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=2)
         except Exception as exc:  # noqa: BLE001 - any failure to connect is retried the same way
             if attempt == attempts:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
@@ -15,7 +21,7 @@ DEV_SECRET = "dev-only-identity-secret-change-me"
 class KernelSettings(BaseSettings):
     """Settings every process has. Subclasses set `service_name` and `model_config.env_prefix`.
 
-    Precedence: init kwargs > `CDV_<SERVICE>_X` > `CDV_X` > `.env` file > defaults.
+    Precedence: init kwargs > `CDV_<SERVICE>_X` > `CDV_X` > the same two in a `.env` file > defaults.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -63,4 +69,5 @@ class KernelSettings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         shared = EnvSettingsSource(settings_cls, env_prefix="CDV_", case_sensitive=False)
-        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
+        shared_dotenv = DotEnvSettingsSource(settings_cls, env_file=".env", env_prefix="CDV_", case_sensitive=False)
+        return init_settings, env_settings, shared, dotenv_settings, shared_dotenv, file_secret_settings

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import email.header
 import email.message
 import os
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_GRACE_SECONDS = 15.0
+NOTHING_LISTENS = "rien n'écoute"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""}
 
 
@@ -67,10 +69,11 @@ DEFAULT_CONTRACT = Path("contracts/nantes-metropole-2019.yaml")
 class Console:
     """Thread-safe, line-oriented printing with an optional coloured `name |` prefix."""
 
-    COLOURS = ["36", "32", "33", "35", "34", "96", "92", "93"]
+    COLOURS = ("36", "32", "33", "35", "34", "96", "92", "93")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: the signal handler prints from the main thread, possibly while it already holds the lock.
+        self._lock = threading.RLock()
         self._colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         self._assigned: dict[str, str] = {}
 
@@ -131,7 +134,7 @@ class Config:
 
 
 def read_or_create_secret(path: Path) -> str:
-    """A random secret kept across runs (sessions and identity tokens survive a restart), mode 0600."""
+    """A random secret kept across runs (identity tokens stay valid over a restart), readable by us only."""
     if path.exists():
         path.chmod(0o600)
         return path.read_text().strip()
@@ -189,10 +192,8 @@ class Child:
 
     def signal(self, sig: signal.Signals) -> None:
         """Signals the child's whole process group (it leads it), ignoring one that already ended."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def last_lines(self, count: int = 20) -> str:
         lines = list(self.tail)[-count:] or ["(aucune sortie)"]
@@ -240,7 +241,7 @@ def probe_host(host: str) -> str:
 
 def http_status(url: str, timeout: float = 1.0) -> tuple[int | None, str]:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - local URL
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, response.read(500).decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(500).decode("utf-8", "replace")
@@ -255,14 +256,18 @@ def nats_endpoint(url: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 4222
 
 
+async def _quiet(_exc: Exception) -> None:
+    """nats-py prints connection errors by default; the caller reports them in French instead."""
+
+
 async def _nats_problem(url: str, user: str | None, password: str | None) -> str | None:
     import nats  # nats-py, installed with the project
 
     try:
         nc = await nats.connect(url.split(",")[0].strip(), user=user, password=password, connect_timeout=2,
-                                allow_reconnect=False, max_reconnect_attempts=0)
+                                allow_reconnect=False, max_reconnect_attempts=0, error_cb=_quiet)
     except Exception as exc:  # noqa: BLE001 - any failure is the answer
-        return f"connexion refusée ({exc!r})"
+        return f"un serveur écoute mais la connexion NATS échoue ({exc!r} ; identifiants ? autre logiciel ?)"
     try:
         await nc.jetstream(timeout=2).account_info()
     except Exception as exc:  # noqa: BLE001
@@ -276,7 +281,7 @@ def nats_problem(url: str, user: str | None, password: str | None) -> str | None
     """None when a NATS server with JetStream answers at `url`, else what is wrong."""
     host, port = nats_endpoint(url)
     if not tcp_open(host, port):
-        return "rien n'écoute"
+        return NOTHING_LISTENS
     return asyncio.run(_nats_problem(url, user, password))
 
 
@@ -302,7 +307,10 @@ def start_smtp_sink(host: str, port: int, mail_dir: Path) -> object:
             console.line("mail", f"{message.get('X-MailFrom', '?')} -> {message.get('X-RcptTo', '?')} : "
                                  f"« {subject} » (dans {mail_dir})")
 
-    mail_dir.mkdir(parents=True, exist_ok=True)
+    # Maildir creates tmp/, new/ and cur/ only when it creates the directory itself.
+    mail_dir.parent.mkdir(parents=True, exist_ok=True)
+    for sub in ("tmp", "new", "cur"):
+        (mail_dir / sub).mkdir(parents=True, exist_ok=True)
     controller = Controller(LoggingMailbox(mail_dir), hostname=host, port=port)
     controller.start()
     return controller
@@ -323,7 +331,7 @@ class Launcher:
         self.apps: list[tuple[App, Child]] = []
         self.nats: Child | None = None
         self.smtp: object | None = None
-        self.notes: list[str] = []  # lines for the banner
+        self.notes: list[tuple[str, str]] = []  # (label, text) lines for the banner
         self.logins: list[str] = []
 
     # -- signals
@@ -349,15 +357,17 @@ class Launcher:
     def prepare_var(self) -> None:
         for sub in (self.var_dir, self.log_dir):
             sub.mkdir(parents=True, exist_ok=True)
+        # `.env` values become environment variables of the children, so that a shared `CDV_X` written there
+        # applies to every process exactly as if it were exported (the environment still wins).
+        for key, value in self.config.dotenv.items():
+            self.env.setdefault(key, value)
         self.env["CDV_VAR_DIR"] = str(self.var_dir)
         self.env.setdefault("PYTHONUNBUFFERED", "1")  # children's logs reach us line by line
-        # Readable console; JSON logs stay the default outside `make run` (set CDV_LOG_JSON=true to keep them).
+        # Readable console; JSON stays the default outside `make run` (CDV_LOG_JSON=true keeps it here).
         if self.config.raw("CDV_LOG_JSON") is None:
             self.env["CDV_LOG_JSON"] = "false"
         if not self.config.raw("CDV_IDENTITY_SECRET"):
             self.env["CDV_IDENTITY_SECRET"] = read_or_create_secret(self.var_dir / "identity-secret")
-        if not self.config.raw("CDV_GATEWAY_SESSION_SECRET"):
-            self.env["CDV_GATEWAY_SESSION_SECRET"] = read_or_create_secret(self.var_dir / "session-secret")
 
     def ensure_nats(self) -> None:
         url = self.config.get("NATS_URL", "nats://127.0.0.1:4222")
@@ -366,10 +376,10 @@ class Launcher:
         problem = nats_problem(url, user, password)
         if problem is None:
             console.info(f"NATS répond à {url} : on l'utilise.")
-            self.notes.append(f"NATS        : {url} (serveur existant)")
+            self.notes.append(("NATS", f"{url} (serveur existant)"))
             return
         host, port = nats_endpoint(url)
-        if problem != "rien n'écoute" or host not in LOCAL_HOSTS:
+        if problem != NOTHING_LISTENS or host not in LOCAL_HOSTS:
             raise LaunchError(f"NATS à {url} : {problem}.")
         binary = find_nats_server()
         if binary is None:
@@ -390,26 +400,27 @@ class Launcher:
                 raise LaunchError(f"nats-server s'est arrêté (code {self.nats.proc.returncode}) :\n"
                                   f"{self.nats.last_lines()}")
             if time.monotonic() > deadline:
-                raise LaunchError(f"nats-server ne répond pas après 20 s ({problem}) :\n{self.nats.last_lines()}")
+                raise LaunchError(f"nats-server ne répond pas après 20 s ({problem}) :\n"
+                                  f"{self.nats.last_lines()}")
             time.sleep(0.2)
-        self.notes.append(f"NATS        : {url} (lancé par make run, données dans {store})")
+        self.notes.append(("NATS", f"{url} (lancé par make run, données dans {store})"))
 
     def ensure_smtp(self) -> None:
         notifications = SERVICES[3].prefix
         host = self.config.get("SMTP_HOST", "127.0.0.1", notifications)
         port = int(self.config.get("SMTP_PORT", "8025", notifications))
         if host not in LOCAL_HOSTS:
-            self.notes.append(f"Courriels   : serveur SMTP externe {host}:{port}")
+            self.notes.append(("Courriels", f"serveur SMTP externe {host}:{port}"))
             return
         if tcp_open(host, port):
             console.info(f"Un serveur SMTP écoute déjà sur {host}:{port} : on l'utilise.")
-            self.notes.append(f"Courriels   : serveur SMTP déjà présent sur {host}:{port}")
+            self.notes.append(("Courriels", f"serveur SMTP déjà présent sur {host}:{port}"))
             return
         mail_dir = self.var_dir / "mail"
         self.smtp = start_smtp_sink(probe_host(host), port, mail_dir)
         console.info(f"Boîte aux lettres de test sur {host}:{port}, messages dans {mail_dir}.")
-        self.notes.append(f"Courriels   : aucun n'est envoyé ; tout est gardé dans {mail_dir}/new/ "
-                          f"(Maildir, SMTP {host}:{port})")
+        kept = f"aucun n'est envoyé ; tout est gardé dans {mail_dir}/new/ (Maildir, SMTP {host}:{port})"
+        self.notes.append(("Courriels", kept))
 
     def start_apps(self) -> None:
         apps = list(SERVICES)
@@ -417,11 +428,17 @@ class Launcher:
             apps.append(GATEWAY)
         else:
             console.warn("gateway/__main__.py absent : la passerelle n'est pas lancée (services seuls).")
-        for app in SERVICES + [GATEWAY]:
+        for app in [*SERVICES, GATEWAY]:
             # Ports are passed explicitly so that the gateway's service URLs below match them.
             self.env[f"CDV_{app.prefix}_PORT"] = str(self.port(app))
             if app is not GATEWAY and not self.config.raw(f"CDV_GATEWAY_{app.prefix}_URL"):
                 self.env[f"CDV_GATEWAY_{app.prefix}_URL"] = self.base_url(app)
+        # A port already taken would make a child fail, or worse let another server answer its /readyz.
+        busy = [f"{app.name} ({self.port(app)})" for app in apps
+                if tcp_open(self.config.get("HOST", "127.0.0.1", app.prefix), self.port(app))]
+        if busy:
+            raise LaunchError(f"ports déjà utilisés : {', '.join(busy)}. Un autre `make run` tourne-t-il ? "
+                              "Sinon changez-les avec CDV_<SERVICE>_PORT.")
         for app in apps:
             argv = [sys.executable, "-m", app.module]
             self.apps.append((app, Child.start(app.name, argv, self.env, self.log_dir)))
@@ -461,11 +478,11 @@ class Launcher:
                     f"- {name} : {self.base_url(app)}{paths[name]} -> {last.get(name, '?')}\n"
                     f"  dernières lignes de {child.log_path} :\n{child.last_lines()}"
                     for name, (app, child) in pending.items())
-                raise LaunchError(f"pas prêt après {self.args.timeout:.0f} s : {', '.join(pending)}\n{details}")
+                raise LaunchError(f"pas prêt après {self.args.timeout:g} s : {', '.join(pending)}\n{details}")
             time.sleep(0.5)
 
     def run_cli(self, label: str, args: list[str]) -> list[str] | None:
-        """Runs `python -m gateway.cli <args>` against the running services; its output, or None if it failed."""
+        """Runs `python -m gateway.cli <args>` against the running services; its output, None on failure."""
         child = Child.start(label, [sys.executable, "-m", "gateway.cli", *args], self.env, self.log_dir,
                             keep_lines=True)
         deadline = time.monotonic() + 180
@@ -478,18 +495,23 @@ class Launcher:
             return None
         child.finish()
         if child.proc.returncode != 0:
-            console.warn(f"gateway.cli {args[0]} a échoué (code {child.proc.returncode}), voir {child.log_path}.")
+            console.warn(f"gateway.cli {args[0]} a échoué (code {child.proc.returncode}), "
+                         f"voir {child.log_path}.")
             return None
         return child.lines or []
 
+    @staticmethod
+    def cli_available() -> bool:
+        return (ROOT / "gateway" / "cli.py").is_file() or (ROOT / "gateway" / "cli" / "__main__.py").is_file()
+
     def load_demo(self) -> None:
-        if not (ROOT / "gateway" / "cli.py").is_file() and not (ROOT / "gateway" / "cli").is_dir():
+        if not self.cli_available():
             console.warn("gateway.cli absent : ni contrat chargé ni comptes de démonstration.")
-            self.notes.append("Démo        : gateway.cli absent, pas de données chargées")
+            self.notes.append(("Démo", "gateway.cli absent, pas de données chargées"))
             return
         contract = self.args.contract
         if self.run_cli("load-contract", ["load-contract", str(contract)]) is not None:
-            self.notes.append(f"Contrat     : {contract} chargé")
+            self.notes.append(("Contrat", f"{contract} chargé"))
         lines = self.run_cli("demo-accounts", ["demo-accounts"])
         # The command prints one "email / password / role / organisation" line per account.
         self.logins = [line.strip() for line in lines or [] if line.count(" / ") >= 3 and "@" in line]
@@ -498,25 +520,26 @@ class Launcher:
         gateway_up = any(app is GATEWAY for app, _ in self.apps)
         rule = "═" * 78
         out = [rule, "  Contrat de ville — plateforme démarrée", rule]
+        rows: list[tuple[str, str]] = []
         if gateway_up:
-            out.append(f"  Ouvrez            {self.base_url(GATEWAY)}")
+            rows.append(("Ouvrez", self.base_url(GATEWAY)))
         else:
-            out.append("  Passerelle        non lancée (gateway/__main__.py absent)")
-        for app, _ in self.apps:
-            if app is not GATEWAY:
-                out.append(f"  Service {app.name:<14}{self.base_url(app)}/docs")
+            rows.append(("Passerelle", "non lancée (gateway/__main__.py absent)"))
+        rows += [(f"API {app.name}", f"{self.base_url(app)}/docs")
+                 for app, _ in self.apps if app is not GATEWAY]
+        rows += self.notes
+        rows.append(("Journaux", f"{self.log_dir}/<nom>.log"))
+        out += [f"  {label:<19} {text}" for label, text in rows]
         if self.logins:
             out.append("  Comptes de démonstration (courriel / mot de passe / rôle / organisation) :")
             out += [f"    {line}" for line in self.logins]
-        elif not self.args.no_demo:
-            out.append("  Comptes de démonstration : aucun (voir les avertissements ci-dessus)")
-        out += [f"  {note}" for note in self.notes]
-        out.append(f"  Journaux          {self.log_dir}/<service>.log")
+        elif not self.args.no_demo and self.cli_available():
+            out.append("  Comptes de démonstration : aucun (voir les avertissements plus haut)")
         out += ["  Ctrl-C arrête tout.", rule]
         console.block("\n".join(out))
 
     def supervise(self) -> int:
-        """Waits for Ctrl-C; a process that dies on its own stops everything (a half-running system misleads)."""
+        """Waits for Ctrl-C. A process dying on its own stops everything: a half-running system misleads."""
         while not self.stop.wait(0.5):
             for app, child in self.apps:
                 if not child.alive:
@@ -535,7 +558,8 @@ class Launcher:
             stop_children([child for _, child in self.apps], STOP_GRACE_SECONDS, self.force)
         if self.nats is not None:
             console.info("Arrêt de nats-server…")
-            stop_children([self.nats], 10, self.force)
+            # Even on a forced stop: a SIGTERM'd nats-server closes its files within milliseconds.
+            stop_children([self.nats], 10, threading.Event())
         if self.smtp is not None:
             self.smtp.stop()  # type: ignore[attr-defined]
         console.info("Tout est arrêté.")
@@ -577,8 +601,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:  # the project's dependencies: this script runs with the venv's Python
+        import aiosmtpd  # noqa: F401
+        import dotenv  # noqa: F401
+        import nats  # noqa: F401
+    except ImportError as exc:
+        print(f"{exc} : lancez `make run` (ou `make venv` puis .venv/bin/python infra/local/run.py).",
+              file=sys.stderr)
+        return 1
+    # Paths given on the command line are relative to where it was typed; the rest to the repository root.
+    if args.var_dir is not None:
+        args.var_dir = args.var_dir.resolve()
+    if args.contract != DEFAULT_CONTRACT:
+        args.contract = args.contract.resolve()
     os.chdir(ROOT)  # `python -m services.x` and the processes' `.env` are relative to the repository root
-    return Launcher(parse_args(argv)).run()
+    return Launcher(args).run()
 
 
 if __name__ == "__main__":

@@ -42,3 +42,12 @@ def test_json_log_lines_carry_the_trace_id() -> None:
     assert line["message"] == "engagement 12 mis à jour"
     assert line["service"] == "engagements"
     assert line["trace_id"] == format(span.get_span_context().trace_id, "032x")
+
+
+def test_shared_value_in_a_dotenv_file_applies_to_every_service(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CDV_NATS_URL", raising=False)
+    (tmp_path / ".env").write_text("CDV_NATS_URL=nats://from-dotenv:4222\nCDV_NOTIFICATIONS_PORT=9104\n")
+    monkeypatch.setenv("CDV_VAR_DIR", str(tmp_path))
+    assert EngagementsSettings().nats_url == "nats://from-dotenv:4222"
+    assert NotificationsSettings().port == 9104
