@@ -1,17 +1,301 @@
 """API shapes of the indicateurs service."""
 
-from pydantic import BaseModel
+from datetime import date, datetime
+from typing import Literal
 
+from pydantic import BaseModel, Field, field_validator
+
+from services.indicateurs.models import UNITS, CampaignStatus, Qualification, State
+from services.indicateurs.periods import Periodicity
+
+Unit = Literal[UNITS]  # type: ignore[valid-type]
+
+
+def _blank_is_none(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+# --- definitions ---------------------------------------------------------------------------------------------
 
 class DefinitionOut(BaseModel):
     id: int
+    contract_id: str
     engagement_number: int
     engagement_title: str
     label: str
     uncertain: bool
+    note: str | None
     unit: str
     periodicity: str
     target: float | None
     by_qpv: bool
+    qpv: list[str]
+    negative_allowed: bool
     responsible: list[str]
+    active: bool
     version: int
+    updated_at: datetime
+    updated_by_name: str | None
+
+
+class DefinitionVersionOut(BaseModel):
+    version: int
+    label: str
+    unit: str
+    periodicity: str
+    target: float | None
+    by_qpv: bool
+    qpv: list[str]
+    negative_allowed: bool
+    responsible: list[str]
+    active: bool
+    changed: list[str]
+    actor_name: str
+    at: datetime
+
+
+class DefinitionDetail(DefinitionOut):
+    history: list[DefinitionVersionOut] = Field(description="Versions de la définition, la plus récente d'abord.")
+
+
+class DefinitionUpdate(BaseModel):
+    """The secretariat's refinement of a definition. Only the fields sent change; `version` is the one read."""
+
+    version: int
+    unit: Unit | None = None
+    periodicity: Periodicity | None = None
+    target: float | None = None
+    by_qpv: bool | None = None
+    qpv: list[str] | None = None
+    negative_allowed: bool | None = None
+    responsible: list[str] | None = Field(default=None, min_length=1)
+
+
+# --- QPV -----------------------------------------------------------------------------------------------------
+
+class QpvOut(BaseModel):
+    id: str
+    name: str
+    code: str | None
+    cities: list[str]
+
+
+# --- submissions ---------------------------------------------------------------------------------------------
+
+class SubmissionIn(BaseModel):
+    """A value for a period (and a QPV when the indicator is broken down by QPV).
+
+    `version` is the latest version of this value the writer saw (0 when it saw none): a first value when one
+    already exists, or a correction of a version that is no longer the latest, gets a conflict.
+    """
+
+    indicator_id: int
+    period: str = Field(max_length=10)
+    qpv_id: str | None = Field(default=None, max_length=80)
+    value: float = Field(allow_inf_nan=False)
+    qualification: Qualification = Qualification.PROVISOIRE
+    comment: str | None = Field(default=None, max_length=4000)
+    source: str | None = Field(default=None, max_length=500)
+    draft: bool = Field(default=False, description="Enregistrer en brouillon, sans soumettre au secrétariat.")
+    version: int = Field(default=0, ge=0)
+
+    _blank = field_validator("comment", "source", "qpv_id")(_blank_is_none)
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("le motif est obligatoire")
+        return value.strip()
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    indicator_id: int
+    indicator_label: str
+    engagement_number: int
+    unit: str
+    period: str
+    qpv_id: str | None
+    qpv_code: str | None
+    qpv_name: str | None
+    organisation_id: str
+    version: int
+    latest: bool = Field(description="Vrai pour la version en vigueur ; les précédentes restent consultables.")
+    value: float
+    qualification: Qualification
+    comment: str | None
+    source: str | None
+    state: State
+    state_label: str
+    submitted_by_name: str
+    created_at: datetime
+    submitted_at: datetime | None
+    reviewed_by_name: str | None
+    reviewed_at: datetime | None
+    reason: str | None
+    import_id: int | None
+
+
+class SubmissionDetail(SubmissionOut):
+    history: list[SubmissionOut] = Field(description="Toutes les versions de cette valeur, la plus récente d'abord.")
+
+
+# --- imports -------------------------------------------------------------------------------------------------
+
+class ImportReport(BaseModel):
+    import_id: int | None = Field(description="Absent quand le fichier a seulement été vérifié (dry_run).")
+    organisation_id: str
+    rows: int
+    recorded: int
+    corrected: int
+    unchanged: int
+    dry_run: bool = False
+
+
+# --- campaigns -----------------------------------------------------------------------------------------------
+
+class CampaignIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    period: str = Field(max_length=10)
+    closes_on: date
+
+
+class CampaignClose(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+    _blank = field_validator("reason")(_blank_is_none)
+
+
+class CampaignReopen(BaseModel):
+    reason: str = Field(max_length=2000)
+    closes_on: date | None = Field(default=None, description="Nouvelle date de clôture (obligatoire si la "
+                                                             "précédente est passée).")
+
+    @field_validator("reason")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("le motif est obligatoire")
+        return value.strip()
+
+
+class CampaignChangeOut(BaseModel):
+    action: str
+    automatic: bool
+    actor_name: str
+    reason: str | None
+    closes_on: date | None
+    at: datetime
+
+
+class CampaignOut(BaseModel):
+    id: int
+    title: str
+    period: str
+    closes_on: date
+    status: CampaignStatus
+    locked: bool = Field(description="Vrai quand la période n'accepte plus de valeurs.")
+    opened_at: datetime
+    opened_by_name: str
+    closed_at: datetime | None
+    closed_by_name: str | None
+    history: list[CampaignChangeOut] = []
+
+
+class OwedValue(BaseModel):
+    """A value an organisation owes: missing, still a draft, or returned for revision."""
+
+    indicator_id: int
+    indicator_label: str
+    engagement_number: int
+    unit: str
+    period: str
+    qpv_id: str | None
+    qpv_name: str | None
+    organisation_id: str
+    status: Literal["manquant", "brouillon", "a_reprendre"]
+    submission_id: int | None
+    reason: str | None
+
+
+class TodoOut(BaseModel):
+    campaign_id: int
+    period: str
+    organisation_id: str
+    locked: bool
+    expected: int
+    owed: list[OwedValue]
+
+
+# --- completeness and series ---------------------------------------------------------------------------------
+
+class MissingValue(BaseModel):
+    organisation_id: str
+    period: str
+    qpv_id: str | None
+    qpv_code: str | None
+    status: Literal["manquant", "brouillon", "a_reprendre"]
+
+
+class IndicatorCompleteness(BaseModel):
+    indicator_id: int
+    indicator_label: str
+    engagement_number: int
+    periodicity: str
+    by_qpv: bool
+    expected: int
+    received: int
+    complete: bool
+    missing_organisations: list[str]
+    missing: list[MissingValue]
+
+
+class CompletenessOut(BaseModel):
+    period: str
+    organisation_id: str | None
+    expected: int
+    received: int
+    rate: float = Field(description="Part des valeurs attendues reçues (soumises ou approuvées), entre 0 et 1.")
+    indicators: list[IndicatorCompleteness]
+
+
+class SeriesPoint(BaseModel):
+    period: str
+    qpv_id: str | None
+    qpv_code: str | None
+    qpv_name: str | None
+    organisation_id: str
+    value: float
+    qualification: Qualification
+    version: int
+    approved_at: datetime | None
+
+
+class SeriesOut(BaseModel):
+    indicator_id: int
+    indicator_label: str
+    engagement_number: int
+    unit: str
+    periodicity: str
+    by_qpv: bool
+    target: float | None
+    periods: list[str]
+    points: list[SeriesPoint]
+
+
+class LatestValues(BaseModel):
+    """An indicator of an engagement with its most recent approved values (for the engagement page)."""
+
+    indicator_id: int
+    indicator_label: str
+    unit: str
+    periodicity: str
+    by_qpv: bool
+    target: float | None
+    period: str | None = Field(description="Dernière période ayant une valeur approuvée (absente : aucune).")
+    values: list[SeriesPoint]

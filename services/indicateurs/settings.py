@@ -10,3 +10,7 @@ class Settings(KernelSettings):
     service_name: ClassVar[str] = "indicateurs"
     default_port: ClassVar[int] = 8102
 
+    # How often campaigns whose closing day has passed are closed on record (the lock itself is immediate).
+    campaign_sweep_seconds: float = 300.0
+    # Largest CSV file accepted by POST /api/v1/imports (10,000 lines are about 1 MB).
+    import_max_bytes: int = 20_000_000
