@@ -101,8 +101,6 @@ class ServiceClients:
                     body: Any = response.json()
                 except ValueError:
                     body = response.text
-                if isinstance(body, dict) and isinstance(body.get("detail"), dict):
-                    body = body["detail"]  # HTTPException(detail={code, message}) of the kernel
                 if response.status_code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
                 raise ServiceError(service, response.status_code, body)

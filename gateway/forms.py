@@ -84,13 +84,13 @@ def _message(field_name: str, error: dict[str, Any]) -> str:
 def field_errors(body: Any) -> dict[str, str]:
     """Maps a 422 answer of the service to {field: French message}; `_form` holds what fits no field."""
     errors: dict[str, str] = {}
-    if isinstance(body, dict) and body.get("code") == "invalid":  # a domain error: {code, message, field}
+    if isinstance(body, dict) and body.get("code") == "invalid" and "errors" not in body:  # {code, message, field}
         errors[body.get("field") if body.get("field") in FIELDS else "_form"] = body.get("message") or "Valeur invalide."
         return errors
-    details = body.get("detail") if isinstance(body, dict) else None
+    # Request validation: {code: "invalid", message, errors: [{field, type, message, ctx}]}
+    details = body.get("errors") if isinstance(body, dict) else None
     for error in details if isinstance(details, list) else []:
-        loc = [p for p in error.get("loc", []) if p != "body"]
-        name = str(loc[0]) if loc else ""
+        name = str(error.get("field", "")).split(".")[0]
         if name in FIELDS:
             errors.setdefault(name, _message(name, error))
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.consumer import EventConsumer, Subscription, inbox_table
 from kernel.db import Database
-from kernel.errors import DomainError, domain_error_handler
+from fastapi.exceptions import RequestValidationError
+
+from kernel.errors import DomainError, domain_error_handler, validation_error_handler
 from kernel.events import stream_name
 from kernel.logs import setup_logging
 from kernel.messaging import connect, ensure_stream, stream_config
@@ -44,6 +46,8 @@ class ServiceSpec:
     # Called once the database and NATS are up (e.g. to seed reference data); gets the app.
     on_ready: Callable[[FastAPI], Any] | None = None
     exception_handlers: dict[Any, Callable[..., Any]] = field(default_factory=dict)
+    # Long-running jobs of the service (e.g. a periodic sweep): started when ready, cancelled first at shutdown.
+    background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
 
 
 @dataclass
@@ -96,11 +100,15 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
             result = spec.on_ready(app)
             if asyncio.iscoroutine(result):
                 await result
+        jobs = [asyncio.create_task(job(runtime), name=f"{spec.name}-{job.__name__}") for job in spec.background]
         log.info("%s ready on port %s", spec.name, settings.port)
         try:
             yield
         finally:
-            # Order matters: stop taking new messages, finish in-flight ones, flush events, then close.
+            # Order matters: stop jobs and taking new messages, finish in-flight ones, flush events, then close.
+            for job_task in jobs:
+                job_task.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             for consumer in runtime.consumers:
                 await consumer.stop(settings.shutdown_timeout_seconds)
             await runtime.relay.stop(timeout=settings.shutdown_timeout_seconds)
@@ -112,7 +120,9 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
             log.info("%s stopped", spec.name)
 
     app = FastAPI(title=spec.title, lifespan=lifespan,
-                  exception_handlers={DomainError: domain_error_handler, **spec.exception_handlers})
+                  exception_handlers={DomainError: domain_error_handler,
+                                      RequestValidationError: validation_error_handler,
+                                      **spec.exception_handlers})
 
     @app.get("/healthz", tags=["santé"])
     async def healthz() -> dict[str, str]:

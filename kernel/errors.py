@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 
@@ -16,6 +17,11 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "unauthenticated"
 
 
 class NotFound(DomainError):
@@ -41,3 +47,65 @@ class Invalid(DomainError):
 async def domain_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return JSONResponse({"code": exc.code, "message": exc.message, **exc.details}, status_code=exc.status_code)
+
+
+# pydantic error types, in French (templates take the error's `ctx`).
+FRENCH = {
+    "missing": "champ obligatoire absent",
+    "extra_forbidden": "champ inconnu",
+    "string_type": "texte attendu",
+    "int_type": "nombre entier attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_type": "nombre attendu",
+    "float_parsing": "nombre attendu",
+    "finite_number": "nombre fini attendu",
+    "bool_type": "vrai ou faux attendu",
+    "bool_parsing": "vrai ou faux attendu",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "list_type": "liste attendue",
+    "dict_type": "objet attendu",
+    "model_type": "objet attendu",
+    "model_attributes_type": "objet attendu",
+    "json_invalid": "JSON invalide",
+    "enum": "valeur non permise (attendu : {expected})",
+    "literal_error": "valeur non permise (attendu : {expected})",
+    "string_pattern_mismatch": "format invalide (attendu : {pattern})",
+    "string_too_short": "texte trop court ({min_length} caractère(s) au moins)",
+    "string_too_long": "texte trop long ({max_length} caractères au plus)",
+    "too_short": "au moins {min_length} élément(s) attendu(s)",
+    "too_long": "au plus {max_length} élément(s)",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "greater_than": "doit être supérieur à {gt}",
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "less_than": "doit être inférieur à {lt}",
+}
+
+
+def french_message(error: Any) -> str:
+    """A pydantic error in French."""
+    if error.get("type") == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    template = FRENCH.get(error.get("type", ""))
+    if template is None:
+        return str(error.get("msg", "valeur invalide"))
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template.split(" (")[0]
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+
+
+async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 in the shape of domain errors: `{code, message, errors: [{field, type, message, ctx}]}`."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "corps",
+               "type": e.get("type"), "message": french_message(e),
+               "ctx": {k: _plain(v) for k, v in (e.get("ctx") or {}).items()}} for e in exc.errors()]
+    message = "Requête invalide : " + " ; ".join(f"{e['field']} : {e['message']}" for e in errors) + "."
+    return JSONResponse({"code": "invalid", "message": message, "errors": errors}, status_code=422)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel
+
+from kernel.errors import Unauthenticated
 
 HEADER = "X-Cdv-Identity"
 Role = Literal["referent", "secretariat", "admin", "integrator"]
@@ -53,15 +55,15 @@ def verify_identity(token: str, secret: str, max_age: int) -> Identity:
 
 
 def current_identity(request: Request) -> Identity:
-    """FastAPI dependency: the verified caller, or 401 with a JSON error."""
+    """FastAPI dependency: the verified caller, or 401 `{code: "unauthenticated", message}`."""
     token = request.headers.get(HEADER)
     if not token:
-        raise HTTPException(401, detail={"code": "unauthenticated", "message": "Identité manquante."})
+        raise Unauthenticated("Identité manquante.")
     settings = request.app.state.runtime.settings
     try:
         return verify_identity(token, settings.identity_secret, settings.identity_ttl_seconds)
     except ValueError as exc:
-        raise HTTPException(401, detail={"code": "unauthenticated", "message": str(exc)}) from exc
+        raise Unauthenticated(str(exc).capitalize() + ".") from exc
 
 
 IdentityDep = Annotated[Identity, Depends(current_identity)]

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.contract.model import ContractFile
+from kernel.errors import french_message
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "contracts" / "contract.schema.json"
 
@@ -49,42 +50,12 @@ def read(path: Path) -> Any:
         raise ContractErrors([f"(fichier) : lecture impossible : {exc}"]) from exc
 
 
-MESSAGES = {
-    "missing": "champ obligatoire absent",
-    "extra_forbidden": "champ inconnu",
-    "string_type": "texte attendu",
-    "int_type": "nombre entier attendu",
-    "int_parsing": "nombre entier attendu",
-    "bool_type": "vrai ou faux attendu",
-    "bool_parsing": "vrai ou faux attendu",
-    "list_type": "liste attendue",
-    "dict_type": "objet attendu",
-    "model_type": "objet attendu",
-    "literal_error": "valeur non permise (attendu : {expected})",
-    "string_pattern_mismatch": "format invalide (attendu : {pattern})",
-    "string_too_short": "texte vide",
-    "string_too_long": "texte trop long (au plus {max_length} caractères)",
-    "too_short": "au moins {min_length} élément(s) attendu(s)",
-    "greater_than_equal": "doit être supérieur ou égal à {ge}",
-}
-
-
-def _french(error: Any) -> str:
-    template = MESSAGES.get(error["type"])
-    if template is None:
-        return error["msg"]
-    try:
-        return template.format(**(error.get("ctx") or {}))
-    except (KeyError, IndexError):
-        return template.split(" (")[0]
-
-
 def validate(data: Any) -> ContractFile:
     """Returns the contract with pilots resolved to organisation ids, or raises ContractErrors listing all."""
     try:
         contract = ContractFile.model_validate(data)
     except ValidationError as exc:
-        raise ContractErrors([f"{_path(e['loc'])} : {_french(e)}" for e in exc.errors()]) from exc
+        raise ContractErrors([f"{_path(e['loc'])} : {french_message(e)}" for e in exc.errors()]) from exc
 
     errors: list[str] = []
     names: dict[str, str] = {}

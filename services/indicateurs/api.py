@@ -8,7 +8,6 @@ when someone changed the thing first) or `period_locked`, 422 `invalid` (with `e
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from kernel.app import RuntimeDep, SessionDep
@@ -242,53 +241,3 @@ async def export_json(session: SessionDep, _who: IdentityDep, engagement: int | 
     rows = await service.approved_values(session, engagement=engagement, indicator=indicator, period=period, qpv=qpv)
     filters = {"engagement": engagement, "indicator": indicator, "period": period, "qpv": qpv}
     return JSONResponse(exports.to_json(rows, filters))
-
-
-# --- request validation errors, in French --------------------------------------------------------------------
-
-_MESSAGES = {
-    "missing": "champ obligatoire",
-    "float_parsing": "nombre attendu",
-    "float_type": "nombre attendu",
-    "int_parsing": "nombre entier attendu",
-    "int_type": "nombre entier attendu",
-    "finite_number": "nombre fini attendu",
-    "bool_parsing": "vrai ou faux attendu",
-    "bool_type": "vrai ou faux attendu",
-    "date_parsing": "date attendue (AAAA-MM-JJ)",
-    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
-    "date_type": "date attendue (AAAA-MM-JJ)",
-    "string_type": "texte attendu",
-    "list_type": "liste attendue",
-    "dict_type": "objet JSON attendu",
-    "model_attributes_type": "objet JSON attendu",
-    "json_invalid": "JSON invalide",
-}
-
-
-def _french(error: dict[str, Any]) -> str:
-    kind, ctx = error.get("type", ""), error.get("ctx") or {}
-    if kind in _MESSAGES:
-        return _MESSAGES[kind]
-    if kind in ("enum", "literal_error"):
-        return f"valeur non permise (attendu : {ctx.get('expected', '')})"
-    if kind == "string_too_long":
-        return f"texte trop long ({ctx.get('max_length')} caractères au plus)"
-    if kind == "string_too_short":
-        return f"texte trop court ({ctx.get('min_length')} caractère(s) au moins)"
-    if kind == "too_short":
-        return f"au moins {ctx.get('min_length')} élément(s)"
-    if kind == "greater_than_equal":
-        return f"doit être supérieur ou égal à {ctx.get('ge')}"
-    if kind == "value_error":
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    return str(error.get("msg", "valeur invalide"))
-
-
-async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 in the same shape as domain errors: `{code, message, errors: [{field, message}]}`."""
-    assert isinstance(exc, RequestValidationError)
-    errors = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "corps",
-               "message": _french(e)} for e in exc.errors()]
-    message = "Requête invalide : " + " ; ".join(f"{e['field']} : {e['message']}" for e in errors) + "."
-    return JSONResponse({"code": "invalid", "message": message, "errors": errors}, status_code=422)

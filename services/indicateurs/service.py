@@ -23,10 +23,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from kernel.events import CloudEvent, EventPayload, subject_for
 from kernel.identity import Identity
 from kernel.outbox import Outbox
-from kernel.tracing import current_traceparent
 from services.indicateurs import imports
 from services.indicateurs.events import (
     CampaignClosed,
@@ -115,21 +113,6 @@ def _now() -> datetime:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-async def record_many(session: AsyncSession, outbox: Outbox, items: Sequence[tuple[EventPayload, str]]) -> None:
-    """`Outbox.record` for many events at once: the same rows, written with a few multi-row INSERTs."""
-    traceparent = current_traceparent()
-    created_at = _now()
-    rows = []
-    for payload, subject in items:
-        event = CloudEvent.wrap(payload, source=outbox.source, subject=subject, traceparent=traceparent)
-        rows.append({"event_id": event.id, "subject": subject_for(event.type, outbox.namespace),
-                     "envelope": event.model_dump_json(), "traceparent": traceparent, "created_at": created_at})
-    for chunk in _chunks(rows):
-        await session.exec(outbox.table.insert(), params=list(chunk))  # type: ignore[call-overload]
-    if rows:
-        session.sync_session.info["outbox_dirty"] = True  # wakes the relay at commit, as Outbox.record does
 
 
 # --- definitions ---------------------------------------------------------------------------------------------
@@ -822,7 +805,7 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
                                    corrected=report.corrected, unchanged=report.unchanged,
                                    periods=sorted({r.period for r in checked.rows}, key=sort_key)),
                    f"import/{run.id}"))
-    await record_many(session, outbox, events)
+    await outbox.record_many(session, events)
     await session.commit()
     return report.model_copy(update={"import_id": run.id})
 

@@ -95,7 +95,7 @@ async def test_expired_identity_is_refused(engagements, monkeypatch) -> None:
     later = datetime.now(UTC) + timedelta(minutes=10)
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(later.timestamp()))
     r = await engagements.client.get("/api/v1/engagements/24", headers={HEADER: token})
-    assert r.status_code == 401 and "expirée" in r.json()["detail"]["message"]
+    assert r.status_code == 401 and r.json()["code"] == "unauthenticated" and "expirée" in r.json()["message"]
 
 
 async def test_second_writer_from_the_same_version_gets_a_conflict_with_the_newer_value(engagements) -> None:
