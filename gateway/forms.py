@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-FIELDS = ("status", "progress", "comment", "qpv", "next_milestone", "next_milestone_date")
+FIELDS = ("status", "progress", "comment", "qpv", "next_milestone", "next_milestone_date", "actions")
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -27,13 +27,16 @@ class PartForm:
     qpv: list[str] = field(default_factory=list)
     next_milestone: str = ""
     next_milestone_date: str = ""
+    # Optional detail per action, by the action's rank: {0: ("en_cours", "comment")}; absent = no detail.
+    actions: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_part(cls, part: dict[str, Any]) -> PartForm:
         return cls(version=str(part["version"]), status=part["status"], progress=str(part["progress"]),
                    comment=part.get("comment") or "", qpv=list(part.get("qpv") or []),
                    next_milestone=part.get("next_milestone") or "",
-                   next_milestone_date=part.get("next_milestone_date") or "")
+                   next_milestone_date=part.get("next_milestone_date") or "",
+                   actions={a["index"]: (a["status"], a.get("comment") or "") for a in part.get("actions") or []})
 
     @classmethod
     def from_form(cls, form: FormData) -> PartForm:
@@ -41,9 +44,16 @@ class PartForm:
             value = form.get(name)
             return value.strip() if isinstance(value, str) else ""
 
+        actions = {}
+        for key in form:
+            if key.startswith("action_") and key.endswith("_status") and text(key):
+                index = key.removeprefix("action_").removesuffix("_status")
+                if index.isdigit():
+                    actions[int(index)] = (text(key), text(f"action_{index}_comment"))
         return cls(version=text("version"), status=text("status"), progress=text("progress").rstrip("%").strip(),
                    comment=text("comment"), qpv=[q for q in form.getlist("qpv") if isinstance(q, str) and q],
-                   next_milestone=text("next_milestone"), next_milestone_date=text("next_milestone_date"))
+                   next_milestone=text("next_milestone"), next_milestone_date=text("next_milestone_date"),
+                   actions=actions)
 
     def body(self) -> dict[str, Any]:
         """The PATCH body for the engagements service (raw values: the service judges them)."""
@@ -58,6 +68,8 @@ class PartForm:
             "qpv": self.qpv,
             "next_milestone": self.next_milestone or None,
             "next_milestone_date": milestone_date,
+            "actions": [{"index": i, "status": status, "comment": comment or None}
+                        for i, (status, comment) in sorted(self.actions.items())],
         }
 
 
@@ -78,6 +90,8 @@ def _message(field_name: str, error: dict[str, Any]) -> str:
         return "Saisissez une date valide, par exemple 31/12/2025."
     if field_name == "qpv":
         return "Choisissez les quartiers dans la liste."
+    if field_name == "actions":
+        return "Détail par action : choisissez un statut dans la liste pour chaque action renseignée."
     return "Valeur invalide."
 
 

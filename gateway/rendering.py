@@ -35,6 +35,7 @@ FIELD_LABELS = {
     "qpv": "Quartiers (QPV)",
     "next_milestone": "Prochaine étape",
     "next_milestone_date": "Date de la prochaine étape",
+    "actions": "Détail par action",
 }
 ORGANISATION_KINDS = {
     "etat": "État",
@@ -98,6 +99,9 @@ def change_value(field: str, value: Any, qpv_names: Mapping[str, str] | None = N
         return ", ".join(names.get(q, q) for q in value)
     if field == "next_milestone_date":
         return day_fr(value)
+    if field == "actions":
+        return " ; ".join(f"action {a['index'] + 1} : {STATUSES.get(a['status'], a['status'])}"
+                          + (f" ({a['comment']})" if a.get("comment") else "") for a in value)
     return str(value)
 
 

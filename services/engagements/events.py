@@ -8,6 +8,14 @@ from pydantic import BaseModel, Field
 from kernel.events import EventPayload, event_type
 
 
+class ActionState(BaseModel):
+    """A pilot's status for one action of the engagement, when it reports at that level of detail."""
+
+    index: int = Field(ge=0, description="Rang de l'action dans l'engagement (0 pour la première).")
+    status: str
+    comment: str | None = None
+
+
 class PartState(BaseModel):
     status: str
     progress: int = Field(ge=0, le=100)
@@ -15,6 +23,7 @@ class PartState(BaseModel):
     qpv: list[str] = []
     next_milestone: str | None = None
     next_milestone_date: date | None = None
+    actions: list[ActionState] = Field(default=[], description="Détail par action, si le pilote le donne.")
 
 
 @event_type("cdv.engagements.engagement.progress_updated",

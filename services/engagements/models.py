@@ -105,6 +105,9 @@ class PilotPart(Base, table=True):
     qpv: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     next_milestone: str | None = None
     next_milestone_date: date | None = None
+    # Optional detail per action: [{"index": 0, "status": "en_cours", "comment": "..."}]
+    actions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
+                                                                                  server_default="[]"))
     version: int = 1
     updated_at: datetime | None = None
     updated_by_name: str | None = None

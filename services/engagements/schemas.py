@@ -8,6 +8,12 @@ from pydantic import BaseModel, Field, field_validator
 from services.engagements.models import Status
 
 
+class ActionUpdate(BaseModel):
+    index: int = Field(ge=0)
+    status: Status
+    comment: str | None = Field(default=None, max_length=1000)
+
+
 class OrganisationIn(BaseModel):
     id: str
     name: str
@@ -80,6 +86,7 @@ class PartUpdate(BaseModel):
     qpv: list[str] = []
     next_milestone: str | None = Field(default=None, max_length=300)
     next_milestone_date: date | None = None
+    actions: list[ActionUpdate] = Field(default=[], description="Détail par action (facultatif)")
 
     @field_validator("comment", "next_milestone")
     @classmethod
@@ -100,6 +107,7 @@ class PartOut(BaseModel):
     qpv: list[str]
     next_milestone: str | None
     next_milestone_date: date | None
+    actions: list[dict[str, Any]]
     version: int
     updated_at: datetime | None
     updated_by_name: str | None

@@ -37,7 +37,7 @@ from services.engagements.schemas import (
     ThemeIn,
 )
 
-TRACKED_FIELDS = ("status", "progress", "comment", "qpv", "next_milestone", "next_milestone_date")
+TRACKED_FIELDS = ("status", "progress", "comment", "qpv", "next_milestone", "next_milestone_date", "actions")
 
 
 # --- consolidation -------------------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def _part_out(p: PilotPart, names: dict[str, str]) -> PartOut:
                    uncertain=p.uncertain, note=p.note, active=p.active, status=p.status,
                    status_label=STATUS_LABELS[p.status], progress=p.progress, comment=p.comment, qpv=p.qpv,
                    next_milestone=p.next_milestone, next_milestone_date=p.next_milestone_date,
-                   version=p.version, updated_at=p.updated_at, updated_by_name=p.updated_by_name)
+                   actions=list(p.actions or []), version=p.version, updated_at=p.updated_at, updated_by_name=p.updated_by_name)
 
 
 async def get_engagement(session: AsyncSession, number: int) -> EngagementDetail:
@@ -276,6 +276,7 @@ def can_update(identity: Identity, pilots: Iterable[str]) -> bool:
 
 def _state(part: PilotPart) -> PartState:
     return PartState(status=part.status, progress=part.progress, comment=part.comment, qpv=list(part.qpv),
+                     actions=list(part.actions or []),
                      next_milestone=part.next_milestone, next_milestone_date=part.next_milestone_date)
 
 
@@ -299,9 +300,14 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
         raise Conflict("Cette part a été modifiée entre-temps par quelqu'un d'autre. Voici la version actuelle ; "
                        "reprenez votre modification à partir d'elle.",
                        current=_part_out(part, names).model_dump(mode="json"))
+    indexes = [a.index for a in update.actions]
+    if len(set(indexes)) != len(indexes) or any(i >= len(e.actions) for i in indexes):
+        raise Invalid(f"Détail par action : l'engagement n° {number} a {len(e.actions)} action(s), chacune au plus "
+                      "une fois.", field="actions")
     before = _state(part)
     after = PartState(**update.model_dump(exclude={"version"}))
     changed = [f for f in TRACKED_FIELDS if getattr(before, f) != getattr(after, f)]
+    before_json, after_json = before.model_dump(mode="json"), after.model_dump(mode="json")
     if not changed:
         return await get_engagement(session, number)
     new_version = part.version + 1
@@ -309,7 +315,8 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     table = PilotPart.__table__  # type: ignore[attr-defined]
     result = await session.exec(
         table.update().where(table.c.id == part.id, table.c.version == update.version)
-        .values(**{f: getattr(update, f) for f in TRACKED_FIELDS}, version=new_version,
+        .values(**{f: getattr(after, f) for f in TRACKED_FIELDS if f != "actions"}, actions=after_json["actions"],
+                version=new_version,
                 updated_at=datetime.now(UTC), updated_by_name=identity.name)
     )
     if result.rowcount != 1:
@@ -321,7 +328,7 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     session.add(ProgressChange(
         engagement_id=e.id, organisation_id=organisation_id, actor_user_id=identity.user_id,
         actor_name=identity.name, actor_organisation_id=identity.organisation_id,
-        changes={f: [_jsonable(getattr(before, f)), _jsonable(getattr(after, f))] for f in changed},
+        changes={f: [before_json[f], after_json[f]] for f in changed},
         comment=update.comment if "comment" in changed else None, version=new_version,
     ))
     parts = (await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id))).all()
@@ -335,10 +342,6 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     await session.commit()
     session.expire_all()  # the UPDATE went around the identity map: read the part afresh
     return await get_engagement(session, number)
-
-
-def _jsonable(value: object) -> object:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 async def known_qpv(session: AsyncSession) -> set[str]:

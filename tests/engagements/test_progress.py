@@ -216,3 +216,20 @@ async def test_overview_filters(engagements) -> None:
     assert {e["theme_id"] for e in culture} == {"culture"}
     started = (await c.get("/api/v1/engagements", params={"status": "a_lancer"}, headers=h)).json()
     assert len(started) == 50
+
+
+async def test_a_pilot_may_report_per_action(engagements) -> None:
+    c = engagements.client
+    version = (await part_of(c, 9, "ville-nantes"))["version"]
+    detail_actions = [{"index": 0, "status": "realise", "comment": "Délégués présentés aux habitants"},
+                      {"index": 2, "status": "en_cours"}]
+    r = await c.patch("/api/v1/engagements/9/parts/ville-nantes", headers=auth(NANTES),
+                      json=update(version, actions=detail_actions))
+    assert r.status_code == 200, r.text
+    mine = next(p for p in r.json()["parts"] if p["organisation_id"] == "ville-nantes")
+    assert [(a["index"], a["status"]) for a in mine["actions"]] == [(0, "realise"), (2, "en_cours")]
+    assert r.json()["history"][0]["changes"]["actions"][0] == []
+    too_far = await c.patch("/api/v1/engagements/9/parts/ville-nantes", headers=auth(NANTES),
+                            json=update(version + 1, actions=[{"index": 7, "status": "realise"}]))
+    assert too_far.status_code == 422 and too_far.json()["field"] == "actions"
+    assert (await part_of(c, 9, "ville-nantes"))["version"] == version + 1

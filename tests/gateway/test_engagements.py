@@ -289,3 +289,29 @@ async def test_an_administrator_creates_then_deactivates_an_account(gateway) -> 
         assert "Le compte de Sophie Le Gall est désactivé" in (await client.get(done.headers["location"])).text
     async with gateway.client() as sophie:
         assert (await gateway.login(sophie, "sophie.legall@test.example", password)).status_code == 401
+
+
+async def test_pilot_reports_per_action_on_the_engagement_page(gateway, stack) -> None:
+    """The engagement page offers a status per action, recorded in the part and shown on the page."""
+    referent = await gateway.account("ville-nantes", "referent", name="Ana Détail")
+    async with gateway.client() as client:
+        csrf = await gateway.logged_in(client, referent)
+        page = await client.get("/engagements/9")
+        assert "Détail par action (facultatif)" in page.text
+        engagements = stack["engagements"].client
+        detail = (await engagements.get("/api/v1/engagements/9", headers=auth(identity("ville-nantes")))).json()
+        part = next(p for p in detail["parts"] if p["organisation_id"] == "ville-nantes")
+        form = {"csrf_token": csrf, "version": str(part["version"]), "vue": "fiche", "status": "en_cours",
+                "progress": "20", "comment": "", "action_1_status": "realise",
+                "action_1_comment": "Rencontres avec les gendarmes", "action_2_status": ""}
+        r = await client.post("/engagements/9/parts/ville-nantes", data=form, headers={"HX-Request": "true"})
+        assert r.status_code == 200, r.text
+        assert "Action 2 : Réalisé — Rencontres avec les gendarmes" in r.text
+        after = (await engagements.get("/api/v1/engagements/9", headers=auth(identity("ville-nantes")))).json()
+        mine = next(p for p in after["parts"] if p["organisation_id"] == "ville-nantes")
+        assert mine["actions"] == [{"index": 1, "status": "realise", "comment": "Rencontres avec les gendarmes"}]
+
+        # The list page's form carries the recorded detail, so an update from there does not erase it.
+        listing = await client.get("/mes-engagements")
+        assert 'name="action_1_comment" type="text" placeholder="Commentaire (facultatif)" ' \
+               'value="Rencontres avec les gendarmes"' in listing.text
