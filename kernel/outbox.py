@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from nats.js import JetStreamContext
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, select, update
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.db import Database
@@ -67,12 +67,15 @@ class Outbox:
 
 class OutboxRelay:
     def __init__(self, db: Database, js: JetStreamContext, table: Table, *, batch_size: int = 200,
-                 poll_seconds: float = 1.0) -> None:
+                 poll_seconds: float = 1.0, keep_sent: timedelta = timedelta(days=7)) -> None:
         self.db = db
         self.js = js
         self.table = table
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        # Sent rows are kept a while for inspection, then pruned: the stream is the history, not the outbox.
+        self.keep_sent = keep_sent
+        self._last_prune = 0.0
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -112,6 +115,9 @@ class OutboxRelay:
                 break
             try:
                 await self.flush()
+                if asyncio.get_running_loop().time() - self._last_prune > 3600:
+                    self._last_prune = asyncio.get_running_loop().time()
+                    await self.prune()
             except Exception:  # noqa: BLE001 - NATS or DB down: retried at the next wake or poll
                 log.exception("outbox relay failed; will retry")
 
@@ -157,6 +163,15 @@ class OutboxRelay:
         if row.traceparent:
             headers["traceparent"] = row.traceparent
         await self.js.publish(row.subject, row.envelope.encode(), headers=headers)
+
+    async def prune(self) -> int:
+        """Deletes rows sent longer ago than `keep_sent`; pending rows are never touched."""
+        t = self.table
+        async with self.db.session() as session:
+            result = await session.exec(delete(t).where(t.c.sent_at.is_not(None),
+                                                        t.c.sent_at < datetime.now(UTC) - self.keep_sent))
+            await session.commit()
+            return result.rowcount
 
     async def backlog(self) -> int:
         async with self.db.session() as session:

@@ -123,3 +123,19 @@ async def _effects_equal(ledger: Ledger, event_id: str, n: int) -> bool:
 
 async def _pending_is(ledger: Ledger, n: int) -> bool:
     return await ledger.pending() == n
+
+
+async def test_sent_rows_are_pruned_after_the_retention_but_pending_ones_stay(ledger: Ledger, js) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    await ledger.credit("old", 1)
+    await ledger.relay(js).flush()
+    t = ledger.outbox.table
+    async with ledger.db.session() as session:
+        await session.exec(update(t).values(sent_at=datetime.now(UTC) - timedelta(days=30)))
+        await session.commit()
+    await ledger.credit("pending", 2)  # not yet published
+    assert await ledger.relay(js).prune() == 1
+    assert await ledger.pending() == 1
