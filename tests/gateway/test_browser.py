@@ -118,7 +118,7 @@ async def test_a_referent_updates_an_engagement_in_chromium(stack, nats_url, nam
             await expect(progress).to_have_attribute("aria-invalid", "true")
             await expect(page.locator(f"#p{number}-ville-nantes-progress-erreur")).to_have_text(
                 "Erreur : L'avancement doit être compris entre 0 et 100 %.")
-            await card.get_by_label("Statut").select_option(chosen)
+            await card.get_by_label("Statut", exact=True).select_option(chosen)
             await card.get_by_label("Avancement estimé (%)").fill("65")
             await card.get_by_label("Commentaire", exact=True).fill(comment)
             await card.get_by_role("button", name="Enregistrer").click()

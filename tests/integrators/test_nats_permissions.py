@@ -19,8 +19,10 @@ CONFIG = Path(__file__).resolve().parents[2] / "infra" / "nats" / "integrators.c
 
 @pytest.fixture
 def secured_nats():
-    passwords = {"NATS_SERVICES_PASSWORD": secrets.token_urlsafe(16),
-                 "NATS_INTEGRATOR_PASSWORD": secrets.token_urlsafe(16)}
+    # nats-server reads a $VARIABLE's value as a config token: one starting with a digit would parse as a
+    # number (infra/nats/README.md says so for production passwords too).
+    passwords = {"NATS_SERVICES_PASSWORD": "pw" + secrets.token_hex(16),
+                 "NATS_INTEGRATOR_PASSWORD": "pw" + secrets.token_hex(16)}
     if components.nats_server_binary() is None:
         components.missing("nats-server", "no binary in the venv nor on the PATH")
     server = components.OwnNats(config=CONFIG, env=passwords)
