@@ -19,7 +19,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
-from gateway.pages import admin, auth, engagements, home, integrations, overview
+from gateway.pages import (
+    admin,
+    auth,
+    campaigns,
+    engagements,
+    home,
+    indicator_files,
+    indicators,
+    integrations,
+    overview,
+)
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -177,6 +187,6 @@ def create_app(settings: Settings | None = None,
         return JSONResponse({"status": "ready" if ready else "not ready", "service": "gateway", **checks},
                             status_code=200 if ready else 503)
 
-    for module in (home, auth, engagements, overview, admin, integrations):
+    for module in (home, auth, engagements, overview, admin, integrations, indicators, campaigns, indicator_files):
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     return app

@@ -84,14 +84,18 @@ class ServiceClients:
         return response.status_code == 200
 
     async def request(self, identity: Identity, service: str, method: str, path: str, *,
-                      params: dict[str, Any] | None = None, json: Any = None) -> Any:
+                      params: dict[str, Any] | None = None, json: Any = None, content: bytes | None = None,
+                      content_type: str | None = None, raw: bool = False) -> Any:
+        """The service's JSON answer (or, with `raw`, its whole response: a CSV export); errors raised."""
         with self._tracer.start_as_current_span(f"{method} {service}{path}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("peer.service", service)
             headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret)})
+            if content_type:
+                headers["Content-Type"] = content_type
             clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
             try:
                 response = await self.clients[service].request(method, path, params=clean, json=json,
-                                                                headers=headers)
+                                                                content=content, headers=headers)
             except httpx.HTTPError as exc:
                 span.set_status(Status(StatusCode.ERROR))
                 raise ServiceUnavailable(service, str(exc) or type(exc).__name__) from exc
@@ -104,7 +108,7 @@ class ServiceClients:
                 if response.status_code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
                 raise ServiceError(service, response.status_code, body)
-            return response.json()
+            return response if raw else response.json()
 
 
 class ServiceCalls:
@@ -120,3 +124,15 @@ class ServiceCalls:
 
     async def put(self, service: str, path: str, body: Any) -> Any:
         return await self.clients.request(self.identity, service, "PUT", path, json=body)
+
+    async def post(self, service: str, path: str, body: Any = None, **params: Any) -> Any:
+        return await self.clients.request(self.identity, service, "POST", path, params=params, json=body)
+
+    async def post_file(self, service: str, path: str, content: bytes, content_type: str, **params: Any) -> Any:
+        """Sends a file as the request body (a CSV import)."""
+        return await self.clients.request(self.identity, service, "POST", path, params=params, content=content,
+                                          content_type=content_type)
+
+    async def download(self, service: str, path: str, **params: Any) -> httpx.Response:
+        """The whole response (body and headers), for a file the gateway hands on (an export)."""
+        return await self.clients.request(self.identity, service, "GET", path, params=params, raw=True)

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
 from gateway.deps import CallsDep, CurrentViewer, Viewer
 from gateway.forms import PartForm, field_errors
+from gateway.pages import indicator_views  # noqa: F401 - registers with_unit and period_fr, used by engagement.html
 from gateway.pages.lookups import organisations, qpv_list
 from gateway.rendering import STATUSES, datetime_fr, is_htmx, render
 
@@ -103,8 +104,9 @@ async def my_engagements(request: Request, viewer: CurrentViewer, calls: CallsDe
 async def _fiche_context(number: int, viewer: Viewer, calls: ServiceCalls,
                          overrides: dict[str, PartState] | None = None) -> dict[str, Any]:
     async def definitions() -> list[dict[str, Any]]:
+        """Its indicators with their latest approved values (links to their pages)."""
         try:
-            return await calls.get("indicateurs", "/api/v1/definitions", engagement=number)
+            return await calls.get("indicateurs", "/api/v1/latest-values", engagement=number)
         except (ServiceError, ServiceUnavailable):
             return []  # the engagement's own indicator labels are shown anyway
 
@@ -114,7 +116,7 @@ async def _fiche_context(number: int, viewer: Viewer, calls: ServiceCalls,
                                                        for p in detail["parts"]}
     states = {p["organisation_id"]: (overrides or {}).get(p["organisation_id"]) or PartState(PartForm.from_part(p))
               for p in detail["parts"]}
-    defs_by_label = {d["label"]: d for d in defs}
+    defs_by_label = {d["indicator_label"]: d for d in defs}
     return {"page_title": f"Engagement n° {number}", "nav": "vue-d-ensemble", "e": detail, "states": states,
             "qpv_list": qpv, "qpv_names": {q["id"]: q["name"] for q in qpv}, "org_names": org_names,
             "definitions": defs_by_label,
