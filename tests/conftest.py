@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,36 +50,36 @@ def nats_url() -> Any:
 
 
 @pytest.fixture(scope="session")
-async def namespace(nats_url: str) -> AsyncIterator[str]:
-    """A subject namespace and stream prefix of this run's own; its streams are deleted at the end."""
-    ns = f"t{uuid.uuid4().hex[:10]}"
-    yield ns
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    for info in await js.streams_info():
-        if info.config.name.startswith(ns.upper() + "_"):
-            await js.delete_stream(info.config.name)
-    await nc.close()
-
-
-@pytest.fixture(scope="session", autouse=True)
-async def every_published_event_matches_the_asyncapi_document(nats_url: str, namespace: str) -> AsyncIterator[None]:
-    """Records every event the services publish during the run; at the end, each must validate against the
-    generated AsyncAPI document (an error at session teardown otherwise)."""
+async def namespaces(nats_url: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """`await new()` gives a subject namespace and stream prefix of its own. Every event published under one
+    is recorded and, at the end of the run, must validate against the generated AsyncAPI document (an error at
+    session teardown otherwise); the namespace's streams are then deleted."""
     from kernel import asyncapi
 
     for service in SERVICES:
         importlib.import_module(f"services.{service}.events")
     seen: list[tuple[str, bytes]] = []
+    made: list[str] = []
 
     async def record(msg: Any) -> None:
         if msg.subject.split(".")[1] in SERVICES:
             seen.append((msg.subject, msg.data))
 
     nc = await nats.connect(nats_url)
-    await nc.subscribe(f"{namespace}.>", cb=record)
-    yield
+
+    async def new() -> str:
+        ns = f"t{uuid.uuid4().hex[:10]}"
+        await nc.subscribe(f"{ns}.>", cb=record)
+        made.append(ns)
+        return ns
+
+    yield new
     await nc.flush()
+    js = nc.jetstream()
+    prefixes = tuple(ns.upper() + "_" for ns in made)
+    for info in await js.streams_info():
+        if info.config.name.startswith(prefixes):
+            await js.delete_stream(info.config.name)
     await nc.close()
     document = asyncapi.build(title="test", version="test")
     failures = []
@@ -89,6 +89,12 @@ async def every_published_event_matches_the_asyncapi_document(nats_url: str, nam
         except Exception as exc:  # noqa: BLE001 - collected and reported together
             failures.append(f"{subject}: {str(exc).splitlines()[0]}")
     assert not failures, "events not matching the AsyncAPI document:\n" + "\n".join(failures[:20])
+
+
+@pytest.fixture(scope="session")
+async def namespace(namespaces: Callable[[], Awaitable[str]]) -> str:
+    """The run's main namespace, shared by the in-process services of most tests."""
+    return await namespaces()
 
 
 @pytest.fixture(scope="session")

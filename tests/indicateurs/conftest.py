@@ -7,13 +7,11 @@ a fresh indicateurs builds its definitions, QPV and organisations from those eve
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from sqlmodel import func, select
 
@@ -54,9 +52,9 @@ async def wait_for(predicate, timeout: float = 20.0, what: str = "condition") ->
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def indicateurs(request: pytest.FixtureRequest, service_runner: Any, default_contract: Any,
-                      nats_url: str) -> AsyncIterator[Stack]:
+                      namespaces: Any) -> AsyncIterator[Stack]:
     """engagements + participation + indicateurs (on the parametrized backend), default contract loaded."""
-    ns = f"t{uuid.uuid4().hex[:10]}"
+    ns = await namespaces()  # a namespace of its own: each test counts only its events; checked against AsyncAPI
     expected_definitions = sum(len({i.label for i in e.indicators}) for e in default_contract.engagements)
     async with service_runner("engagements", event_namespace=ns) as eng, \
             service_runner("participation", event_namespace=ns) as part, \
@@ -76,12 +74,6 @@ async def indicateurs(request: pytest.FixtureRequest, service_runner: Any, defau
         yield Stack(client=ind.client, runtime=ind.runtime, engagements=eng.client,
                     participation=part.client, namespace=ns,
                     backend=request.param)
-    nc = await nats.connect(nats_url)
-    js = nc.jetstream()
-    for info in await js.streams_info():
-        if info.config.name.startswith(ns.upper() + "_"):
-            await js.delete_stream(info.config.name)
-    await nc.close()
 
 
 async def find_definition(client: httpx.AsyncClient, engagement: int, label_start: str) -> dict:
