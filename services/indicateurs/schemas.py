@@ -1,9 +1,9 @@
 """API shapes of the indicateurs service."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from services.indicateurs.models import UNITS, CampaignStatus, Qualification, State
 from services.indicateurs.periods import Periodicity
@@ -102,15 +102,18 @@ class SubmissionIn(BaseModel):
     _blank = field_validator("comment", "source", "qpv_id")(_blank_is_none)
 
 
-class RejectIn(BaseModel):
-    reason: str = Field(max_length=2000)
+def _required_reason(value: str) -> str:
+    if not value.strip():
+        raise ValueError("le motif est obligatoire")
+    return value.strip()
 
-    @field_validator("reason")
-    @classmethod
-    def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("le motif est obligatoire")
-        return value.strip()
+
+# A reason someone must give (returning a value, reopening a period): blank is refused.
+Reason = Annotated[str, Field(max_length=2000), AfterValidator(_required_reason)]
+
+
+class RejectIn(BaseModel):
+    reason: Reason
 
 
 class SubmissionOut(BaseModel):
@@ -172,16 +175,9 @@ class CampaignClose(BaseModel):
 
 
 class CampaignReopen(BaseModel):
-    reason: str = Field(max_length=2000)
+    reason: Reason
     closes_on: date | None = Field(default=None, description="Nouvelle date de clôture (obligatoire si la "
                                                              "précédente est passée).")
-
-    @field_validator("reason")
-    @classmethod
-    def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("le motif est obligatoire")
-        return value.strip()
 
 
 class CampaignChangeOut(BaseModel):
