@@ -37,16 +37,6 @@ def _part(detail: dict[str, Any], organisation_id: str) -> dict[str, Any] | None
     return next((p for p in detail["parts"] if p["organisation_id"] == organisation_id), None)
 
 
-async def _gather_limited(coros: list[Any], limit: int = 8) -> list[Any]:
-    semaphore = asyncio.Semaphore(limit)
-
-    async def run(coro: Any) -> Any:
-        async with semaphore:
-            return await coro
-
-    return await asyncio.gather(*(run(c) for c in coros))
-
-
 def group_by_axis_and_theme(items: list[dict[str, Any]], axes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """[{axis, themes: [{theme, engagements}]}] in the contract's order, leaving out empty axes and themes."""
     groups = []
@@ -70,11 +60,9 @@ async def _my_context(viewer: Viewer, calls: ServiceCalls,
     axes: list[dict[str, Any]] = []
     qpv: list[dict[str, Any]] = []
     if org:
-        summaries, axes, qpv = await asyncio.gather(
-            calls.get("engagements", "/api/v1/engagements", pilot=org),
+        details, axes, qpv = await asyncio.gather(
+            calls.get("engagements", "/api/v1/engagements/with-parts", pilot=org),
             calls.get("engagements", "/api/v1/axes"), qpv_list(calls))
-        details = await _gather_limited([calls.get("engagements", f"/api/v1/engagements/{s['number']}")
-                                         for s in summaries])
     states, parts = {}, {}
     counts = dict.fromkeys(STATUSES, 0)
     for d in details:

@@ -12,6 +12,7 @@ from services.engagements.schemas import (
     CatalogueIn,
     EngagementDetail,
     EngagementSummary,
+    EngagementWithParts,
     LoadReport,
     PartUpdate,
 )
@@ -50,6 +51,13 @@ async def engagements(session: SessionDep, _who: IdentityDep, axis: int | None =
                       qpv: str | None = None) -> list[EngagementSummary]:
     """All engagements, filtered by axis, theme, pilot organisation, consolidated status or QPV."""
     return await service.list_engagements(session, axis=axis, theme=theme, pilot=pilot, status=status, qpv=qpv)
+
+
+@router.get("/engagements/with-parts")
+async def engagements_with_parts(pilot: str, session: SessionDep, _who: IdentityDep) -> list[EngagementWithParts]:
+    """The engagements an organisation pilots, each with its contents and every pilot's part (one call for a
+    referent's whole list, instead of one per engagement)."""
+    return await service.list_with_parts(session, pilot=pilot)
 
 
 @router.get("/engagements/{number}")

@@ -139,12 +139,17 @@ class EngagementSummary(BaseModel):
     last_update: datetime | None
 
 
-class EngagementDetail(EngagementSummary):
+class EngagementWithParts(EngagementSummary):
+    """An engagement with its contents and every pilot's part (what a list of editable cards needs)."""
+
     contract_id: str
     objectives: list[str]
     actions: list[str]
     indicators: list[dict[str, Any]]
     parts: list[PartOut]
+
+
+class EngagementDetail(EngagementWithParts):
     history: list[ChangeOut]
 
 

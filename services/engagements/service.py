@@ -31,6 +31,7 @@ from services.engagements.schemas import (
     ChangeOut,
     EngagementDetail,
     EngagementSummary,
+    EngagementWithParts,
     LoadReport,
     PartOut,
     PartUpdate,
@@ -209,6 +210,14 @@ def _summary(e: Engagement, parts: list[PilotPart], axes: dict[int, Axis], theme
     )
 
 
+async def _parts_by_engagement(session: AsyncSession, contract_id: str) -> dict[int, list[PilotPart]]:
+    parts: dict[int, list[PilotPart]] = {}
+    for part in (await session.exec(select(PilotPart).join(Engagement).where(Engagement.contract_id == contract_id)
+                                    .order_by(PilotPart.id))).all():
+        parts.setdefault(part.engagement_id, []).append(part)
+    return parts
+
+
 async def list_engagements(session: AsyncSession, *, axis: int | None = None, theme: str | None = None,
                            pilot: str | None = None, status: Status | None = None,
                            qpv: str | None = None) -> list[EngagementSummary]:
@@ -217,10 +226,7 @@ async def list_engagements(session: AsyncSession, *, axis: int | None = None, th
     axes, themes, orgs = await _context(session, contract.id)
     engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
                                       .order_by(Engagement.number))).all()
-    parts_by_engagement: dict[int, list[PilotPart]] = {}
-    for part in (await session.exec(select(PilotPart).join(Engagement)
-                                    .where(Engagement.contract_id == contract.id))).all():
-        parts_by_engagement.setdefault(part.engagement_id, []).append(part)
+    parts_by_engagement = await _parts_by_engagement(session, contract.id)
     result = []
     for e in engagements:
         s = _summary(e, parts_by_engagement.get(e.id or 0, []), axes, themes, orgs)
@@ -230,6 +236,31 @@ async def list_engagements(session: AsyncSession, *, axis: int | None = None, th
             continue
         result.append(s)
     return result
+
+
+async def list_with_parts(session: AsyncSession, *, pilot: str) -> list[EngagementWithParts]:
+    """Gets the engagements an organisation pilots, with every part, in three queries (not one per engagement)."""
+    contract = await current_contract(session)
+    axes, themes, orgs = await _context(session, contract.id)
+    engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
+                                      .order_by(Engagement.number))).all()
+    parts_by_engagement = await _parts_by_engagement(session, contract.id)
+    names = {k: o.name for k, o in orgs.items()}
+    result = []
+    for e in engagements:
+        parts = parts_by_engagement.get(e.id or 0, [])
+        if pilot in {p.organisation_id for p in _active(parts)}:
+            result.append(_with_parts(e, parts, axes, themes, orgs, names))
+    return result
+
+
+def _with_parts(e: Engagement, parts: list[PilotPart], axes: dict[int, Axis], themes: dict[str, Theme],
+                orgs: dict[str, Organisation], names: dict[str, str]) -> EngagementWithParts:
+    return EngagementWithParts(
+        **_summary(e, parts, axes, themes, orgs).model_dump(), contract_id=e.contract_id,
+        objectives=themes[e.theme_id].objectives, actions=e.actions, indicators=e.indicators,
+        parts=[_part_out(p, names) for p in parts],
+    )
 
 
 async def _engagement(session: AsyncSession, number: int) -> Engagement:
@@ -257,10 +288,9 @@ async def get_engagement(session: AsyncSession, number: int) -> EngagementDetail
                                      .order_by(PilotPart.id))).all())
     history = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
                                   .order_by(col(ProgressChange.id).desc()))).all()
+    names = {k: o.name for k, o in orgs.items()}
     return EngagementDetail(
-        **_summary(e, parts, axes, themes, orgs).model_dump(), contract_id=e.contract_id,
-        objectives=themes[e.theme_id].objectives, actions=e.actions, indicators=e.indicators,
-        parts=[_part_out(p, {k: o.name for k, o in orgs.items()}) for p in parts],
+        **_with_parts(e, parts, axes, themes, orgs, names).model_dump(),
         history=[ChangeOut(organisation_id=h.organisation_id, actor_name=h.actor_name,
                            actor_organisation_id=h.actor_organisation_id, at=h.at, changes=h.changes,
                            comment=h.comment, version=h.version) for h in history],
@@ -268,11 +298,6 @@ async def get_engagement(session: AsyncSession, number: int) -> EngagementDetail
 
 
 # --- reporting -----------------------------------------------------------------------------------------------
-
-def can_update(identity: Identity, pilots: Iterable[str]) -> bool:
-    """Only the secretariat or a referent of one of the engagement's pilot organisations may change it."""
-    return identity.is_secretariat or (identity.has("referent") and identity.organisation_id in set(pilots))
-
 
 def _state(part: PilotPart) -> PartState:
     return PartState(status=part.status, progress=part.progress, comment=part.comment, qpv=list(part.qpv),

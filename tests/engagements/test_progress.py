@@ -233,3 +233,13 @@ async def test_a_pilot_may_report_per_action(engagements) -> None:
                             json=update(version + 1, actions=[{"index": 7, "status": "realise"}]))
     assert too_far.status_code == 422 and too_far.json()["field"] == "actions"
     assert (await part_of(c, 9, "ville-nantes"))["version"] == version + 1
+
+
+async def test_an_organisations_list_with_parts_comes_in_one_call(engagements) -> None:
+    c = engagements.client
+    listing = (await c.get("/api/v1/engagements/with-parts", params={"pilot": "caf"}, headers=auth(NANTES))).json()
+    summaries = (await c.get("/api/v1/engagements", params={"pilot": "caf"}, headers=auth(NANTES))).json()
+    assert [e["number"] for e in listing] == [e["number"] for e in summaries]
+    one = next(e for e in listing if e["number"] == 24)
+    assert one == {k: v for k, v in (await c.get("/api/v1/engagements/24", headers=auth(NANTES))).json().items()
+                   if k != "history"}

@@ -6,7 +6,6 @@ Create Date: 2026-11-25 23:17:52.138041
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
 
 
 revision = '7776d5d54212'
