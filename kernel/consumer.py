@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.db import Database
-from kernel.events import CloudEvent, stream_name
+from kernel.events import CloudEvent, stream_name, subject_for
 from kernel.messaging import DEAD_LETTER_SERVICE, ensure_stream, stream_config
 from kernel.outbox import Outbox
 from kernel.tracing import extract_context, tracer
@@ -95,7 +95,7 @@ class EventConsumer:
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.durable}")
 
     async def _subscribe(self) -> None:
-        filter_subject = self.namespace + self.sub_spec.filter[len("cdv"):]
+        filter_subject = subject_for(self.sub_spec.filter, self.namespace)
         delay = 0.5
         while not self._stopping.is_set():
             try:

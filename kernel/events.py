@@ -71,7 +71,7 @@ class CloudEvent(BaseModel):
 
 
 def subject_for(type_: str, namespace: str) -> str:
-    """NATS subject of an event type in a deployment namespace (`cdv` in production)."""
+    """NATS subject (or subject filter) of a canonical `cdv.…` one in a deployment namespace (`cdv` in production)."""
     return namespace + type_[len(CANONICAL_NAMESPACE):]
 
 

@@ -1,11 +1,13 @@
 """Alembic, driven from code: each service has its own `migrations/` folder and its own database.
 
 A service's `migrations/env.py` is two lines: import its metadata and call `run_env(metadata)`.
-`python -m kernel.migrations revision services/<name> "message"` autogenerates a new revision.
+`python -m kernel.migrations revision services/<name> "message"` autogenerates a new revision from the one
+template every process shares (`kernel/migration_script.py.mako`).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -42,12 +44,21 @@ def run_env(target_metadata: MetaData) -> None:
             context.run_migrations()
 
 
+TEMPLATE = Path(__file__).resolve().parent / "migration_script.py.mako"
+
+
 def _revision(service_dir: str, message: str) -> None:
     migrations_dir = Path(service_dir) / "migrations"
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/autogen.db"
-        upgrade(url, migrations_dir)
-        command.revision(_config(url, migrations_dir), message=message, autogenerate=True)
+    # Alembic reads the template from the script directory: lend it ours for the time of the command.
+    template = migrations_dir / "script.py.mako"
+    shutil.copyfile(TEMPLATE, template)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/autogen.db"
+            upgrade(url, migrations_dir)
+            command.revision(_config(url, migrations_dir), message=message, autogenerate=True)
+    finally:
+        template.unlink()
 
 
 if __name__ == "__main__":
