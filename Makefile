@@ -69,10 +69,9 @@ bench: venv ## Lance les mesures de performance (benchmarks/), s'il y en a
 	  echo "Pas encore de benchmark dans ce dépôt (aucun paquet benchmarks/)."; \
 	fi
 
-lint: ## Vérifie le style avec ruff, s'il est installé
-	@if [ -x $(VENV)/bin/ruff ]; then $(VENV)/bin/ruff check .; \
-	elif command -v ruff >/dev/null; then ruff check .; \
-	else echo "ruff n'est pas installé ($(PY) -m pip install ruff) : rien à vérifier."; fi
+lint: venv ## Vérifie le code : ruff (style, erreurs) et import-linter (frontières de l'architecture)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 clean: ## Supprime les données locales (var/ : bases SQLite, NATS, courriels, journaux) ; garde .venv
 	rm -rf var/ .pytest_cache/ test-results/

@@ -48,7 +48,8 @@ def _numbers(values: list[int]) -> str:
     return ", ".join(str(v) for v in sorted(values))
 
 
-async def load_contract(path: Path, settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+async def load_contract(path: Path, settings: Settings, *,
+                        transports: dict[str, httpx.AsyncBaseTransport] | None = None,
                         check_only: bool = False, out: Out = print) -> int:
     """Validates a contract file (every error, with its path) and loads it; returns the exit code."""
     try:
@@ -147,7 +148,8 @@ async def create_account(settings: Settings, *, email: str, name: str, roles: li
     if organisation:
         names = await organisation_names(settings, transports, out)
         if organisation not in names:
-            out(f"Organisation inconnue : « {organisation} ». Identifiants connus : {', '.join(sorted(names)) or 'aucun'}.")
+            known = ", ".join(sorted(names)) or "aucun"
+            out(f"Organisation inconnue : « {organisation} ». Identifiants connus : {known}.")
             return 1
         organisation_name = names[organisation]
     initial = password or secrets.token_urlsafe(12)

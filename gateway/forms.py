@@ -99,7 +99,8 @@ def field_errors(body: Any) -> dict[str, str]:
     """Maps a 422 answer of the service to {field: French message}; `_form` holds what fits no field."""
     errors: dict[str, str] = {}
     if isinstance(body, dict) and body.get("code") == "invalid" and "errors" not in body:  # {code, message, field}
-        errors[body.get("field") if body.get("field") in FIELDS else "_form"] = body.get("message") or "Valeur invalide."
+        field = body.get("field") if body.get("field") in FIELDS else "_form"
+        errors[field] = body.get("message") or "Valeur invalide."
         return errors
     # Request validation: {code: "invalid", message, errors: [{field, type, message, ctx}]}
     details = body.get("errors") if isinstance(body, dict) else None

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.consumer import EventConsumer, Subscription, inbox_table
 from kernel.db import Database
-from fastapi.exceptions import RequestValidationError
-
 from kernel.errors import DomainError, domain_error_handler, validation_error_handler
 from kernel.events import stream_name
 from kernel.logs import setup_logging

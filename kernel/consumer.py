@@ -8,6 +8,7 @@ delivered twice has its effect applied once. A handler that keeps failing sends 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ class EventConsumer:
                 msgs = await self._sub.fetch(self.batch, timeout=1)
             except TimeoutError:
                 continue
-            except Exception:  # noqa: BLE001 - connection trouble: wait and fetch again
+            except Exception:
                 log.exception("fetch failed on %s", self.durable)
                 await self._pause(1)
                 continue
@@ -148,10 +149,8 @@ class EventConsumer:
                 self._busy = False
 
     async def _pause(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
     async def process(self, msg: Msg) -> None:
         parent = extract_context(msg.headers)

@@ -26,7 +26,7 @@ async def connect(url: str, *, name: str, user: str | None = None, password: str
             servers = [u.strip() for u in url.split(",") if u.strip()]
             return await nats.connect(servers, name=name, user=user, password=password,
                                       max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=2)
-        except Exception as exc:  # noqa: BLE001 - any failure to connect is retried the same way
+        except Exception as exc:
             if attempt == attempts:
                 raise RuntimeError(f"NATS unreachable at {url}: {exc}") from exc
             log.warning("NATS not reachable at %s (attempt %s): %s", url, attempt, exc)

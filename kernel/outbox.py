@@ -8,6 +8,7 @@ only after their ack. On PostgreSQL rows are claimed `FOR UPDATE SKIP LOCKED`, s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -106,10 +107,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while not self._stopping:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
             self._wake.clear()
             if self._stopping:
                 break
@@ -118,7 +117,7 @@ class OutboxRelay:
                 if asyncio.get_running_loop().time() - self._last_prune > 3600:
                     self._last_prune = asyncio.get_running_loop().time()
                     await self.prune()
-            except Exception:  # noqa: BLE001 - NATS or DB down: retried at the next wake or poll
+            except Exception:
                 log.exception("outbox relay failed; will retry")
 
     async def flush(self) -> int:

@@ -75,7 +75,8 @@ class OwnNats:
         deadline = time.monotonic() + 10
         while not answers("127.0.0.1", self.port, 0.2):
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nats-server did not start: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"nats-server did not start: {err}")
             time.sleep(0.1)
         self.url = f"nats://127.0.0.1:{self.port}"
 

@@ -165,11 +165,12 @@ def service_runner(nats_url: str, namespace: str, database_factory: Callable[[st
                   **overrides: Any) -> AsyncIterator[Running]:
         settings_cls = importlib.import_module(f"services.{name}.settings").Settings
         create_app = importlib.import_module(f"services.{name}.app").create_app
-        values: dict[str, Any] = dict(
-            environment="test", database_url=database_url or database_factory(backend, name), nats_url=nats_url,
-            event_namespace=namespace, identity_secret=SECRET, relay_poll_seconds=0.2, log_json=False,
-            consumer_max_deliver=3, shutdown_timeout_seconds=5,
-        )
+        values: dict[str, Any] = {
+            "environment": "test", "database_url": database_url or database_factory(backend, name),
+            "nats_url": nats_url,
+            "event_namespace": namespace, "identity_secret": SECRET, "relay_poll_seconds": 0.2, "log_json": False,
+            "consumer_max_deliver": 3, "shutdown_timeout_seconds": 5,
+        }
         values.update(overrides)
         app = create_app(settings_cls(**values))
         async with app.router.lifespan_context(app):

@@ -119,8 +119,8 @@ async def load_catalogue(session: AsyncSession, outbox: Outbox, catalogue: Catal
     added: list[int] = []
     changed: list[int] = []
     for e in catalogue.engagements:
-        fields = dict(title=e.title, axis_number=e.axis, theme_id=e.theme, actions=e.actions,
-                      indicators=e.indicators, qpv=e.qpv)
+        fields = {"title": e.title, "axis_number": e.axis, "theme_id": e.theme, "actions": e.actions,
+                      "indicators": e.indicators, "qpv": e.qpv}
         engagement = existing.get(e.number)
         if engagement is None:
             engagement = Engagement(contract_id=catalogue.id, number=e.number, **fields)
@@ -277,7 +277,8 @@ def _part_out(p: PilotPart, names: dict[str, str]) -> PartOut:
                    uncertain=p.uncertain, note=p.note, active=p.active, status=p.status,
                    status_label=STATUS_LABELS[p.status], progress=p.progress, comment=p.comment, qpv=p.qpv,
                    next_milestone=p.next_milestone, next_milestone_date=p.next_milestone_date,
-                   actions=list(p.actions or []), version=p.version, updated_at=p.updated_at, updated_by_name=p.updated_by_name)
+                   actions=list(p.actions or []), version=p.version, updated_at=p.updated_at,
+                   updated_by_name=p.updated_by_name)
 
 
 async def get_engagement(session: AsyncSession, number: int) -> EngagementDetail:

@@ -128,7 +128,8 @@ async def reject(submission_id: int, data: RejectIn, session: SessionDep, runtim
 # --- bulk import ---------------------------------------------------------------------------------------------
 
 @router.post("/imports", status_code=201, responses={
-    **FORBIDDEN, **CONFLICT, 422: {"description": "Lignes invalides : `{code: invalid_rows, errors: [{line, reason}]}`"},
+    **FORBIDDEN, **CONFLICT,
+    422: {"description": "Lignes invalides : `{code: invalid_rows, errors: [{line, reason}]}`"},
 }, openapi_extra={"requestBody": {"content": {
     "text/csv": {"schema": {"type": "string"}},
     "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",

@@ -23,7 +23,7 @@ def campaign_sweeper(every: float):  # type: ignore[no-untyped-def]
                     closed = await service.close_due_campaigns(session, runtime.outbox)
                 if closed:
                     log.info("%s campaign(s) closed at their date", closed)
-            except Exception:  # noqa: BLE001 - retried at the next sweep
+            except Exception:
                 log.exception("campaign sweep failed; will retry")
             await asyncio.sleep(every)
 

@@ -197,7 +197,7 @@ async def _apply_contract_change(session: AsyncSession, outbox: Outbox, d: Indic
 
 async def list_definitions(session: AsyncSession, engagement: int | None = None) -> list[DefinitionOut]:
     """Gets the active indicator definitions, by engagement."""
-    query = select(IndicatorDefinition).where(IndicatorDefinition.active == True)
+    query = select(IndicatorDefinition).where(IndicatorDefinition.active)
     if engagement is not None:
         query = query.where(IndicatorDefinition.engagement_number == engagement)
     rows = (await session.exec(query.order_by(IndicatorDefinition.engagement_number,
@@ -539,7 +539,7 @@ async def _ensure_open(session: AsyncSession, period: str) -> None:
 
 
 async def _latest(session: AsyncSession, slot: str) -> Submission | None:
-    return (await session.exec(select(Submission).where(Submission.slot == slot, Submission.latest == True)
+    return (await session.exec(select(Submission).where(Submission.slot == slot, Submission.latest)
                                )).first()
 
 
@@ -559,7 +559,7 @@ async def submit_value(session: AsyncSession, outbox: Outbox, *, data: Submissio
                        "votre saisie à partir d'elle.", current=current)
     table = Submission.__table__  # type: ignore[attr-defined]
     if previous is not None:
-        result = await session.exec(table.update().where(table.c.id == previous.id, table.c.latest == True)
+        result = await session.exec(table.update().where(table.c.id == previous.id, table.c.latest)
                                     .values(latest=False))
         if result.rowcount != 1:
             await session.rollback()
@@ -599,7 +599,7 @@ async def _transition(session: AsyncSession, s: Submission, *, expected: State, 
                        f"(état attendu : « {STATE_LABELS[expected]} »).", state=s.state)
     table = Submission.__table__  # type: ignore[attr-defined]
     result = await session.exec(table.update().where(table.c.id == s.id, table.c.state == expected,
-                                                     table.c.latest == True).values(**values))
+                                                     table.c.latest).values(**values))
     if result.rowcount != 1:
         await session.rollback()
         raise Conflict("Cette valeur vient d'être modifiée par quelqu'un d'autre.")
@@ -689,7 +689,7 @@ async def list_submissions(session: AsyncSession, *, identity: Identity, indicat
         organisation = identity.organisation_id or "-"
     query = select(Submission)
     if not all_versions:
-        query = query.where(Submission.latest == True)
+        query = query.where(Submission.latest)
     if indicator is not None:
         query = query.where(Submission.indicator_id == indicator)
     if period:
@@ -737,7 +737,7 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
     latest = {s.slot: s for s in (await session.exec(select(
         Submission.slot, Submission.id, Submission.version, Submission.value, Submission.qualification,
         Submission.comment, Submission.source, Submission.state).where(
-        Submission.organisation_id == organisation_id, Submission.latest == True))).all()}
+        Submission.organisation_id == organisation_id, Submission.latest))).all()}
     new_rows: list[tuple[imports.Row, Any]] = []
     unchanged = 0
     for row in checked.rows:
@@ -764,7 +764,7 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
     superseded = [p.id for _, p in new_rows if p is not None]
     flipped = 0
     for chunk in _chunks(superseded):
-        result = await session.exec(update(table).where(table.c.id.in_(chunk), table.c.latest == True)
+        result = await session.exec(update(table).where(table.c.id.in_(chunk), table.c.latest)
                                     .values(latest=False))
         flipped += result.rowcount
     if flipped != len(superseded):
@@ -826,7 +826,7 @@ async def _expected(session: AsyncSession, period: Period, organisation: str | N
                     ) -> tuple[list[tuple[IndicatorDefinition, str, str | None, str]], dict[str, Qpv]]:
     """Every value the period calls for: (definition, period, QPV, organisation), in contract order."""
     qpvs = await _qpv_by_id(session)
-    definitions = (await session.exec(select(IndicatorDefinition).where(IndicatorDefinition.active == True)
+    definitions = (await session.exec(select(IndicatorDefinition).where(IndicatorDefinition.active)
                                       .order_by(IndicatorDefinition.engagement_number, IndicatorDefinition.id))).all()
     expected = []
     all_qpv = sorted(qpvs, key=lambda q: qpvs[q].name)
@@ -844,7 +844,7 @@ async def _slot_status(session: AsyncSession, periods: Iterable[str]) -> tuple[d
     if not periods:
         return {}, set()
     latest = {s.slot: s for s in (await session.exec(select(Submission).where(
-        col(Submission.period).in_(periods), Submission.latest == True))).all()}
+        col(Submission.period).in_(periods), Submission.latest))).all()}
     approved = set((await session.exec(select(Submission.slot).where(
         col(Submission.period).in_(periods), Submission.state == State.APPROUVE))).all())
     return latest, approved

@@ -15,7 +15,8 @@ def default_contract() -> Any:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def engagements(request: pytest.FixtureRequest, service_runner: Any, default_contract: Any) -> AsyncIterator[Running]:
+async def engagements(request: pytest.FixtureRequest, service_runner: Any,
+                      default_contract: Any) -> AsyncIterator[Running]:
     """The engagements service alone, on a fresh SQLite or PostgreSQL database, with the default contract."""
     async with service_runner("engagements", backend=request.param) as running:
         response = await running.client.put(f"/api/v1/contracts/{default_contract.contract.id}",

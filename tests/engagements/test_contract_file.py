@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from gateway.contract.validation import ContractErrors, json_schema, load_file, validate, SCHEMA_PATH
+from gateway.contract.validation import SCHEMA_PATH, ContractErrors, json_schema, load_file, validate
 from tests.conftest import DEFAULT_CONTRACT
 
 
@@ -76,7 +76,8 @@ def test_malformed_contract_lists_every_error_with_its_path() -> None:
     errors = caught.value.errors
     assert 'engagements[12].pilots[0] : organisation inconnue « Vile de Nantes »' in errors
     assert f'engagements[14] : numéro « {data["engagements"][14]["number"]} » en double' in errors
-    assert any(e.startswith("engagements[20].theme : le thème « image-des-quartiers » appartient à l'axe 1") for e in errors)
+    wrong_axis = "engagements[20].theme : le thème « image-des-quartiers » appartient à l'axe 1"
+    assert any(e.startswith(wrong_axis) for e in errors)
     assert 'engagements[30].qpv[0] : QPV inconnu « quartier-imaginaire »' in errors
     assert len(errors) == 4
 

@@ -198,7 +198,8 @@ async def test_a_catalogue_with_an_unknown_pilot_is_refused_whole(engagements, d
     body["engagements"][5]["pilots"][0]["organisation"] = "vile-de-nantes"
     r = await c.put(f"/api/v1/contracts/{default_contract.contract.id}", json=body, headers=auth(ADMIN))
     assert r.status_code == 422 and "vile-de-nantes" in r.json()["message"]
-    assert (await c.get("/api/v1/engagements/1", headers=auth(NANTES))).json()["title"] != body["engagements"][0]["title"]
+    unchanged = (await c.get("/api/v1/engagements/1", headers=auth(NANTES))).json()
+    assert unchanged["title"] != body["engagements"][0]["title"]
 
 
 async def test_overview_filters(engagements) -> None:

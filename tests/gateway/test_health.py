@@ -23,7 +23,8 @@ async def test_the_home_page_shows_each_service_as_available(gateway) -> None:
         home = await client.get("/")
         panel = await client.get("/fragments/health", headers={"HX-Request": "true"})
     assert 'hx-get="/fragments/health" hx-trigger="load, every 10s"' in home.text
-    states = dict(re.findall(r'data-service="(\w+)">.*?<span class="health__state">(\w+)</span>', panel.text, re.DOTALL))
+    pattern = r'data-service="(\w+)">.*?<span class="health__state">(\w+)</span>'
+    states = dict(re.findall(pattern, panel.text, re.DOTALL))
     assert states == {"gateway": "disponible", "engagements": "disponible", "indicateurs": "disponible",
                       "participation": "disponible", "notifications": "disponible"}
 

@@ -212,7 +212,8 @@ async def test_the_secretariat_approves_and_the_value_joins_the_series(gateway, 
     row = re.search(r'<tr id="valeur-2018">(.*?)</tr>', referent_view.text, re.DOTALL)
     assert row and ">Approuvé<" in row[1]
     assert f'href="/indicateurs/{d["id"]}?corriger=valeur-2018#valeur-2018"' in row[1]
-    card = re.search(r'<li class="value-card value-card--approuve" id="valeur-2018">.*?</form>', correcting.text, re.DOTALL)
+    card = re.search(r'<li class="value-card value-card--approuve" id="valeur-2018">.*?</form>', correcting.text,
+                     re.DOTALL)
     assert card and re.search(r'<details class="edit" open>\s*<summary>Corriger cette valeur', card[0])
     assert 'name="version" value="1"' in card[0]
     [done] = await submissions(stack, d["id"], period="2018")
@@ -585,7 +586,7 @@ async def test_the_exports_through_the_gateway_hold_approved_values_only(gateway
         bad = await ref.get("/indicateurs/exports/valeurs.csv", params={"indicator": "abc"})
     assert page.status_code == 200 and "<code>approved_at</code>" in page.text and "<code>qpv_code</code>" in page.text
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
-    assert 'attachment; filename="valeurs-indicateurs.csv"' == as_csv.headers["content-disposition"]
+    assert as_csv.headers["content-disposition"] == 'attachment; filename="valeurs-indicateurs.csv"'
     lines = as_csv.text.splitlines()
     assert lines[0].startswith("contract_id;engagement_number;indicator_id")
     assert len(lines) == 2 and ";2016;" in lines[1] and ";7;" in lines[1], "the approved value only"
@@ -606,7 +607,8 @@ async def test_the_engagement_page_links_its_indicators_with_their_latest_values
                        data=value_form(token, "2019", "25000"))
         sec_token = await gateway.logged_in(sec, secretariat)
         [s] = await submissions(stack, d["id"], period="2019")
-        await sec.post(f"/indicateurs/{d['id']}/valeurs/{s['id']}/approuver", headers={**HTMX, "X-CSRF-Token": sec_token})
+        await sec.post(f"/indicateurs/{d['id']}/valeurs/{s['id']}/approuver",
+                       headers={**HTMX, "X-CSRF-Token": sec_token})
         page = await ref.get("/engagements/33")
     text = text_of(page)
     assert f'<a href="/indicateurs/{d["id"]}">{d["label"]}</a>' in html.unescape(page.text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 from kernel.events import CloudEvent
@@ -41,10 +42,8 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no
 async def test_relay_killed_between_commit_and_publish_republishes_on_restart(ledger: Ledger, js) -> None:
     event_id = await ledger.credit("alice", 10)
     crashed = ledger.relay(js, RelayKilledBeforePublish)
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await crashed.publish_batch()
-    except asyncio.CancelledError:
-        pass
     assert await ledger.pending() == 1
     assert await stream_count(js, ledger) == 0
 
@@ -64,10 +63,8 @@ async def test_relay_killed_between_commit_and_publish_republishes_on_restart(le
 async def test_relay_killed_after_publish_does_not_duplicate(ledger: Ledger, js) -> None:
     event_id = await ledger.credit("bob", 5)
     crashed = ledger.relay(js, RelayKilledBeforeMarking)
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await crashed.publish_batch()
-    except asyncio.CancelledError:
-        pass
     assert await ledger.pending() == 1, "not marked sent: the crash came before the mark"
     assert await stream_count(js, ledger) == 1
 

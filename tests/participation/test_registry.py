@@ -20,7 +20,8 @@ async def test_registry_loads_once_and_announces_changes(service_runner, nats_ur
     try:
         async with service_runner("participation", backend="postgres") as part:
             c = part.client
-            assert (await c.put("/api/v1/registry", json=body, headers=auth(identity("ville-nantes")))).status_code == 403
+            refused = await c.put("/api/v1/registry", json=body, headers=auth(identity("ville-nantes")))
+            assert refused.status_code == 403
             first = (await c.put("/api/v1/registry", json=body, headers=auth(ADMIN))).json()
             assert len(first["organisations_changed"]) == len(contract.organisations)
             assert len(first["qpv_changed"]) == len(contract.qpv)
