@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kernel.consumer import EventConsumer, Subscription, inbox_table
 from kernel.db import Database
 from kernel.errors import DomainError, domain_error_handler, validation_error_handler
-from kernel.events import stream_name
+from kernel.events import INTERNAL, stream_name
 from kernel.logs import setup_logging
 from kernel.messaging import connect, ensure_stream, stream_config
 from kernel.migrations import upgrade
@@ -45,6 +45,8 @@ class ServiceSpec:
     # Called once the database and NATS are up (e.g. to seed reference data); gets the app.
     on_ready: Callable[[FastAPI], Any] | None = None
     exception_handlers: dict[Any, Callable[..., Any]] = field(default_factory=dict)
+    # Whether the service publishes internal events (personal data) on its own `<name>-internal` stream.
+    internal_stream: bool = False
     # Long-running jobs of the service (e.g. a periodic sweep): started when ready, cancelled first at shutdown.
     background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
 
@@ -84,8 +86,10 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
                                    password=settings.nats_password)
         runtime.js = runtime.nc.jetstream()
         ns = settings.event_namespace
-        await ensure_stream(runtime.js, stream_config(stream_name(ns, spec.name), [f"{ns}.{spec.name}.>"],
-                                                      settings.stream_replicas))
+        streams = [spec.name] + ([spec.name + INTERNAL] if spec.internal_stream else [])
+        for stream in streams:
+            await ensure_stream(runtime.js, stream_config(stream_name(ns, stream), [f"{ns}.{stream}.>"],
+                                                          settings.stream_replicas))
         runtime.relay = OutboxRelay(db, runtime.js, outbox.table, batch_size=settings.relay_batch_size,
                                     poll_seconds=settings.relay_poll_seconds)
         runtime.relay.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kernel.events import CATALOGUE, EventPayload
+from kernel.events import CATALOGUE, EventPayload, is_internal
 
 ENVELOPE_FIELDS = {
     "specversion": {"type": "string", "const": "1.0"},
@@ -45,8 +45,10 @@ def _example(model: type[EventPayload]) -> dict[str, Any] | None:
 
 
 def build(*, title: str, version: str, servers: dict[str, Any] | None = None,
-          catalogue: dict[str, type[EventPayload]] | None = None) -> dict[str, Any]:
+          catalogue: dict[str, type[EventPayload]] | None = None, internal: bool = False) -> dict[str, Any]:
+    """The AsyncAPI document of the catalogue; services' internal events only when `internal` (tests, ops)."""
     catalogue = CATALOGUE if catalogue is None else catalogue
+    catalogue = {t: m for t, m in catalogue.items() if internal or not is_internal(t)}
     schemas: dict[str, Any] = {}
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -75,7 +77,7 @@ def build(*, title: str, version: str, servers: dict[str, Any] | None = None,
         channels[key] = {
             "address": type_,
             "title": type_,
-            "description": f"Flux JetStream CDV_{service.upper()} (sujets cdv.{service}.>).",
+            "description": f"Flux JetStream CDV_{service.upper().replace('-', '_')} (sujets cdv.{service}.>).",
             "messages": {key: {"$ref": f"#/components/messages/{key}"}},
         }
         operations[f"publish_{key}"] = {

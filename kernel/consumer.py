@@ -13,13 +13,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,16 +35,31 @@ log = logging.getLogger(__name__)
 
 
 
+class EventView(BaseModel):
+    """The part of an event's data a consumer reads, declared by the consumer itself.
+
+    Fields the consumer does not know are ignored, so a publisher adding a field breaks no one; a missing or
+    mistyped field the consumer needs fails the delivery (and after N tries sends it to the dead letter).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+V = TypeVar("V", bound=BaseModel)
+
+
 @dataclass(frozen=True)
-class Delivery:
-    """What a handler gets: the event, the session its effect is written on, and the service's outbox."""
+class Delivery(Generic[V]):
+    """What a handler gets: the event, its data read through the subscription's view (the raw dict when the
+    subscription declares none), the session its effect is written on, and the service's outbox."""
 
     event: CloudEvent
     session: AsyncSession
     outbox: Outbox
+    data: V = None  # type: ignore[assignment]
 
 
-Handler = Callable[[Delivery], Awaitable[None]]
+Handler = Callable[[Delivery[Any]], Awaitable[None]]
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -65,6 +81,8 @@ class Subscription:
     service: str  # service whose stream holds the events, e.g. "engagements"
     filter: str  # canonical subject filter, e.g. "cdv.engagements.>"
     handler: Handler
+    # The view of `event.data` the handler reads; None hands it the raw dict (e.g. a feed of every type).
+    reads: type[BaseModel] | None = None
 
 
 class EventConsumer:
@@ -187,7 +205,9 @@ class EventConsumer:
             )).first()
             if seen:
                 return
-            await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox))
+            reads = self.sub_spec.reads
+            data = reads.model_validate(event.data) if reads is not None else event.data
+            await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox, data=data))
             await session.exec(t.insert().values(consumer=self.durable, event_id=event.id,
                                                     processed_at=datetime.now(UTC)))
             try:

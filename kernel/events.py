@@ -79,5 +79,14 @@ def type_for(subject: str, namespace: str) -> str:
     return CANONICAL_NAMESPACE + subject[len(namespace):]
 
 
+# Events carrying personal data (e-mail addresses, private names) go to a service's internal stream, named
+# `cdv.<service>-internal.<entity>.<event>`: services read it, integrators' NATS accounts do not.
+INTERNAL = "-internal"
+
+
+def is_internal(type_: str) -> bool:
+    return type_.split(".")[1].endswith(INTERNAL)
+
+
 def stream_name(namespace: str, service: str) -> str:
     return f"{namespace}_{service}".upper().replace("-", "_").replace(".", "_")

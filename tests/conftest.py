@@ -55,6 +55,7 @@ async def namespaces(nats_url: str) -> AsyncIterator[Callable[[], Awaitable[str]
     is recorded and, at the end of the run, must validate against the generated AsyncAPI document (an error at
     session teardown otherwise); the namespace's streams are then deleted."""
     from kernel import asyncapi
+    from kernel.events import INTERNAL
 
     for service in SERVICES:
         importlib.import_module(f"services.{service}.events")
@@ -62,7 +63,7 @@ async def namespaces(nats_url: str) -> AsyncIterator[Callable[[], Awaitable[str]
     made: list[str] = []
 
     async def record(msg: Any) -> None:
-        if msg.subject.split(".")[1] in SERVICES:
+        if msg.subject.split(".")[1].removesuffix(INTERNAL) in SERVICES:
             seen.append((msg.subject, msg.data))
 
     nc = await nats.connect(nats_url)
@@ -81,7 +82,7 @@ async def namespaces(nats_url: str) -> AsyncIterator[Callable[[], Awaitable[str]
         if info.config.name.startswith(prefixes):
             await js.delete_stream(info.config.name)
     await nc.close()
-    document = asyncapi.build(title="test", version="test")
+    document = asyncapi.build(title="test", version="test", internal=True)
     failures = []
     for subject, data in seen:
         try:

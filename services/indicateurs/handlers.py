@@ -1,34 +1,61 @@
 """What indicateurs consumes: the engagements' definitions (one indicator definition per label), and from
-participation the QPV (with their national codes) and organisations, as this service's own copies."""
+participation the QPV (with their national codes) and organisations, as this service's own copies.
 
-from kernel.consumer import Delivery, Subscription
+Each handler declares the part of the event it reads (an `EventView`): fields it does not know are ignored."""
+
+from typing import Any
+
+from kernel.consumer import Delivery, EventView, Subscription
 from services.indicateurs.service import sync_engagement, upsert_organisation, upsert_qpv
 
 
-async def on_engagement_defined(delivery: Delivery) -> None:
-    data = delivery.event.data
-    await sync_engagement(delivery.session, delivery.outbox, contract_id=data["contract_id"],
-                          engagement_number=data["engagement_number"], engagement_title=data["title"],
-                          pilots=data["pilots"], indicators=data["indicators"])
+class EngagementDefined(EventView):
+    contract_id: str
+    engagement_number: int
+    title: str
+    pilots: list[str]
+    indicators: list[dict[str, Any]]
 
 
-async def on_qpv_registered(delivery: Delivery) -> None:
-    data = delivery.event.data
-    await upsert_qpv(delivery.session, qpv_id=data["qpv_id"], name=data["name"], code=data.get("code"),
-                     cities=data.get("cities") or [])
+class QpvRegistered(EventView):
+    qpv_id: str
+    name: str
+    code: str | None = None
+    cities: list[str] = []
 
 
-async def on_organisation_registered(delivery: Delivery) -> None:
-    data = delivery.event.data
-    await upsert_organisation(delivery.session, organisation_id=data["organisation_id"], name=data["name"],
-                              short_name=data.get("short_name"), kind=data["kind"])
+class OrganisationRegistered(EventView):
+    organisation_id: str
+    name: str
+    short_name: str | None = None
+    kind: str
+
+
+async def on_engagement_defined(delivery: Delivery[EngagementDefined]) -> None:
+    data = delivery.data
+    await sync_engagement(delivery.session, delivery.outbox, contract_id=data.contract_id,
+                          engagement_number=data.engagement_number, engagement_title=data.title,
+                          pilots=data.pilots, indicators=data.indicators)
+
+
+async def on_qpv_registered(delivery: Delivery[QpvRegistered]) -> None:
+    data = delivery.data
+    await upsert_qpv(delivery.session, qpv_id=data.qpv_id, name=data.name, code=data.code, cities=data.cities)
+
+
+async def on_organisation_registered(delivery: Delivery[OrganisationRegistered]) -> None:
+    data = delivery.data
+    await upsert_organisation(delivery.session, organisation_id=data.organisation_id, name=data.name,
+                              short_name=data.short_name, kind=data.kind)
 
 
 SUBSCRIPTIONS = [
     Subscription(durable="indicateurs_definitions", service="engagements",
-                 filter="cdv.engagements.engagement.defined", handler=on_engagement_defined),
+                 filter="cdv.engagements.engagement.defined", handler=on_engagement_defined,
+                 reads=EngagementDefined),
     Subscription(durable="indicateurs_qpv", service="participation",
-                 filter="cdv.participation.qpv.registered", handler=on_qpv_registered),
+                 filter="cdv.participation.qpv.registered", handler=on_qpv_registered, reads=QpvRegistered),
     Subscription(durable="indicateurs_organisations", service="participation",
-                 filter="cdv.participation.organisation.registered", handler=on_organisation_registered),
+                 filter="cdv.participation.organisation.registered", handler=on_organisation_registered,
+                 reads=OrganisationRegistered),
 ]
