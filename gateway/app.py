@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway import notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import (
@@ -30,6 +31,7 @@ from gateway.pages import (
     integrations,
     overview,
 )
+from gateway.pages.notifications import centre, mailbox, passwords, preferences
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -67,7 +69,9 @@ class SecurityHeaders:
         async def send_wrapper(message: dict) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *self.HEADERS]
+                # A response that sets one of these itself keeps its own (a caught mail shown in a frame).
+                own = {name.lower() for name, _ in message["headers"]}
+                message["headers"] = [*message["headers"], *(h for h in self.HEADERS if h[0] not in own)]
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
@@ -148,10 +152,13 @@ def create_app(settings: Settings | None = None,
         await asyncio.to_thread(upgrade, settings.database_url, HERE / "migrations")
         app.state.db = Database(settings.database_url)
         app.state.clients = ServiceClients(settings, transports)
+        account_sync = asyncio.create_task(notify.keep_in_sync(app.state.db, app.state.clients))
         log.info("gateway ready on port %s", settings.port)
         try:
             yield
         finally:
+            account_sync.cancel()
+            await asyncio.gather(account_sync, return_exceptions=True)
             await app.state.clients.aclose()
             await app.state.db.dispose()
             log.info("gateway stopped")
@@ -188,5 +195,7 @@ def create_app(settings: Settings | None = None,
                             status_code=200 if ready else 503)
 
     for module in (home, auth, engagements, overview, admin, integrations, indicators, campaigns, indicator_files):
+        app.include_router(module.router, dependencies=[Depends(csrf_guard)])
+    for module in (centre, passwords, preferences, mailbox):  # the notifications domain
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
     return app

@@ -177,3 +177,25 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, what: 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{what} not reached in {timeout} s")
         await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def portal(stack, notifications, tmp_path) -> AsyncIterator[Any]:
+    """The gateway in-process, its notifications calls going to this test's notifications service."""
+    from gateway.app import create_app
+    from tests.gateway.conftest import Gateway, gateway_settings, transports_for
+
+    settings = gateway_settings(tmp_path, public_url="https://cdv.test")
+    app = create_app(settings, transports=transports_for({**stack, "notifications": notifications}))
+    async with app.router.lifespan_context(app):
+        yield Gateway(app, settings)
+
+
+def link_in(message: email.message.EmailMessage, prefix: str) -> str:
+    """The path of the first link starting with `prefix` in the text part."""
+    import re
+
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
+    found = re.search(re.escape(prefix) + r"\S+", text)
+    assert found, f"no {prefix} link in:\n{text}"
+    return found[0].removeprefix("https://cdv.test")
