@@ -14,6 +14,7 @@ from sqlmodel import Field, col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.app import RuntimeDep, SessionDep
+from kernel.errors import NotFound
 from kernel.identity import IdentityDep
 from kernel.rows import get_or_404
 from services.notifications.base import Base, now
@@ -95,7 +96,7 @@ async def mark_read(notice_id: int, session: SessionDep, who: IdentityDep) -> di
     key = user_key(who.user_id)
     notice = await get_or_404(session, Notice, notice_id, "Cette notification n'existe pas.")
     if notice.person_key != key:  # someone else's: as if it did not exist
-        await get_or_404(session, Notice, -1, "Cette notification n'existe pas.")
+        raise NotFound("Cette notification n'existe pas.")
     if notice.read_at is None:
         notice.read_at = now()
         session.add(notice)
