@@ -77,6 +77,14 @@ async def use(session: AsyncSession, token: str, password: str) -> Account | Non
     return account
 
 
+async def recently_sent(session: AsyncSession, account: Account, *, seconds: float = 60) -> bool:
+    """Whether a link went to this account in the last minute (a form hammered does not flood a mailbox)."""
+    since = now() - timedelta(seconds=seconds)
+    return (await session.exec(select(PasswordToken.id).where(PasswordToken.account_id == account.id,
+                                                              col(PasswordToken.created_at) >= since))).first() \
+        is not None
+
+
 async def send_link(session: AsyncSession, clients: ServiceClients, settings: Settings, *, account: Account,
                     purpose: str, base_url: str) -> bool:
     """Issues a link and asks notifications to e-mail it; False if the e-mail could not be queued."""

@@ -47,7 +47,7 @@ async def forgotten_form(request: Request, _viewer: OptionalViewer, settings: Se
 async def _send_reset(db: Database, clients: ServiceClients, settings: Settings, email: str, base_url: str) -> None:
     async with db.session() as session:
         account = await accounts.get_by_email(session, email)
-        if account is not None and account.active:
+        if account is not None and account.active and not await passwords.recently_sent(session, account):
             await passwords.send_link(session, clients, settings, account=account, purpose="reset", base_url=base_url)
 
 
