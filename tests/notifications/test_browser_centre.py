@@ -41,7 +41,9 @@ async def test_a_notice_arrives_live_in_the_notification_centre(stack, notificat
             browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             page = await browser.new_page()
             await page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
-                                       " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+                                       " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+                                       "document.addEventListener('htmx:sseOpen',"
+                                       " () => document.documentElement.dataset.sse = 'ouvert');")
             problems: list[str] = []
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(str(e)))
@@ -55,10 +57,7 @@ async def test_a_notice_arrives_live_in_the_notification_centre(stack, notificat
             await expect(page.get_by_text("Aucune notification pour l'instant.")).to_be_visible()
             await page.evaluate("window.__sameDocument = true")
             # The live stream is open before anything happens.
-            await page.wait_for_function("document.querySelector('[sse-connect]') && "
-                                         "htmx.find('[sse-connect]')['htmx-internal-data'].sseEventSource "
-                                         "&& htmx.find('[sse-connect]')['htmx-internal-data'].sseEventSource"
-                                         ".readyState === 1")
+            await expect(page.locator("html[data-sse='ouvert']")).to_have_count(1)
 
             await bus.publish(submission(ie.SubmissionSubmitted, state="soumis", actor="Inès Direct"))
             await bus.publish(submission(ie.SubmissionRejected, state="a_reprendre", actor="Claire Secrétariat",
