@@ -18,7 +18,7 @@ from datetime import date
 from kernel.app import ServiceRuntime
 from services.notifications import deliveries, digests, messages, people, reminders
 from services.notifications.base import now
-from services.notifications.mailer import Mailer, Refused, SmtpConfig, Unreachable
+from services.notifications.mailer import InDoubt, Mailer, Refused, SmtpConfig, Unreachable
 from services.notifications.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,9 @@ async def send_one(runtime: ServiceRuntime, mailer: Mailer, settings: Settings) 
         log.warning("delivery %s to %s %s: %s", row.id, row.recipient_id,
                     "failed" if final else "will be retried", exc.reason)
         return True
+    except InDoubt as exc:  # handed over, unanswered: sending again could deliver it twice
+        log.warning("delivery %s to %s: %s", row.id, row.recipient_id, exc.reason)
+        response = exc.reason
     await deliveries.mark_sent(db, outbox, row.id, response=response, address=recipient.email)
     return True
 

@@ -52,6 +52,15 @@ class Unreachable(Exception):
         return f"serveur de courriel injoignable ({self.args[0]})"
 
 
+class InDoubt(Exception):
+    """The message was handed over (its final "." written) but no answer came: the server most likely has it.
+    Sending it again would risk a duplicate, so it counts as delivered, with this reason."""
+
+    @property
+    def reason(self) -> str:
+        return f"présumé remis : pas de réponse du serveur après la fin du message ({self.args[0]})"
+
+
 class Mailer:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
@@ -90,6 +99,7 @@ class Mailer:
         """
         client = await self._connected()
         stage = "mail"
+        handed = False
         try:
             await client.mail(sender)
             stage = "rcpt"
@@ -101,8 +111,13 @@ class Mailer:
             protocol = client.protocol
             assert protocol is not None
             protocol.write(PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message)))
-            await handing_over()
+            try:
+                await handing_over()
+            except BaseException:
+                self._drop()  # without its final ".", the server discards the unfinished message
+                raise
             protocol.write(b".\r\n")
+            handed = True
             answer = await protocol.read_response(timeout=self.config.timeout)
             if answer.code != 250:
                 raise aiosmtplib.SMTPDataError(answer.code, answer.message)
@@ -112,6 +127,8 @@ class Mailer:
             raise Refused(exc.code, exc.message, stage) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             self._drop()
+            if handed:
+                raise InDoubt(str(exc) or type(exc).__name__) from exc
             raise Unreachable(str(exc) or type(exc).__name__) from exc
 
     async def _reset(self) -> None:

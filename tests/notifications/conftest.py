@@ -5,6 +5,7 @@ governance service is not needed to drive this one)."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import uuid
@@ -34,6 +35,8 @@ class Sink:
     refuse: set[str] = field(default_factory=set)
     received: list[tuple[str, email.message.EmailMessage]] = field(default_factory=list)
     rcpt_attempts: Counter[str] = field(default_factory=Counter)
+    slow: set[str] = field(default_factory=set)
+    slow_seconds: float = 3.0
     port: int = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -47,6 +50,8 @@ class Sink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         for rcpt in envelope.rcpt_tos:
             self.received.append((rcpt, message))
+        if self.slow & set(envelope.rcpt_tos):  # taken, but the answer comes too late for the client
+            await asyncio.sleep(self.slow_seconds)
         return "250 2.0.0 Message accepté"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:

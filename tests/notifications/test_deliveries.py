@@ -58,6 +58,27 @@ async def test_a_refused_recipient_is_retried_then_failed_with_its_reason(notifi
     assert json.loads(sent.data)["data"]["smtp_response"].startswith("250")
 
 
+async def test_a_message_taken_but_unanswered_is_not_sent_twice(service_runner, bus, sink) -> None:
+    """The server takes the message but its answer comes after the client's timeout: resending could deliver it
+    twice, so the delivery counts as sent, and says it is presumed."""
+    async with service_runner("notifications", **notifications_settings(bus, sink, smtp_timeout_seconds=1)) as svc:
+        body = await seat_members(bus, 2)
+        sink.slow.add(body.emails[0])
+        await bus.publish(agenda_published(meeting_ref("reunion-lente", body.body_id)))
+        api = svc.client
+
+        async def settled() -> list[dict]:
+            rows = (await api.get("/api/v1/meetings/reunion-lente/deliveries", headers=auth(SECRETARIAT))).json()
+            return rows if rows and rows[0]["sent"] == 2 else []
+
+        await wait_until(settled, what="both deliveries recorded as sent")
+        await asyncio.sleep(2.5)  # a retry (backoff 0.2 s) would have come by now
+        assert sink.count() == {body.emails[0]: 1, body.emails[1]: 1}
+        rows = (await api.get("/api/v1/deliveries", params={"recipient_id": body.members[0][0]},
+                              headers=auth(SECRETARIAT))).json()
+        assert rows[0]["state"] == "sent" and rows[0]["smtp_response"].startswith("présumé remis")
+
+
 def _start(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "services.notifications"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
