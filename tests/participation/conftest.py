@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -35,13 +35,15 @@ def day_at(days_ahead: int, hour: int = 9, minute: int = 30) -> str:
 @dataclass
 class Gov:
     running: Running
+    people: dict[str, str] = field(default_factory=dict)  # e-mail -> person id
 
     @property
     def client(self) -> httpx.AsyncClient:
         return self.running.client
 
     async def call(self, method: str, path: str, who: Identity = SECRETARIAT, **kwargs: Any) -> httpx.Response:
-        return await self.client.request(method, "/api/v1" + path, headers=auth(who), **kwargs)
+        headers = {**kwargs.pop("headers", {}), **auth(who)}
+        return await self.client.request(method, "/api/v1" + path, headers=headers, **kwargs)
 
     async def ok(self, method: str, path: str, who: Identity = SECRETARIAT, **kwargs: Any) -> Any:
         response = await self.call(method, path, who, **kwargs)
@@ -50,9 +52,13 @@ class Gov:
 
     async def seat(self, body_id: str, who: Identity, org: str | None = None, seat: str = "titulaire") -> dict:
         """Seats the person of `who` (created with their address) in a body."""
-        return await self.ok("POST", f"/bodies/{body_id}/members", json={
-            "person": {"name": who.name, "email": who.email}, "organisation_id": org or who.organisation_id,
-            "seat": seat})
+        known = self.people.get(who.email)
+        out = await self.ok("POST", f"/bodies/{body_id}/members", json={
+            **({"person_id": known} if known else {"person": {"name": who.name, "email": who.email}}),
+            "organisation_id": org or who.organisation_id, "seat": seat,
+            "starts_on": str(date.today() - timedelta(days=365))})
+        self.people[who.email] = out["person"]["id"]
+        return out
 
     async def meeting(self, body_id: str = "copil", days_ahead: int = 30, **extra: Any) -> dict:
         return await self.ok("POST", "/meetings", json={"body_id": body_id, "title": extra.pop("title", "Réunion"),
@@ -64,7 +70,8 @@ class Gov:
 
     async def item(self, meeting_id: str, title: str, **fields: Any) -> dict:
         rev = (await self.view(meeting_id))["meeting"]["draft_rev"]
-        return await self.ok("POST", f"/meetings/{meeting_id}/items", json={"title": title, "draft_rev": rev, **fields})
+        return await self.ok("POST", f"/meetings/{meeting_id}/items",
+                             json={"title": title, "draft_rev": rev, **fields})
 
     async def publish(self, meeting_id: str, reason: str | None = None) -> httpx.Response:
         rev = (await self.view(meeting_id))["meeting"]["draft_rev"]

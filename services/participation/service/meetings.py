@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import Column, DateTime
 from sqlmodel import Field, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,8 +40,9 @@ class Meeting(Base, table=True):
     id: str = Field(primary_key=True, max_length=32)
     body_id: str = Field(foreign_key="body.id", max_length=80, index=True)
     title: str = Field(max_length=300)
-    local_start: datetime = Field(index=True)  # wall-clock time in `timezone`, no offset
-    local_end: datetime
+    # Wall-clock times in `timezone`, stored without offset (a TIMESTAMP WITHOUT TIME ZONE).
+    local_start: datetime = Field(sa_column=Column(DateTime(timezone=False), nullable=False, index=True))
+    local_end: datetime = Field(sa_column=Column(DateTime(timezone=False), nullable=False))
     timezone: str = Field(default=PARIS_TZ, max_length=60)
     place: str | None = Field(default=None, max_length=500)
     video_url: str | None = Field(default=None, max_length=1000)

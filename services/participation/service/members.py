@@ -4,7 +4,7 @@ Every seat change is announced (`membership.changed`) so notifications can circu
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Field, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,7 +40,7 @@ async def _announce(session: AsyncSession, outbox: Outbox, seat: Membership, per
     await outbox.record(session, MembershipChanged(
         membership_id=seat.id, body_id=seat.body_id, member_id=seat.person_id, organisation_id=seat.organisation_id,
         seat=seat.seat, starts_on=seat.starts_on, ends_on=seat.ends_on,  # type: ignore[arg-type]
-        active=seat.ends_on is None or seat.ends_on >= today_paris(),
+        active=seat.active_on(today_paris()) and not person.anonymised,
         public_name=person.name if person.public_name and not person.anonymised else None),
         subject=f"membership/{seat.id}")
 
@@ -93,26 +93,25 @@ async def end_membership(session: AsyncSession, outbox: Outbox, who: Identity, m
 
 
 async def end_all_seats(session: AsyncSession, outbox: Outbox, person: Person) -> None:
-    """Ends a person's current seats (before anonymisation); not committed."""
-    today = today_paris()
+    """Ends a person's current seats (on anonymisation: yesterday was their last day); not committed."""
+    last_day = today_paris() - timedelta(days=1)
     for seat in (await session.exec(select(Membership).where(Membership.person_id == person.id))).all():
-        if seat.ends_on is None or seat.ends_on > today:
-            seat.ends_on = max(today, seat.starts_on)
+        if seat.ends_on is None or seat.ends_on > last_day:
+            seat.ends_on = max(last_day, seat.starts_on)
             session.add(seat)
-            person.public_name = False
             await _announce(session, outbox, seat, person)
 
 
 async def seats_of_body(session: AsyncSession, body_id: str) -> list[tuple[Membership, Person]]:
     rows = (await session.exec(select(Membership, Person).join(Person, Person.id == Membership.person_id)
                                .where(Membership.body_id == body_id))).all()
-    return sorted(rows, key=lambda r: (not r[0].active_on(today_paris()), r[0].seat, r[1].name))
+    return sorted(rows, key=lambda r: (r[1].anonymised or not r[0].active_on(today_paris()), r[0].seat, r[1].name))
 
 
 async def active_members(session: AsyncSession, body_id: str,
                          day: date | None = None) -> list[tuple[Membership, Person]]:
     day = day or today_paris()
-    return [(m, p) for m, p in await seats_of_body(session, body_id) if m.active_on(day)]
+    return [(m, p) for m, p in await seats_of_body(session, body_id) if m.active_on(day) and not p.anonymised]
 
 
 async def member_seats(session: AsyncSession, who: Identity) -> list[Membership]:
@@ -139,4 +138,4 @@ async def member_id_in(session: AsyncSession, who: Identity, body_id: str) -> st
 def seat_out(seat: Membership, person: Person, *, private: bool, insider: bool = False) -> dict:
     return {"id": seat.id, "body_id": seat.body_id, "person": person_out(person, private=private, insider=insider),
             "organisation_id": seat.organisation_id, "seat": seat.seat, "starts_on": seat.starts_on,
-            "ends_on": seat.ends_on, "active": seat.active_on(today_paris())}
+            "ends_on": seat.ends_on, "active": seat.active_on(today_paris()) and not person.anonymised}

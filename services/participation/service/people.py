@@ -99,10 +99,10 @@ async def anonymise_person(session: AsyncSession, outbox: Outbox, who: Identity,
     person = await get_person(session, person_id)
     if person.anonymised:
         return person
-    await end_all_seats(session, outbox, person)
     person.name, person.email, person.account_id = ANONYMOUS_NAME, None, None
     person.public_name, person.anonymised, person.updated_at = False, True, now()
     session.add(person)
+    await end_all_seats(session, outbox, person)
     await _announce(session, outbox, person)
     await session.commit()
     return person

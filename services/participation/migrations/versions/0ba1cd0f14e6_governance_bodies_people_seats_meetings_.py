@@ -1,15 +1,15 @@
 """governance: bodies, people, seats, meetings, agendas, proposals, minutes, decisions, read model
 
-Revision ID: 43322d9fd4ff
+Revision ID: 0ba1cd0f14e6
 Revises: 328abd6e5f46
-Create Date: 2026-11-30 07:22:59.769562
+Create Date: 2026-11-30 07:24:26.881030
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '43322d9fd4ff'
+revision = '0ba1cd0f14e6'
 down_revision = '328abd6e5f46'
 branch_labels = None
 depends_on = None
@@ -111,8 +111,8 @@ def upgrade() -> None:
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('body_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('local_start', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('local_end', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('local_start', sa.DateTime(), nullable=False),
+    sa.Column('local_end', sa.DateTime(), nullable=False),
     sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('video_url', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
