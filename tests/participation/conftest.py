@@ -75,7 +75,8 @@ class Gov:
 
     async def publish(self, meeting_id: str, reason: str | None = None) -> httpx.Response:
         rev = (await self.view(meeting_id))["meeting"]["draft_rev"]
-        return await self.call("POST", f"/meetings/{meeting_id}/publish", json={"draft_rev": rev, "late_reason": reason})
+        return await self.call("POST", f"/meetings/{meeting_id}/publish",
+                               json={"draft_rev": rev, "late_reason": reason})
 
 
 @pytest.fixture
