@@ -30,6 +30,7 @@ from gateway.pages import (
     integrations,
     overview,
 )
+from gateway.pages import participation as governance
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -189,4 +190,6 @@ def create_app(settings: Settings | None = None,
 
     for module in (home, auth, engagements, overview, admin, integrations, indicators, campaigns, indicator_files):
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
+    for router in governance.ROUTERS:
+        app.include_router(router, dependencies=[Depends(csrf_guard)])
     return app

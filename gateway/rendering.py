@@ -80,6 +80,28 @@ def datetime_fr(value: Any) -> str:
     return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
 
 
+def short_datetime_fr(value: Any) -> str:
+    """12/03 à 9 h 14 (heure de Paris), for compact statuses."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return str(value or "")
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(PARIS)
+    return f"{local.day:02d}/{local.month:02d} à {local.hour} h {local.minute:02d}"
+
+
+def time_fr(value: Any) -> str:
+    """9 h 30 (heure de Paris)."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return ""
+    local = value.astimezone(PARIS) if value.tzinfo else value
+    return f"{local.hour} h {local.minute:02d}"
+
+
 def iso_local(value: Any) -> str:
     """Machine-readable value for <time datetime="…">."""
     value = _parse(value)
@@ -119,7 +141,8 @@ def static(path: str) -> str:
 
 
 templates = Jinja2Blocks(directory=str(HERE / "templates"))
-templates.env.filters.update(day_fr=day_fr, datetime_fr=datetime_fr, iso_local=iso_local)
+templates.env.filters.update(day_fr=day_fr, datetime_fr=datetime_fr, iso_local=iso_local,
+                             short_datetime_fr=short_datetime_fr, time_fr=time_fr)
 templates.env.globals.update(STATUSES=STATUSES, FIELD_LABELS=FIELD_LABELS, change_value=change_value,
                              ORGANISATION_KINDS=ORGANISATION_KINDS, static=static)
 templates.env.trim_blocks = True

@@ -98,8 +98,16 @@ async def _fiche_context(number: int, viewer: Viewer, calls: ServiceCalls,
         except (ServiceError, ServiceUnavailable):
             return []  # the engagement's own indicator labels are shown anyway
 
-    detail, qpv, defs, orgs = await asyncio.gather(
-        calls.get("engagements", f"/api/v1/engagements/{number}"), qpv_list(calls), definitions(), organisations(calls))
+    async def decisions() -> list[dict[str, Any]]:
+        """The bodies' decisions about it (from participation's register)."""
+        try:
+            return await calls.get("participation", "/api/v1/decisions", engagement=number)
+        except (ServiceError, ServiceUnavailable):
+            return []
+
+    detail, qpv, defs, orgs, decided = await asyncio.gather(
+        calls.get("engagements", f"/api/v1/engagements/{number}"), qpv_list(calls), definitions(), organisations(calls),
+        decisions())
     org_names = {o["id"]: o["name"] for o in orgs} | {p["organisation_id"]: p["organisation_name"]
                                                        for p in detail["parts"]}
     states = {p["organisation_id"]: (overrides or {}).get(p["organisation_id"]) or PartState(PartForm.from_part(p))
@@ -107,7 +115,7 @@ async def _fiche_context(number: int, viewer: Viewer, calls: ServiceCalls,
     defs_by_label = {d["indicator_label"]: d for d in defs}
     return {"page_title": f"Engagement n° {number}", "nav": "vue-d-ensemble", "e": detail, "states": states,
             "qpv_list": qpv, "qpv_names": {q["id"]: q["name"] for q in qpv}, "org_names": org_names,
-            "definitions": defs_by_label,
+            "definitions": defs_by_label, "decisions": decided,
             "editable": {p["organisation_id"]: viewer.may_edit_part(p["organisation_id"]) and p["active"]
                          for p in detail["parts"]}}
 

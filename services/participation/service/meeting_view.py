@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kernel.identity import Identity
 from services.participation.service import agenda_diff
 from services.participation.service.agendas import draft_snapshot, items_of, version_out, versions_of
+from services.participation.service.bodies import get_body
 from services.participation.service.circulation import Delivery, circulation_of
 from services.participation.service.common import is_public
 from services.participation.service.decisions import decision_out, decisions_of_meeting, history_of
@@ -21,6 +22,7 @@ from services.participation.service.members import member_seats, seat_out, seats
 from services.participation.service.minutes import PRESENCE_LABELS, attendance_of
 from services.participation.service.people import person_out
 from services.participation.service.proposals import (
+    CONTRIBUTING_KINDS,
     contribution_out,
     contributions_of,
     proposal_out,
@@ -73,7 +75,9 @@ async def meeting_view(session: AsyncSession, settings: Settings, who: Identity,
         view["proposals"] = [proposal_out(p) for p in await proposals_for(session, who, meeting.id)]
     view["contributions"] = ([contribution_out(c) for c in await contributions_of(session, meeting.id)]
                              if not is_public(who) else [])
-    view["contributing_bodies"] = [s.body_id for s in seats]
+    contributing = [b for b in [await get_body(session, s.body_id) for s in seats] if b.kind in CONTRIBUTING_KINDS]
+    view["contributing_bodies"] = [b.id for b in contributing]
+    view["contributing_names"] = {b.id: b.name for b in contributing}
     rows = await attendance_of(session, meeting.id)
     view["attendance"] = [{"person": person_out(p, private=access.insider), "status": a.status,
                            "status_label": PRESENCE_LABELS.get(a.status, a.status),

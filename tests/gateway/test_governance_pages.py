@@ -1,0 +1,86 @@
+"""Governance pages over HTTP: the public sees bodies, published agendas and the public register without an
+account; the secretariat runs a meeting from scheduling to minutes; a member proposes an item; uploads stream
+through; the engagement page lists the decisions about it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from tests.conftest import auth
+from tests.gateway.conftest import csrf_of
+from tests.participation.conftest import SECRETARIAT
+
+
+def _meeting_id(location: str) -> str:
+    found = re.search(r"/reunions/([0-9a-f]{32})", location)
+    assert found, location
+    return found[1]
+
+
+async def test_the_public_reads_bodies_and_the_register_without_an_account(gateway) -> None:
+    async with gateway.client() as client:
+        page = await client.get("/instances")
+        assert page.status_code == 200
+        assert "Comité de pilotage (COPIL) du contrat de ville" in page.text
+        assert "Conseil citoyen de Malakoff" in page.text and "nom à confirmer" in page.text
+        copil = await client.get("/instances/copil")
+        assert copil.status_code == 200 and "Ajouter un membre" not in copil.text
+        assert (await client.get("/decisions")).status_code == 200
+        assert (await client.get("/mes-instances")).status_code == 303  # an account is needed
+
+
+async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, stack) -> None:
+    part = stack["participation"].client
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
+    member = await gateway.account("caf", "referent", name="Karim Membre")
+    added = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
+        "person": {"name": "Karim Membre", "email": member.email}, "organisation_id": "caf",
+        "starts_on": str(date.today() - timedelta(days=30))})
+    assert added.status_code == 201, added.text
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        day = (date.today() + timedelta(days=4)).isoformat()
+        scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC test",
+                                                         "day": day, "start": "09:30", "place": "Salle 1"})
+        assert scheduled.status_code == 303
+        mid = _meeting_id(scheduled.headers["location"])
+        page = await client.get(f"/reunions/{mid}")
+        assert "Échéance dépassée" in page.text and "GTC test" in page.text
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        added = await client.post(f"/reunions/{mid}/points", data={"csrf_token": token, "draft_rev": rev,
+                                                                  "title": "Bilan emploi", "engagements": "17"})
+        assert added.status_code == 303
+        page = await client.get(f"/reunions/{mid}")
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        upload = await client.post(f"/reunions/{mid}/documents", data={"csrf_token": token, "draft_rev": rev,
+                                                                       "title": "Diaporama", "public": "oui"},
+                                   files={"file": ("diapo.pdf", b"%PDF-1.4\n% test\n", "application/pdf")})
+        assert upload.status_code == 303, upload.text
+        page = await client.get(f"/reunions/{mid}")
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        late = await client.post(f"/reunions/{mid}/publier", data={"csrf_token": token, "draft_rev": rev})
+        assert late.status_code == 422 and "Publication tardive" in late.text and "Rien n'a été enregistré" in late.text
+        ok = await client.post(f"/reunions/{mid}/publier", data={"csrf_token": token, "draft_rev": rev,
+                                                                 "late_reason": "Salle confirmée tardivement"})
+        assert ok.status_code == 303
+        page = await client.get(f"/reunions/{mid}")
+        assert "Ordre du jour diffusé en retard" in page.text and "Salle confirmée tardivement" in page.text
+        doc = re.search(r'href="http://127\.0\.0\.1:8100(/documents/[0-9a-f]+)"', page.text)[1]
+        download = await client.get(doc)
+        assert download.status_code == 200 and download.content.startswith(b"%PDF")
+
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, member)
+        mine = await client.get("/mes-instances")
+        assert "Groupe technique de coordination (GTC)" in mine.text and "GTC test" in mine.text
+        page = await client.get(f"/reunions/{mid}")
+        assert "Raison donnée par le secrétariat : Salle confirmée tardivement" in page.text
+        proposed = await client.post(f"/reunions/{mid}/propositions", data={"csrf_token": token,
+                                                                            "title": "Point CAF"})
+        assert proposed.status_code == 422  # the cut-off defaults to the agenda's deadline, already passed
+        assert "la date limite est passée" in proposed.text
+
+    async with gateway.client() as client:  # the public: the published agenda, not the editor
+        page = await client.get(f"/reunions/{mid}")
+        assert page.status_code == 200 and "Bilan emploi" in page.text and "Projet d'ordre du jour" not in page.text
