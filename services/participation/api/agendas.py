@@ -29,14 +29,18 @@ async def update_item(meeting_id: str, item_id: str, data: ItemIn, session: Sess
     return {"id": item.id, "position": item.position}
 
 
-@router.post("/meetings/{meeting_id}/items/{item_id}/move", status_code=204)
-async def move_item(meeting_id: str, item_id: str, data: ItemMove, session: SessionDep, who: IdentityDep) -> None:
+@router.post("/meetings/{meeting_id}/items/{item_id}/move")
+async def move_item(meeting_id: str, item_id: str, data: ItemMove, session: SessionDep,
+                    who: IdentityDep) -> dict[str, Any]:
     await agendas.move_item(session, who, meeting_id, item_id, data)
+    return {"moved": item_id, "position": data.position}
 
 
-@router.post("/meetings/{meeting_id}/items/{item_id}/remove", status_code=204)
-async def remove_item(meeting_id: str, item_id: str, data: DraftRev, session: SessionDep, who: IdentityDep) -> None:
+@router.post("/meetings/{meeting_id}/items/{item_id}/remove")
+async def remove_item(meeting_id: str, item_id: str, data: DraftRev, session: SessionDep,
+                      who: IdentityDep) -> dict[str, Any]:
     await agendas.remove_item(session, who, meeting_id, item_id, data.draft_rev)
+    return {"removed": item_id}
 
 
 @router.post("/meetings/{meeting_id}/links", status_code=201)
@@ -63,9 +67,11 @@ async def upload(meeting_id: str, request: Request, session: SessionDep, setting
     return documents.document_out(settings, doc)
 
 
-@router.post("/meetings/{meeting_id}/documents/{document_id}/withdraw", status_code=204)
-async def withdraw(meeting_id: str, document_id: str, data: DraftRev, session: SessionDep, who: IdentityDep) -> None:
+@router.post("/meetings/{meeting_id}/documents/{document_id}/withdraw")
+async def withdraw(meeting_id: str, document_id: str, data: DraftRev, session: SessionDep,
+                   who: IdentityDep) -> dict[str, Any]:
     await agendas.withdraw_document(session, who, meeting_id, document_id, data.draft_rev)
+    return {"withdrawn": document_id}
 
 
 @router.get("/documents/{document_id}/content")
