@@ -4,12 +4,16 @@ through; the engagement page lists the decisions about it."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import nats
+
+from services.notifications.events import DeliveryFailed, DeliverySent
 from tests.conftest import auth
-from tests.gateway.conftest import csrf_of
 from tests.participation.conftest import SECRETARIAT
+from tests.participation.test_pack_and_circulation import _publish
 
 
 def _meeting_id(location: str) -> str:
@@ -30,14 +34,15 @@ async def test_the_public_reads_bodies_and_the_register_without_an_account(gatew
         assert (await client.get("/mes-instances")).status_code == 303  # an account is needed
 
 
-async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, stack) -> None:
+async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, stack, nats_url, namespace) -> None:
     part = stack["participation"].client
     secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
     member = await gateway.account("caf", "referent", name="Karim Membre")
-    added = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
+    added_member = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
         "person": {"name": "Karim Membre", "email": member.email}, "organisation_id": "caf",
         "starts_on": str(date.today() - timedelta(days=30))})
-    assert added.status_code == 201, added.text
+    assert added_member.status_code == 201, added_member.text
+    added_member = added_member.json()
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
         day = (date.today() + timedelta(days=4)).isoformat()
@@ -69,6 +74,26 @@ async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, sta
         doc = re.search(r'href="http://127\.0\.0\.1:8100(/documents/[0-9a-f]+)"', page.text)[1]
         download = await client.get(doc)
         assert download.status_code == 200 and download.content.startswith(b"%PDF")
+
+        # The notifications service's proof of delivery shows as the circulation status.
+        nc = await nats.connect(nats_url)
+        try:
+            for i, (kind, extra) in enumerate((("sent", {"smtp_response": "250 OK"}),
+                                               ("failed", {"reason": "adresse refusée"}))):
+                model = DeliverySent if kind == "sent" else DeliveryFailed
+                await _publish(nc.jetstream(), namespace, "notifications", model(
+                    delivery_id=f"{mid}-{i}", notice_kind="agenda", source_event_id="e", meeting_id=mid,
+                    agenda_version=1, attempts=1, at=datetime(2026, 3, 12, 8, 14, tzinfo=UTC),
+                    recipient_id=added_member["person"]["id"] if i == 0 else "inconnu", **extra))
+        finally:
+            await nc.close()
+        for _ in range(50):
+            page = await client.get(f"/reunions/{mid}")
+            if "1 échec" in page.text:
+                break
+            await asyncio.sleep(0.2)
+        assert re.search(r"Ordre du jour v1</strong> envoyé à 1 membre le 12/03 à 9 h 14 ; <span class=\"late\">1 "
+                         r"échec</span> \(adresse refusée\)", page.text), page.text[-3000:]
 
     async with gateway.client() as client:
         token = await gateway.logged_in(client, member)

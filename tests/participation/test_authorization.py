@@ -120,3 +120,29 @@ async def test_internal_decisions_stay_out_of_the_public_register(gov, nats_url,
     outsider = [d["text"] for d in await gov.ok("GET", "/decisions", person("X", "caf"), params={"engagement": 3})]
     assert public == outsider == ["Décision publique"]
     assert sorted(insider) == ["Décision interne", "Décision publique"]
+
+
+async def test_interbailleurs_members_write_their_joint_contribution(gov) -> None:
+    landlord_a = person("Bailleur A", "vilogia")
+    landlord_b = person("Bailleur B", "habitat-44")
+    copil_member = person("Membre COPIL", "caf")
+    await gov.seat("interbailleurs", landlord_a)
+    await gov.seat("interbailleurs", landlord_b)
+    await gov.seat("copil", copil_member)
+    meeting = await gov.meeting("copil", days_ahead=30)
+    item = await gov.item(meeting["id"], "Tranquillité publique")
+    await gov.publish(meeting["id"])
+    path = f"/meetings/{meeting['id']}/items/{item['id']}/contribution"
+    refused = await gov.call("PUT", path, copil_member, json={"body_id": "interbailleurs", "text": "x"})
+    assert refused.status_code == 403 and "membres de « Interbailleurs" in refused.json()["message"]
+    not_a_contributor = await gov.call("PUT", path, copil_member, json={"body_id": "copil", "text": "x"})
+    assert not_a_contributor.status_code == 422
+    first = await gov.ok("PUT", path, landlord_a, json={"body_id": "interbailleurs", "text": "Premier jet"})
+    second = await gov.ok("PUT", path, landlord_b, json={"body_id": "interbailleurs", "text": "Version commune",
+                                                         "version": first["version"]})
+    stale = await gov.call("PUT", path, landlord_a, json={"body_id": "interbailleurs", "text": "Écrasement",
+                                                          "version": first["version"]})
+    assert stale.status_code == 409 and stale.json()["current"]["text"] == "Version commune"
+    seen = await gov.view(meeting["id"], copil_member)
+    assert [(c["body_id"], c["text"]) for c in seen["contributions"]] == [("interbailleurs", "Version commune")]
+    assert second["updated_by"] == "Bailleur B"
