@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.indicateurs import service
+from services.indicateurs.service import common
 from tests.conftest import auth
 from tests.indicateurs.conftest import (
     CAF,
@@ -27,7 +27,7 @@ async def open_campaign(c, title: str, period: str, closes_on: date) -> dict:  #
 
 async def test_only_the_secretariat_opens_one_campaign_per_period(indicateurs) -> None:
     c = indicateurs.client
-    later = service.today() + timedelta(days=30)
+    later = common.today() + timedelta(days=30)
     body = {"title": "Bilan 2020", "period": "2020", "closes_on": later.isoformat()}
     r = await c.post("/api/v1/campaigns", headers=auth(CAF), json=body)
     assert r.status_code == 403 and "secrétariat" in r.json()["message"]
@@ -50,7 +50,7 @@ async def test_todo_lists_what_an_organisation_still_owes(indicateurs) -> None:
     places = await find_definition(c, 28, "Nombre de collèges")
     pupils = await refine(c, await find_definition(c, 28, "Nombre de collégiens"), by_qpv=True,
                           qpv=["malakoff", "bottiere-pin-sec"], periodicity="semestrielle")
-    campaign = await open_campaign(c, "Bilan 2021", "2021", service.today() + timedelta(days=10))
+    campaign = await open_campaign(c, "Bilan 2021", "2021", common.today() + timedelta(days=10))
     url = f"/api/v1/campaigns/{campaign['id']}/todo"
 
     todo = (await c.get(url, headers=auth(DSDEN))).json()
@@ -86,7 +86,7 @@ async def test_todo_lists_what_an_organisation_still_owes(indicateurs) -> None:
 async def test_closing_locks_the_period_until_the_secretariat_reopens_it(indicateurs) -> None:
     c = indicateurs.client
     d = await find_definition(c, 24, "Nombre de places")
-    campaign = await open_campaign(c, "Bilan 2020", "2020", service.today() + timedelta(days=10))
+    campaign = await open_campaign(c, "Bilan 2020", "2020", common.today() + timedelta(days=10))
     first = await submit(c, CAF, d["id"], "2020", 10)
 
     refused = await c.post(f"/api/v1/campaigns/{campaign['id']}/close", headers=auth(CAF), json={})
@@ -128,14 +128,14 @@ async def test_closing_locks_the_period_until_the_secretariat_reopens_it(indicat
 async def test_a_campaign_closes_by_itself_once_its_day_has_passed(indicateurs, monkeypatch) -> None:
     c = indicateurs.client
     d = await find_definition(c, 24, "Nombre de places")
-    closes_on = service.today() + timedelta(days=3)
+    closes_on = common.today() + timedelta(days=3)
     campaign = await open_campaign(c, "Bilan S1 2022", "2022-S1", closes_on)
     semestrial = await refine(c, await find_definition(c, 24, "Nombre d'aides"), periodicity="trimestrielle")
 
-    monkeypatch.setattr(service, "today", lambda: closes_on)  # the last day still accepts values
+    monkeypatch.setattr(common, "today", lambda: closes_on)  # the last day still accepts values
     await submit(c, CAF, semestrial["id"], "2022-T2", 10)
 
-    monkeypatch.setattr(service, "today", lambda: closes_on + timedelta(days=1))
+    monkeypatch.setattr(common, "today", lambda: closes_on + timedelta(days=1))
     r = await c.post("/api/v1/submissions", headers=auth(CAF),
                      json={"indicator_id": semestrial["id"], "period": "2022-T1", "value": 10})
     assert r.status_code == 409 and r.json()["code"] == "period_locked", "a quarter inside the semester is locked"
