@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from services.indicateurs.service import common
@@ -123,6 +124,18 @@ async def test_closing_locks_the_period_until_the_secretariat_reopens_it(indicat
     assert history[0]["reason"] == "La CAF corrige le nombre de places"
     assert history[1]["reason"] == "Préparation du COPIL"
     assert (await submit(c, CAF, d["id"], "2020", 11, version=1))["version"] == 2
+
+
+async def test_simultaneous_closings_of_a_campaign_one_wins(indicateurs) -> None:
+    c = indicateurs.client
+    campaign = await open_campaign(c, "Bilan 2023", "2023", common.today() + timedelta(days=10))
+    url = f"/api/v1/campaigns/{campaign['id']}/close"
+    results = await asyncio.gather(*(c.post(url, headers=auth(SECRETARIAT), json={"reason": f"Clôture {i}"})
+                                     for i in range(3)))
+    assert sorted(r.status_code for r in results) == [200, 409, 409]
+    assert all("Bilan 2023" in r.json()["message"] for r in results if r.status_code == 409)
+    found = (await c.get(f"/api/v1/campaigns/{campaign['id']}", headers=auth(CAF))).json()
+    assert [h["action"] for h in found["history"]] == ["cloture", "ouverture"], "closed once, on record once"
 
 
 async def test_a_campaign_closes_by_itself_once_its_day_has_passed(indicateurs, monkeypatch) -> None:
