@@ -1,4 +1,4 @@
-"""Bulk entry of indicator values from a CSV file, validated as a whole.
+"""The CSV file format of indicator values entered in bulk, and the checks of a whole file against it.
 
 File format
 -----------
@@ -37,8 +37,8 @@ A valid line becomes a new value (version 1), a correction (a new version of the
 or, when identical to the value in place (same value, qualification, comment and source, already submitted or
 approved), nothing at all — so importing the same file twice records nothing the second time.
 
-This module only reads and checks; `service.import_csv` loads what the checks need in a few queries and writes
-the result in bulk.
+This module only reads and checks; `service.imports.import_csv` loads what the checks need in a few queries and
+writes the result in bulk.
 """
 
 from __future__ import annotations
