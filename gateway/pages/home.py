@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gateway.clients import SERVICE_LABELS, SERVICES
 from gateway.deps import ClientsDep, OptionalViewer
+from gateway.processes import GATEWAY, SERVICES
 from gateway.rendering import render
 
 router = APIRouter()
@@ -41,11 +41,11 @@ async def health(request: Request, clients: ClientsDep) -> Response:
     if cached is not None and now - cached[0] < HEALTH_CACHE_SECONDS:
         results, checked_at = cached[1], cached[2]
     else:
-        results = await asyncio.gather(gateway_ready(), *(clients.ready(name) for name in SERVICES))
+        results = await asyncio.gather(gateway_ready(), *(clients.ready(service.name) for service in SERVICES))
         checked_at = datetime.now(UTC)
         request.app.state.health_cache = (now, results, checked_at)
-    services = [{"id": "gateway", "label": "Passerelle", "ready": results[0]}]
-    services += [{"id": name, "label": SERVICE_LABELS[name], "ready": ready}
-                 for name, ready in zip(SERVICES, results[1:], strict=True)]
+    services = [{"id": GATEWAY.name, "label": GATEWAY.label, "ready": results[0]}]
+    services += [{"id": service.name, "label": service.label, "ready": ready}
+                 for service, ready in zip(SERVICES, results[1:], strict=True)]
     return render(request, "accueil.html", {"services": services, "checked_at": checked_at,
                                             "all_ready": all(results)}, block="health")

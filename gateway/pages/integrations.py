@@ -11,14 +11,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from gateway.processes import SERVICES
 from gateway.rendering import render
 from kernel import asyncapi
 
 router = APIRouter(prefix="/integrations")
 EXAMPLE_CONSUMER = Path(__file__).resolve().parents[2] / "docs" / "examples" / "integrator_consumer.py"
 # The event models are the contract: importing them (schemas only, no service code runs) fills the catalogue.
-EVENT_MODULES = [f"services.{name}.events" for name in ("engagements", "indicateurs", "participation",
-                                                         "notifications")]
+EVENT_MODULES = [service.events_module for service in SERVICES]
 
 
 @lru_cache(maxsize=4)
