@@ -12,10 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
 from gateway.deps import CallsDep, CurrentViewer, Viewer
+from gateway.formatting import datetime_fr
+from gateway.labels import STATUSES
 from gateway.pages.engagements.forms import PartForm, field_errors
-from gateway.pages.indicateurs import chart  # noqa: F401 - registers with_unit and period_fr, used by engagement.html
 from gateway.pages.lookups import organisations, qpv_list
-from gateway.rendering import STATUSES, datetime_fr, is_htmx, render
+from gateway.rendering import is_htmx, render
 
 router = APIRouter()
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CallsDep, CurrentViewer
+from gateway.labels import STATUSES
 from gateway.pages.lookups import qpv_list
-from gateway.rendering import STATUSES, is_htmx, render
+from gateway.rendering import is_htmx, render
 
 router = APIRouter()
 

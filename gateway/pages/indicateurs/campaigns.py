@@ -13,10 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.pages.indicateurs.chart import period_key, periodicity_of, plain, today
+from gateway.formatting import day_fr, plain
 from gateway.pages.indicateurs.forms import CampaignForm, ReopenForm, campaign_errors
+from gateway.pages.indicateurs.period_choices import periodicity_of, today
 from gateway.pages.lookups import organisations
-from gateway.rendering import day_fr, is_htmx, render
+from gateway.rendering import is_htmx, render
+from services.indicateurs.periods import sort_key
 
 router = APIRouter()
 
@@ -149,7 +151,7 @@ async def reopen_campaign(request: Request, campaign_id: int, viewer: CurrentVie
 def period_options(campaigns: list[dict[str, Any]]) -> list[str]:
     """Periods one may ask completeness for: the campaigns' periods and the years since 2015, newest first."""
     found = {c["period"] for c in campaigns} | {str(y) for y in range(2015, today().year + 1)}
-    return sorted(found, key=period_key, reverse=True)
+    return sorted(found, key=sort_key, reverse=True)
 
 
 def by_organisation(completeness: dict[str, Any], org_names: dict[str, str]) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ from starlette.datastructures import UploadFile
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import AccessDenied, CallsDep, CurrentViewer, Viewer
-from gateway.pages.indicateurs.chart import default_period
 from gateway.pages.indicateurs.indicator import indicator_qpv
+from gateway.pages.indicateurs.period_choices import default_period
 from gateway.rendering import is_htmx, render
 
 router = APIRouter()

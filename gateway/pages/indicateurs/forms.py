@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from gateway.pages.indicateurs.chart import number_fr, parse_number
+from gateway.formatting import number_fr, parse_number
 
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 

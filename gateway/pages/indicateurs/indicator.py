@@ -17,18 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.pages.indicateurs.chart import (
-    UNITS,
-    build_chart,
-    build_table,
-    default_period,
-    parts_of,
-    period_choices,
-    period_fr,
-    period_key,
-    plain,
-    with_unit,
-)
+from gateway.formatting import datetime_fr, period_fr, plain, with_unit
+from gateway.labels import UNITS
+from gateway.pages.indicateurs.chart import build_chart, build_table
 from gateway.pages.indicateurs.forms import (
     DefinitionForm,
     ValueForm,
@@ -36,8 +27,10 @@ from gateway.pages.indicateurs.forms import (
     reason_errors,
     value_errors,
 )
+from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices
 from gateway.pages.lookups import organisations
-from gateway.rendering import datetime_fr, is_htmx, render
+from gateway.rendering import is_htmx, render
+from services.indicateurs.periods import sort_key
 
 router = APIRouter()
 
@@ -71,7 +64,7 @@ def latest_by_indicator(values: list[dict[str, Any]]) -> dict[int, dict[str, Any
     found: dict[int, dict[str, Any]] = {}
     for v in values:
         current = found.get(v["indicator_id"])
-        if current is None or period_key(v["period"]) > period_key(current["period"]):
+        if current is None or sort_key(v["period"]) > sort_key(current["period"]):
             found[v["indicator_id"]] = {"period": v["period"], "values": [v]}
         elif v["period"] == current["period"]:
             current["values"].append(v)
@@ -146,7 +139,7 @@ def _slots(submissions: list[dict[str, Any]], qpv_names: dict[str, str]) -> list
         versions.sort(key=lambda s: s["version"], reverse=True)
         slots.append({"period": period, "qpv_id": qpv_id, "qpv_name": qpv_names.get(qpv_id or "", qpv_id),
                       "anchor": slot_anchor(period, qpv_id), "latest": versions[0], "older": versions[1:]})
-    slots.sort(key=lambda s: (tuple(-x for x in period_key(s["period"])), s["qpv_name"] or ""))
+    slots.sort(key=lambda s: (tuple(-x for x in sort_key(s["period"])), s["qpv_name"] or ""))
     return slots
 
 
