@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway import accounts
 from gateway.deps import AdminViewer, CallsDep, DbDep
+from gateway.forms import Notice
 from gateway.pages.lookups import organisations
 from gateway.rendering import render
 
@@ -22,8 +23,8 @@ def generated_password() -> str:
 
 
 async def _page(request: Request, db: DbDep, calls: CallsDep, *, form: dict[str, Any] | None = None,
-                errors: dict[str, str] | None = None, notice: dict[str, Any] | None = None,
-                status_code: int = 200) -> Response:
+                errors: dict[str, str] | None = None, notice: Notice | None = None,
+                initial_password: str | None = None, status_code: int = 200) -> Response:
     orgs = await organisations(calls)
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for org in sorted(orgs, key=lambda o: o["name"].lower()):
@@ -32,6 +33,7 @@ async def _page(request: Request, db: DbDep, calls: CallsDep, *, form: dict[str,
         "page_title": "Comptes", "nav": "admin", "accounts": await accounts.list_accounts(db),
         "organisations_by_kind": by_kind, "organisations_available": bool(orgs), "roles": accounts.ROLE_LABELS,
         "form": form or {"roles": ["referent"]}, "errors": errors or {}, "notice": notice,
+        "initial_password": initial_password,
     }, status_code=status_code)
 
 
@@ -44,7 +46,7 @@ async def accounts_page(request: Request, _admin: AdminViewer, db: DbDep, calls:
         account = await accounts.get_account(db, request.query_params.get("compte", ""))
         if account is not None:
             verb = "désactivé : ses sessions sont fermées" if done == "desactive" else "réactivé"
-            notice = {"kind": "success", "text": f"Le compte de {account.name} est {verb}."}
+            notice = Notice("success", f"Le compte de {account.name} est {verb}.")
     return await _page(request, db, calls, notice=notice)
 
 
@@ -70,9 +72,9 @@ async def create(request: Request, _admin: AdminViewer, db: DbDep, calls: CallsD
     except accounts.AccountError as exc:
         return await _page(request, db, calls, form=form, errors={exc.field or "_form": exc.message},
                            status_code=422)
-    return await _page(request, db, calls, status_code=201, notice={
-        "kind": "success", "text": f"Compte créé pour {account.name} ({account.email}).",
-        "password": None if password else initial})
+    return await _page(request, db, calls, status_code=201,
+                       notice=Notice("success", f"Compte créé pour {account.name} ({account.email})."),
+                       initial_password=None if password else initial)
 
 
 @router.post("/comptes/{account_id}/desactiver")

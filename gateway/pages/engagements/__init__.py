@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from gateway.pages.engagements import engagement, overview
+from gateway.pages.engagements import engagement, my_engagements, overview, part_update
 
 router = APIRouter()
-for module in (engagement, overview):
+for module in (my_engagements, engagement, part_update, overview):
     router.include_router(module.router)

@@ -1,19 +1,17 @@
-"""The part form (a pilot's status, progress, comment, QPV, next milestone): values, body, French errors.
-
-The engagements service validates; this module turns its 422 answers into a French message next to the
-field at fault.
+"""The part form (a pilot's status, progress, comment, QPV, next milestone, detail per action): the values it
+shows, the body sent to the engagements service, and a French message for each field the service refuses.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import FormData
 
+from gateway.forms import Fields, Notice, form_version, iso_date, text, texts, too_long
+
 FIELDS = ("status", "progress", "comment", "qpv", "next_milestone", "next_milestone_date", "actions")
-_FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
 @dataclass
@@ -40,42 +38,47 @@ class PartForm:
 
     @classmethod
     def from_form(cls, form: FormData) -> PartForm:
-        def text(name: str) -> str:
-            value = form.get(name)
-            return value.strip() if isinstance(value, str) else ""
-
         actions = {}
         for key in form:
-            if key.startswith("action_") and key.endswith("_status") and text(key):
+            if key.startswith("action_") and key.endswith("_status") and text(form, key):
                 index = key.removeprefix("action_").removesuffix("_status")
                 if index.isdigit():
-                    actions[int(index)] = (text(key), text(f"action_{index}_comment"))
-        return cls(version=text("version"), status=text("status"), progress=text("progress").rstrip("%").strip(),
-                   comment=text("comment"), qpv=[q for q in form.getlist("qpv") if isinstance(q, str) and q],
-                   next_milestone=text("next_milestone"), next_milestone_date=text("next_milestone_date"),
-                   actions=actions)
+                    actions[int(index)] = (text(form, key), text(form, f"action_{index}_comment"))
+        return cls(version=text(form, "version"), status=text(form, "status"),
+                   progress=text(form, "progress").rstrip("%").strip(), comment=text(form, "comment"),
+                   qpv=texts(form, "qpv"), next_milestone=text(form, "next_milestone"),
+                   next_milestone_date=text(form, "next_milestone_date"), actions=actions)
 
     def body(self) -> dict[str, Any]:
         """The PATCH body for the engagements service (raw values: the service judges them)."""
-        milestone_date: str | None = self.next_milestone_date or None
-        if milestone_date and (m := _FRENCH_DATE.match(milestone_date)):  # 12/03/2025 typed without a date picker
-            milestone_date = f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
         return {
-            "version": int(self.version) if self.version.isdigit() else self.version,
+            "version": form_version(self.version),
             "status": self.status,
             "progress": self.progress if self.progress != "" else None,
             "comment": self.comment or None,
             "qpv": self.qpv,
             "next_milestone": self.next_milestone or None,
-            "next_milestone_date": milestone_date,
+            "next_milestone_date": iso_date(self.next_milestone_date),  # 12/03/2025 typed without a date picker
             "actions": [{"index": i, "status": status, "comment": comment or None}
                         for i, (status, comment) in sorted(self.actions.items())],
         }
 
 
+@dataclass
+class PartState:
+    """How one part's form shows: its values, errors next to fields, and the outcome of the last try."""
+
+    form: PartForm
+    errors: dict[str, str] = field(default_factory=dict)
+    notice: Notice | None = None
+
+    @property
+    def open(self) -> bool:
+        return bool(self.errors) or (self.notice is not None and self.notice.kind != "success")
+
+
 def _message(field_name: str, error: dict[str, Any]) -> str:
     kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
     if field_name == "progress":
         if kind in ("greater_than_equal", "less_than_equal"):
             return "L'avancement doit être compris entre 0 et 100 %."
@@ -83,9 +86,7 @@ def _message(field_name: str, error: dict[str, Any]) -> str:
     if field_name == "status":
         return "Choisissez un statut dans la liste."
     if field_name in ("comment", "next_milestone") and kind == "string_too_long":
-        limit = f"{int(ctx.get('max_length', 0)):,}".replace(",", "\u202f")
-        what = "Le commentaire" if field_name == "comment" else "La prochaine étape"
-        return f"{what} ne doit pas dépasser {limit} caractères."
+        return too_long("Le commentaire" if field_name == "comment" else "La prochaine étape", error)
     if field_name == "next_milestone_date":
         return "Saisissez une date valide, par exemple 31/12/2025."
     if field_name == "qpv":
@@ -95,19 +96,10 @@ def _message(field_name: str, error: dict[str, Any]) -> str:
     return "Valeur invalide."
 
 
-def field_errors(body: Any) -> dict[str, str]:
-    """Maps a 422 answer of the service to {field: French message}; `_form` holds what fits no field."""
-    errors: dict[str, str] = {}
-    if isinstance(body, dict) and body.get("code") == "invalid" and "errors" not in body:  # {code, message, field}
-        field = body.get("field") if body.get("field") in FIELDS else "_form"
-        errors[field] = body.get("message") or "Valeur invalide."
-        return errors
-    # Request validation: {code: "invalid", message, errors: [{field, type, message, ctx}]}
-    details = body.get("errors") if isinstance(body, dict) else None
-    for error in details if isinstance(details, list) else []:
-        name = str(error.get("field", "")).split(".")[0]
-        if name in FIELDS:
-            errors.setdefault(name, _message(name, error))
-        else:
-            errors.setdefault("_form", "Le formulaire est incomplet ou périmé : rechargez la page, puis recommencez.")
-    return errors or {"_form": "La mise à jour a été refusée : vérifiez les valeurs saisies."}
+PART_FIELDS = Fields({name: name for name in FIELDS}, _message,
+                     "La mise à jour a été refusée : vérifiez les valeurs saisies.")
+
+
+def part_of(detail: dict[str, Any], organisation_id: str) -> dict[str, Any] | None:
+    """An organisation's part in an engagement's detail (None when it pilots no part of it)."""
+    return next((p for p in detail["parts"] if p["organisation_id"] == organisation_id), None)

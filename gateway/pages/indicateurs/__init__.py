@@ -3,8 +3,17 @@ owed and the campaigns, the CSV import and the open-data exports."""
 
 from fastapi import APIRouter
 
-from gateway.pages.indicateurs import campaigns, csv_import, indicator
+from gateway.pages.indicateurs import (
+    campaigns,
+    csv_import,
+    definition,
+    exports,
+    indicator,
+    listing,
+    owed,
+    submissions,
+)
 
 router = APIRouter()
-for module in (indicator, campaigns, csv_import):
+for module in (listing, indicator, submissions, definition, owed, campaigns, csv_import, exports):
     router.include_router(module.router)

@@ -1,5 +1,5 @@
-"""Files of indicator values: the CSV import (checked first, all or nothing) and the open-data exports, which
-the gateway hands on from the indicateurs service with the viewer's identity."""
+"""The CSV import of indicator values: its documented format, an example and a template to fill, the file checked
+first (every bad line with its reason) then imported all or nothing."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from starlette.datastructures import UploadFile
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import AccessDenied, CallsDep, CurrentViewer, Viewer
-from gateway.pages.indicateurs.indicator import indicator_qpv
+from gateway.forms import Notice, refusal
 from gateway.pages.indicateurs.period_choices import default_period
+from gateway.pages.lookups import indicator_qpv
 from gateway.rendering import is_htmx, render
 
 router = APIRouter()
@@ -67,15 +68,15 @@ async def _import_context(viewer: Viewer, calls: ServiceCalls) -> dict[str, Any]
             "example": example(mine, qpv), "mine": mine, "qpv_list": qpv, "result": None}
 
 
-def _refusal(exc: ServiceError) -> dict[str, Any]:
+def _refused_file(exc: ServiceError) -> dict[str, Any]:
     """The outcome of a refused file: every bad line with its reason, or the one reason for the whole file."""
     if exc.code == "invalid_rows":
         errors = exc.body.get("errors") or []
         return {"kind": "rows", "errors": errors, "count": len(errors)}
-    if exc.status_code == 422 and isinstance(exc.body, dict) and exc.body.get("errors"):
-        return {"kind": "error", "text": "Le fichier n'a pas pu être lu : joignez un fichier CSV."}
-    return {"kind": "refused" if exc.status_code == 403 else "error",
-            "text": f"{exc.message or 'Import refusé.'} Rien n'a été enregistré."}
+    unreadable = isinstance(exc.body, dict) and bool(exc.body.get("errors"))  # no file part in the request
+    outcome = refusal(exc, fallback="Import refusé.",
+                      invalid="Le fichier n'a pas pu être lu : joignez un fichier CSV." if unreadable else None)
+    return {"kind": "notice", "notice": outcome.notice}
 
 
 @router.get("/indicateurs/import")
@@ -103,16 +104,15 @@ async def import_file(request: Request, viewer: CurrentViewer, calls: CallsDep) 
     result: dict[str, Any]
     content = await upload.read() if isinstance(upload, UploadFile) else b""
     if not content:
-        result = {"kind": "error", "text": "Choisissez un fichier CSV à envoyer : aucun fichier n'a été reçu."}
+        result = {"kind": "notice",
+                  "notice": Notice("error", "Choisissez un fichier CSV à envoyer : aucun fichier n'a été reçu.")}
         status_code = 422
     else:
         try:
             report = await calls.post_file("indicateurs", "/api/v1/imports", content, "text/csv; charset=utf-8",
                                            dry_run="true" if dry_run else None)
         except ServiceError as exc:
-            if exc.status_code not in (403, 409, 413, 422):
-                raise
-            result, status_code = _refusal(exc), exc.status_code
+            result, status_code = _refused_file(exc), exc.status_code
         else:
             if not dry_run and not is_htmx(request):
                 return RedirectResponse(f"/indicateurs/import?import={report['import_id']}#resultat-import",
@@ -146,61 +146,3 @@ async def import_template(viewer: CurrentViewer, calls: CallsDep) -> Response:
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="modele-valeurs-indicateurs.csv"',
                              "Cache-Control": "no-store"})
-
-
-# --- exports -------------------------------------------------------------------------------------------------
-
-FILTERS = ("engagement", "indicator", "period", "qpv")
-
-
-class _BadFilter(Exception):
-    """A filter of the export that cannot be what it names (a number that is not one)."""
-
-
-@router.get("/indicateurs/exports")
-async def exports_page(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """The open-data exports: their columns, a filter form and the download links."""
-    schema, definitions, qpv = await asyncio.gather(calls.get("indicateurs", "/api/v1/exports/schema"),
-                                                    calls.get("indicateurs", "/api/v1/definitions"),
-                                                    indicator_qpv(calls))
-    engagements = sorted({(d["engagement_number"], d["engagement_title"]) for d in definitions})
-    return render(request, "indicateurs/exports.html", {
-        "page_title": "Données ouvertes des indicateurs", "nav": "indicateurs", "sub": "exports", "schema": schema,
-        "engagements": engagements, "definitions": definitions, "qpv_list": qpv,
-    })
-
-
-def _export_params(request: Request) -> dict[str, Any]:
-    q = request.query_params
-    params: dict[str, Any] = {name: q.get(name, "").strip() for name in FILTERS}
-    for name in ("engagement", "indicator"):
-        if params[name] and not params[name].isdigit():
-            raise _BadFilter(f"Le filtre « {name} » doit être un numéro.")
-    return {k: v for k, v in params.items() if v}
-
-
-async def _export(request: Request, calls: ServiceCalls, kind: str) -> Response:
-    try:
-        params = _export_params(request)
-    except _BadFilter as exc:
-        return render(request, "layout/erreur.html",
-                      {"title": "Filtre invalide", "message": str(exc), "status_code": 400}, status_code=400)
-    if kind == "csv" and request.query_params.get("sep") == ";":
-        params["sep"] = ";"
-    upstream = await calls.download("indicateurs", f"/api/v1/exports/values.{kind}", **params)
-    filename = f"valeurs-indicateurs.{kind}"
-    return Response(upstream.content, media_type=upstream.headers.get("content-type"),
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
-
-
-@router.get("/indicateurs/exports/valeurs.csv")
-async def export_csv(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """The approved values as CSV, with the viewer's identity (logged-in people only)."""
-    return await _export(request, calls, "csv")
-
-
-@router.get("/indicateurs/exports/valeurs.json")
-async def export_json(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """The approved values as JSON."""
-    return await _export(request, calls, "json")
-

@@ -1,41 +1,23 @@
-"""The forms of the indicator pages: values typed, the bodies sent to the indicateurs service, French errors.
-
-The service validates; its 422 answers come back either as request validation (`errors: [{field, type, …}]`)
-or as a domain refusal with one `field` and a French `message`. Both are shown next to the field at fault.
+"""The forms of the indicator pages: the values they show, the bodies sent to the indicateurs service, and a
+French message for each field the service refuses (see `gateway.forms` for how a refusal is shown).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import FormData
 
 from gateway.formatting import number_fr, parse_number
-
-_FRENCH_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+from gateway.forms import Fields, form_version, iso_date, text, texts, too_long
 
 
-def _iso_date(text: str) -> str | None:
-    """A date typed as 31/03/2027 (no date picker) or 2027-03-31; the service judges the rest."""
-    if not text:
+def _number_or_raw(typed: str) -> float | str | None:
+    if typed == "":
         return None
-    if m := _FRENCH_DATE.match(text):
-        return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"
-    return text
-
-
-def _number_or_raw(text: str) -> float | str | None:
-    if text == "":
-        return None
-    number = parse_number(text)
-    return number if number is not None else text
+    number = parse_number(typed)
+    return number if number is not None else typed
 
 
 # --- a value (new, or a correction) --------------------------------------------------------------------------
@@ -58,15 +40,15 @@ class ValueForm:
 
     @classmethod
     def from_form(cls, form: FormData) -> ValueForm:
-        return cls(period=_text(form, "period"), qpv=_text(form, "qpv"), value=_text(form, "value"),
-                   qualification=_text(form, "qualification") or "provisoire", comment=_text(form, "comment"),
-                   source=_text(form, "source"), version=_text(form, "version") or "0")
+        return cls(period=text(form, "period"), qpv=text(form, "qpv"), value=text(form, "value"),
+                   qualification=text(form, "qualification") or "provisoire", comment=text(form, "comment"),
+                   source=text(form, "source"), version=text(form, "version") or "0")
 
     def body(self, indicator_id: int, *, draft: bool) -> dict[str, Any]:
         return {"indicator_id": indicator_id, "period": self.period, "qpv_id": self.qpv or None,
                 "value": _number_or_raw(self.value), "qualification": self.qualification,
                 "comment": self.comment or None, "source": self.source or None, "draft": draft,
-                "version": int(self.version) if self.version.isdigit() else self.version}
+                "version": form_version(self.version)}
 
 
 _VALUE_FIELDS = {"period": "period", "qpv_id": "qpv", "value": "value", "qualification": "qualification",
@@ -84,17 +66,16 @@ def _value_message(name: str, error: dict[str, Any], tried: ValueForm) -> str:
     if name == "qualification":
         return "Choisissez une qualification : provisoire, estimé ou définitif."
     if name in ("comment", "source") and kind == "string_too_long":
-        limit = f"{int((error.get('ctx') or {}).get('max_length', 0)):,}".replace(",", "\u202f")
-        return f"{'Le commentaire' if name == 'comment' else 'La source'} ne doit pas dépasser {limit} caractères."
+        return too_long("Le commentaire" if name == "comment" else "La source", error)
     if name == "qpv":
         return "Choisissez un quartier dans la liste."
     return "Valeur invalide."
 
 
-def value_errors(body: Any, tried: ValueForm) -> dict[str, str]:
-    """{field: French message} from a 422 of `POST /submissions`; `_form` holds what fits no field."""
-    return _errors(body, _VALUE_FIELDS, lambda name, error: _value_message(name, error, tried),
-                   "La valeur a été refusée : vérifiez ce que vous avez saisi.")
+def value_fields(tried: ValueForm) -> Fields:
+    """The fields of a value's form (their messages depend on what was typed)."""
+    return Fields(_VALUE_FIELDS, lambda name, error: _value_message(name, error, tried),
+                  "La valeur a été refusée : vérifiez ce que vous avez saisi.")
 
 
 # --- the secretariat's refinement of a definition ------------------------------------------------------------
@@ -120,15 +101,12 @@ class DefinitionForm:
 
     @classmethod
     def from_form(cls, form: FormData) -> DefinitionForm:
-        def many(name: str) -> list[str]:
-            return [v for v in form.getlist(name) if isinstance(v, str) and v]
-
-        return cls(version=_text(form, "version"), unit=_text(form, "unit"), periodicity=_text(form, "periodicity"),
-                   target=_text(form, "target"), by_qpv=_text(form, "by_qpv") == "oui", qpv=many("qpv"),
-                   negative_allowed=_text(form, "negative_allowed") == "oui", responsible=many("responsible"))
+        return cls(version=text(form, "version"), unit=text(form, "unit"), periodicity=text(form, "periodicity"),
+                   target=text(form, "target"), by_qpv=text(form, "by_qpv") == "oui", qpv=texts(form, "qpv"),
+                   negative_allowed=text(form, "negative_allowed") == "oui", responsible=texts(form, "responsible"))
 
     def body(self) -> dict[str, Any]:
-        return {"version": int(self.version) if self.version.isdigit() else self.version, "unit": self.unit,
+        return {"version": form_version(self.version), "unit": self.unit,
                 "periodicity": self.periodicity, "target": _number_or_raw(self.target), "by_qpv": self.by_qpv,
                 "qpv": self.qpv if self.by_qpv else [], "negative_allowed": self.negative_allowed,
                 "responsible": self.responsible}
@@ -152,9 +130,8 @@ def _definition_message(name: str, error: dict[str, Any]) -> str:
     return "Valeur invalide."
 
 
-def definition_errors(body: Any) -> dict[str, str]:
-    return _errors(body, _DEFINITION_FIELDS, _definition_message,
-                   "La modification a été refusée : vérifiez les valeurs saisies.")
+DEFINITION_FIELDS = Fields(_DEFINITION_FIELDS, _definition_message,
+                           "La modification a été refusée : vérifiez les valeurs saisies.")
 
 
 # --- campaigns -----------------------------------------------------------------------------------------------
@@ -167,10 +144,10 @@ class CampaignForm:
 
     @classmethod
     def from_form(cls, form: FormData) -> CampaignForm:
-        return cls(title=_text(form, "title"), period=_text(form, "period"), closes_on=_text(form, "closes_on"))
+        return cls(title=text(form, "title"), period=text(form, "period"), closes_on=text(form, "closes_on"))
 
     def body(self) -> dict[str, Any]:
-        return {"title": self.title, "period": self.period, "closes_on": _iso_date(self.closes_on)}
+        return {"title": self.title, "period": self.period, "closes_on": iso_date(self.closes_on)}
 
 
 @dataclass
@@ -180,10 +157,10 @@ class ReopenForm:
 
     @classmethod
     def from_form(cls, form: FormData) -> ReopenForm:
-        return cls(reason=_text(form, "reason"), closes_on=_text(form, "closes_on"))
+        return cls(reason=text(form, "reason"), closes_on=text(form, "closes_on"))
 
     def body(self) -> dict[str, Any]:
-        return {"reason": self.reason, "closes_on": _iso_date(self.closes_on)}
+        return {"reason": self.reason, "closes_on": iso_date(self.closes_on)}
 
 
 _CAMPAIGN_FIELDS = {"title": "title", "period": "period", "closes_on": "closes_on", "reason": "reason"}
@@ -206,35 +183,16 @@ def _campaign_message(name: str, error: dict[str, Any]) -> str:
     return "Valeur invalide."
 
 
-def campaign_errors(body: Any) -> dict[str, str]:
-    return _errors(body, _CAMPAIGN_FIELDS, _campaign_message,
-                   "La demande a été refusée : vérifiez les valeurs saisies.")
+CAMPAIGN_FIELDS = Fields(_CAMPAIGN_FIELDS, _campaign_message,
+                         "La demande a été refusée : vérifiez les valeurs saisies.")
 
 
 # --- returning a value for revision --------------------------------------------------------------------------
 
-def reason_errors(body: Any) -> dict[str, str]:
-    def message(_name: str, error: dict[str, Any]) -> str:
-        if error.get("type") == "string_too_long":
-            return "Le motif ne doit pas dépasser 2\u202f000 caractères."
-        return "Indiquez le motif du renvoi : il sera montré au référent qui a saisi la valeur."
-
-    return _errors(body, {"reason": "reason"}, message, "Le renvoi a été refusé : vérifiez le motif.")
+def _reason_message(_name: str, error: dict[str, Any]) -> str:
+    if error.get("type") == "string_too_long":
+        return "Le motif ne doit pas dépasser 2\u202f000 caractères."
+    return "Indiquez le motif du renvoi : il sera montré au référent qui a saisi la valeur."
 
 
-# --- mapping -------------------------------------------------------------------------------------------------
-
-def _errors(body: Any, fields: dict[str, str], message: Any, fallback: str) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if isinstance(body, dict) and "errors" not in body:  # a domain refusal: {code, message, field}
-        name = fields.get(str(body.get("field") or ""), "_form")
-        errors[name] = body.get("message") or fallback
-        return errors
-    details = body.get("errors") if isinstance(body, dict) else None
-    for error in details if isinstance(details, list) else []:
-        name = fields.get(str(error.get("field", "")).split(".")[0])
-        if name:
-            errors.setdefault(name, message(name, error))
-        else:
-            errors.setdefault("_form", "Le formulaire est incomplet ou périmé : rechargez la page, puis recommencez.")
-    return errors or {"_form": fallback}
+REASON_FIELDS = Fields({"reason": "reason"}, _reason_message, "Le renvoi a été refusé : vérifiez le motif.")

@@ -1,8 +1,8 @@
-"""The indicators: their list, and the page of one indicator with its series (chart and data table), its
-organisation's values (entry, correction, drafts), the secretariat's validation and refinement of the definition.
+"""The page of one indicator: its definition, its series as a chart and a data table, its organisation's values
+(entry, drafts, corrections, all versions), the values waiting for the secretariat, and the definition's history.
 
-Every form works as a plain post (redirected back to the page, or the page with its errors) and with htmx (the
-`fiche` block of the page comes back, the outcome next to the form that was sent, focused).
+Its forms (`submissions`, `definition`) work as a plain post (redirected back here, or this page with its errors)
+and with htmx (the `fiche` block comes back, the outcome next to the form that was sent, focused).
 """
 
 from __future__ import annotations
@@ -15,20 +15,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
+from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import datetime_fr, period_fr, plain, with_unit
+from gateway.formatting import period_fr, plain, with_unit
+from gateway.forms import Notice
 from gateway.labels import UNITS
 from gateway.pages.indicateurs.chart import build_chart, build_table
-from gateway.pages.indicateurs.forms import (
-    DefinitionForm,
-    ValueForm,
-    definition_errors,
-    reason_errors,
-    value_errors,
-)
+from gateway.pages.indicateurs.forms import DefinitionForm, ValueForm
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices
-from gateway.pages.lookups import organisations
+from gateway.pages.lookups import indicator_qpv, nothing, optional, organisations
 from gateway.rendering import is_htmx, render
 from services.indicateurs.periods import sort_key
 
@@ -40,85 +35,11 @@ CHANGED_FIELDS = {"creation": "création", "label": "libellé", "unit": "unité"
                   "engagement_title": "titre de l'engagement", "uncertain": "rattachement", "note": "note"}
 
 
-async def _or_empty(coro: Any) -> Any:
-    """A reference list the page can do without (a service down, or not allowed): empty rather than an error."""
-    try:
-        return await coro
-    except (ServiceError, ServiceUnavailable):
-        return []
-
-
-async def _nothing() -> list[Any]:
-    return []
-
-
-async def indicator_qpv(calls: ServiceCalls) -> list[dict[str, Any]]:
-    """The QPV the indicateurs service knows (with their national codes)."""
-    return await _or_empty(calls.get("indicateurs", "/api/v1/qpv"))
-
-
-# --- the list ------------------------------------------------------------------------------------------------
-
-def latest_by_indicator(values: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """From export rows: per indicator, its latest period with approved values and those values."""
-    found: dict[int, dict[str, Any]] = {}
-    for v in values:
-        current = found.get(v["indicator_id"])
-        if current is None or sort_key(v["period"]) > sort_key(current["period"]):
-            found[v["indicator_id"]] = {"period": v["period"], "values": [v]}
-        elif v["period"] == current["period"]:
-            current["values"].append(v)
-    return found
-
-
-@router.get("/indicateurs")
-async def indicators_list(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """Every indicator of the contract by engagement, with its latest approved value; filters swap the results.
-
-    The secretariat also sees how many values of each indicator wait for its validation (and may keep only those).
-    """
-    pending_call = (calls.get("indicateurs", "/api/v1/submissions", state="soumis") if viewer.is_secretariat
-                    else _nothing())
-    definitions, orgs, pending = await asyncio.gather(calls.get("indicateurs", "/api/v1/definitions"),
-                                                      organisations(calls), _or_empty(pending_call))
-    to_review: dict[int, int] = {}
-    for s in pending:
-        to_review[s["indicator_id"]] = to_review.get(s["indicator_id"], 0) + 1
-    org_names = {o["id"]: o["name"] for o in orgs}
-    engagements = sorted({(d["engagement_number"], d["engagement_title"]) for d in definitions})
-    responsible = sorted({o for d in definitions for o in d["responsible"]}, key=lambda o: plain(org_names.get(o, o)))
-    q = request.query_params
-    filters = {
-        "engagement": q.get("engagement") if q.get("engagement", "") in {str(n) for n, _ in engagements} else "",
-        "organisation": q.get("organisation") if q.get("organisation") in responsible else "",
-        "a_valider": "1" if q.get("a_valider") == "1" and viewer.is_secretariat else "",
-    }
-    shown = [d for d in definitions
-             if (not filters["engagement"] or str(d["engagement_number"]) == filters["engagement"])
-             and (not filters["organisation"] or filters["organisation"] in d["responsible"])
-             and (not filters["a_valider"] or d["id"] in to_review)]
-    export = await _or_empty(calls.get("indicateurs", "/api/v1/exports/values.json",
-                                       engagement=filters["engagement"] or None))
-    latest = latest_by_indicator(export["values"] if isinstance(export, dict) else [])
-    groups: list[dict[str, Any]] = []
-    for d in shown:
-        if not groups or groups[-1]["number"] != d["engagement_number"]:
-            groups.append({"number": d["engagement_number"], "title": d["engagement_title"], "indicators": []})
-        groups[-1]["indicators"].append(d)
-    context = {"page_title": "Indicateurs", "nav": "indicateurs", "sub": "liste", "groups": groups,
-               "count": len(shown), "total": len(definitions), "latest": latest, "org_names": org_names,
-               "engagements": engagements, "responsible": responsible, "filters": filters,
-               "active": any(filters.values()), "to_review": to_review, "pending_total": len(pending)}
-    return render(request, "indicateurs/indicateurs.html", context, block="results" if is_htmx(request) else None)
-
-
-# --- one indicator -------------------------------------------------------------------------------------------
-
 @dataclass
 class PageState:
     """What the forms of the page show after an attempt: values typed, errors, and the outcome where it happened."""
 
-    notice: dict[str, Any] | None = None  # {"place", "kind": success|error|conflict|refused, "text", …}
+    notice: Notice | None = None
     value_forms: dict[str, tuple[ValueForm, dict[str, str]]] = field(default_factory=dict)  # by form key
     definition: tuple[DefinitionForm, dict[str, str]] | None = None
     reject: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)  # submission id -> reason, errors
@@ -143,18 +64,18 @@ def _slots(submissions: list[dict[str, Any]], qpv_names: dict[str, str]) -> list
     return slots
 
 
-async def _page_context(request: Request, indicator_id: int, viewer: Viewer, calls: ServiceCalls,
+async def page_context(request: Request, indicator_id: int, viewer: Viewer, calls: ServiceCalls,
                         state: PageState | None = None) -> dict[str, Any]:
     state = state or PageState()
     base = f"/api/v1/definitions/{indicator_id}"
     mine_call = (calls.get("indicateurs", "/api/v1/submissions", indicator=indicator_id, all_versions=True)
-                 if viewer.is_referent else _nothing())  # a referent's own organisation's values, all versions
+                 if viewer.is_referent else nothing())  # a referent's own organisation's values, all versions
     pending_call = (calls.get("indicateurs", "/api/v1/submissions", indicator=indicator_id, state="soumis")
-                    if viewer.is_secretariat else _nothing())
+                    if viewer.is_secretariat else nothing())
     d, series, orgs, qpv, campaigns, mine, pending = await asyncio.gather(
         calls.get("indicateurs", base), calls.get("indicateurs", f"{base}/series"), organisations(calls),
-        indicator_qpv(calls), _or_empty(calls.get("indicateurs", "/api/v1/campaigns")), _or_empty(mine_call),
-        _or_empty(pending_call))
+        indicator_qpv(calls), optional(calls.get("indicateurs", "/api/v1/campaigns"), []), optional(mine_call, []),
+        optional(pending_call, []))
     org_names = {o["id"]: o["name"] for o in orgs}
     qpv_names = {q["id"]: q["name"] for q in qpv}
     may_submit = viewer.is_referent and viewer.organisation_id in d["responsible"] and d["active"]
@@ -170,7 +91,7 @@ async def _page_context(request: Request, indicator_id: int, viewer: Viewer, cal
     # Values under way (draft, submitted, returned) show as cards with their correction form; approved ones as
     # rows of a table, unless one is being corrected (?corriger=…, or after an attempt on it).
     wanted_slot = request.query_params.get("corriger", "")
-    notice_place = state.notice["place"] if state.notice else ""
+    notice_place = state.notice.place if state.notice else ""
     for slot in slots:
         slot["expanded"] = slot["latest"]["state"] != "approuve" or slot["anchor"] in (
             wanted_slot, notice_place, *state.value_forms)
@@ -186,8 +107,8 @@ async def _page_context(request: Request, indicator_id: int, viewer: Viewer, cal
     places |= {s["anchor"] for s in slots}
     if viewer.is_secretariat:
         places |= {"validation", "definition"} | {f"attente-{p['id']}" for p in pending}
-    if notice is not None and notice["place"] not in places:
-        notice = {**notice, "place": "haut"}  # its form is not on the page (any more): shown at the top
+    if notice is not None and notice.place not in places:
+        notice = notice.at("haut")  # its form is not on the page (any more): shown at the top
     return {
         "page_title": d["label"], "nav": "indicateurs", "sub": "fiche", "d": d, "series": series, "table": table,
         "chart": build_chart(series, table), "org_names": org_names, "qpv_names": qpv_names, "qpv_list": qpv,
@@ -199,21 +120,21 @@ async def _page_context(request: Request, indicator_id: int, viewer: Viewer, cal
     }
 
 
-async def _page(request: Request, indicator_id: int, viewer: Viewer, calls: ServiceCalls,
+async def indicator_response(request: Request, indicator_id: int, viewer: Viewer, calls: ServiceCalls,
                 state: PageState | None = None, status_code: int = 200) -> Response:
-    context = await _page_context(request, indicator_id, viewer, calls, state)
+    context = await page_context(request, indicator_id, viewer, calls, state)
     return render(request, "indicateurs/indicateur.html", context, block="fiche" if is_htmx(request) else None,
                   status_code=status_code)
 
 
-def _describe(s: dict[str, Any]) -> str:
+def describe(s: dict[str, Any]) -> str:
     """« 2024, Malakoff : 120 personnes »."""
     where = f", {s.get('qpv_name') or s['qpv_id']}" if s.get("qpv_id") else ""
     return f"{period_fr(s['period'])}{where} : {with_unit(s['value'], s['unit'])}"
 
 
-def _success(code: str, s: dict[str, Any], org_names: dict[str, str] | None = None) -> dict[str, Any]:
-    what = _describe(s)
+def success(code: str, s: dict[str, Any], org_names: dict[str, str] | None = None) -> Notice:
+    what = describe(s)
     org = (org_names or {}).get(s["organisation_id"], s["organisation_id"])
     texts = {
         "soumis": f"Valeur enregistrée et soumise au secrétariat ({what}). État : Soumis.",
@@ -226,10 +147,10 @@ def _success(code: str, s: dict[str, Any], org_names: dict[str, str] | None = No
         "renvoye": f"Valeur renvoyée à {org} pour reprise ({what}), avec votre motif.",
     }
     place = "validation" if code in ("approuve", "renvoye") else slot_anchor(s["period"], s.get("qpv_id"))
-    return {"place": place, "kind": "success", "text": texts[code]}
+    return Notice("success", texts[code], place)
 
 
-def _redirect(indicator_id: int, code: str, s: dict[str, Any]) -> RedirectResponse:
+def redirect(indicator_id: int, code: str, s: dict[str, Any]) -> RedirectResponse:
     anchor = {"approuve": "validation", "renvoye": "validation"}.get(code, slot_anchor(s["period"], s.get("qpv_id")))
     query = urlencode({"fait": code, "valeur": s["id"]})
     return RedirectResponse(f"/indicateurs/{indicator_id}?{query}#{anchor}", status_code=303)
@@ -241,7 +162,7 @@ async def indicator_page(request: Request, indicator_id: int, viewer: CurrentVie
     state = PageState()
     code, sid = request.query_params.get("fait", ""), request.query_params.get("valeur", "")
     if code == "definition":
-        state.notice = {"place": "definition", "kind": "success", "text": "La définition est mise à jour."}
+        state.notice = Notice("success", "La définition est mise à jour.", "definition")
     elif code in ("soumis", "brouillon", "correction", "correction-brouillon", "transmis", "approuve", "renvoye") \
             and sid.isdigit():
         try:
@@ -250,156 +171,5 @@ async def indicator_page(request: Request, indicator_id: int, viewer: CurrentVie
             s = None
         if s is not None and s["indicator_id"] == indicator_id:
             orgs = await organisations(calls)
-            state.notice = _success(code, s, {o["id"]: o["name"] for o in orgs})
-    return await _page(request, indicator_id, viewer, calls, state)
-
-
-def _refused(place: str, exc: ServiceError, fallback: str) -> dict[str, Any]:
-    return {"place": place, "kind": "refused", "text": f"{exc.message or fallback} Rien n'a été enregistré."}
-
-
-@router.post("/indicateurs/{indicator_id:int}/valeurs")
-async def submit_value(request: Request, indicator_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """A new value or a correction (a new version), submitted or kept as a draft."""
-    form = await request.form()
-    tried = ValueForm.from_form(form)
-    key = str(form.get("formulaire") or "nouvelle")
-    place = "saisie" if key == "nouvelle" else key
-    draft = form.get("action") == "brouillon"
-    state = PageState()
-    try:
-        s = await calls.post("indicateurs", "/api/v1/submissions", tried.body(indicator_id, draft=draft))
-    except ServiceError as exc:
-        if exc.status_code not in (403, 409, 422):
-            raise
-        if exc.status_code == 422:
-            state.value_forms[key] = (tried, value_errors(exc.body, tried))
-            state.notice = {"place": place, "kind": "error",
-                            "text": "La valeur n'a pas été enregistrée : corrigez les champs signalés."}
-        elif exc.status_code == 403:
-            state.notice = _refused(place, exc, "Saisie refusée.")
-        elif exc.code == "period_locked":
-            state.value_forms[key] = (tried, {})
-            state.notice = {"place": place, "kind": "error", "text": f"{exc.message} Rien n'a été enregistré."}
-        else:
-            state.notice = _value_conflict(place, exc, tried)
-        return await _page(request, indicator_id, viewer, calls, state, status_code=exc.status_code)
-    corrected = s["version"] > 1
-    code = ("correction" if corrected else "soumis") if not draft else (
-        "correction-brouillon" if corrected else "brouillon")
-    if not is_htmx(request):
-        return _redirect(indicator_id, code, s)
-    state.notice = _success(code, s)
-    return await _page(request, indicator_id, viewer, calls, state, status_code=201)
-
-
-def _value_conflict(place: str, exc: ServiceError, tried: ValueForm) -> dict[str, Any]:
-    current = exc.body.get("current") if isinstance(exc.body, dict) else None
-    if not current:
-        return {"place": place, "kind": "conflict", "text": f"{exc.message} Rien n'a été enregistré."}
-    who = f" par {current['submitted_by_name']}, le {datetime_fr(current['created_at'])}"
-    if tried.version in ("", "0"):
-        text = (f"Votre organisation a déjà une valeur pour {_describe(current)} (version {current['version']}, "
-                f"saisie{who}). Votre saisie n'a pas été enregistrée : pour changer cette valeur, corrigez-la "
-                "ci-dessous (une nouvelle version sera créée).")
-        place = slot_anchor(current["period"], current.get("qpv_id"))
-    else:
-        text = (f"Cette valeur a été corrigée entre-temps (version {current['version']}, saisie{who}) : votre "
-                "correction n'a pas été enregistrée. La version actuelle est affichée ; reprenez votre correction "
-                "à partir d'elle.")
-    return {"place": place, "kind": "conflict", "text": text, "current": current, "tried": tried}
-
-
-async def _transition(request: Request, indicator_id: int, submission_id: int, viewer: Viewer,
-                      calls: ServiceCalls, *, action: str, code: str, place: str,
-                      body: dict[str, Any] | None = None, reason: str = "") -> Response:
-    state = PageState()
-    try:
-        s = await calls.post("indicateurs", f"/api/v1/submissions/{submission_id}/{action}", body)
-    except ServiceError as exc:
-        if exc.status_code not in (403, 409, 422):
-            raise
-        if exc.status_code == 422:
-            errors = reason_errors(exc.body)
-            state.reject[submission_id] = (reason, errors)
-            state.notice = {"place": f"attente-{submission_id}", "kind": "error",
-                            "text": "La valeur n'a pas été renvoyée : indiquez le motif."}
-        elif exc.status_code == 403:
-            state.notice = _refused(place, exc, "Action refusée.")
-        else:
-            state.notice = {"place": place, "kind": "conflict",
-                            "text": f"{exc.message or 'Cette valeur a changé entre-temps.'} Rien n'a été changé ; "
-                                    "la page montre maintenant l'état actuel."}
-        return await _page(request, indicator_id, viewer, calls, state, status_code=exc.status_code)
-    if not is_htmx(request):
-        return _redirect(s["indicator_id"], code, s)
-    orgs = await organisations(calls)
-    state.notice = _success(code, s, {o["id"]: o["name"] for o in orgs})
-    return await _page(request, indicator_id, viewer, calls, state)
-
-
-@router.post("/indicateurs/{indicator_id:int}/valeurs/{submission_id:int}/soumettre")
-async def submit_draft(request: Request, indicator_id: int, submission_id: int, viewer: CurrentViewer,
-                       calls: CallsDep) -> Response:
-    """A referent sends its organisation's draft to the secretariat."""
-    form = await request.form()
-    place = str(form.get("formulaire") or "saisie")
-    return await _transition(request, indicator_id, submission_id, viewer, calls, action="submit", code="transmis",
-                             place=place)
-
-
-@router.post("/indicateurs/{indicator_id:int}/valeurs/{submission_id:int}/approuver")
-async def approve(request: Request, indicator_id: int, submission_id: int, viewer: CurrentViewer,
-                  calls: CallsDep) -> Response:
-    """The secretariat approves a submitted value: it joins the series and the exports."""
-    return await _transition(request, indicator_id, submission_id, viewer, calls, action="approve", code="approuve",
-                             place="validation")
-
-
-@router.post("/indicateurs/{indicator_id:int}/valeurs/{submission_id:int}/renvoyer")
-async def return_for_revision(request: Request, indicator_id: int, submission_id: int, viewer: CurrentViewer,
-                              calls: CallsDep) -> Response:
-    """The secretariat returns a submitted value to its organisation, with a reason it will see."""
-    form = await request.form()
-    reason = form.get("reason")
-    reason = reason.strip() if isinstance(reason, str) else ""
-    return await _transition(request, indicator_id, submission_id, viewer, calls, action="reject", code="renvoye",
-                             place="validation", body={"reason": reason}, reason=reason)
-
-
-@router.post("/indicateurs/{indicator_id:int}/definition")
-async def refine_definition(request: Request, indicator_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """The secretariat refines the definition from the version it read (a newer one wins: conflict shown)."""
-    tried = DefinitionForm.from_form(await request.form())
-    state = PageState()
-    try:
-        d = await calls.patch("indicateurs", f"/api/v1/definitions/{indicator_id}", tried.body())
-    except ServiceError as exc:
-        if exc.status_code not in (403, 409, 422):
-            raise
-        if exc.status_code == 422:
-            state.definition = (tried, definition_errors(exc.body))
-            state.notice = {"place": "definition", "kind": "error",
-                            "text": "La définition n'a pas été modifiée : corrigez les champs signalés."}
-        elif exc.status_code == 403:
-            state.notice = _refused("definition", exc, "Modification refusée.")
-        else:
-            current = exc.body.get("current") if isinstance(exc.body, dict) else None
-            if current:
-                who = f" ({current['updated_by_name']}, le {datetime_fr(current['updated_at'])})" \
-                    if current.get("updated_by_name") else ""
-                state.notice = {"place": "definition", "kind": "conflict", "current": current, "tried": tried,
-                                "text": f"Quelqu'un a modifié cette définition entre-temps{who} : votre modification "
-                                        "n'a pas été enregistrée. Le formulaire montre maintenant la version "
-                                        "actuelle ; reprenez votre modification à partir d'elle."}
-            else:
-                state.definition = (tried, {})
-                state.notice = {"place": "definition", "kind": "conflict",
-                                "text": f"{exc.message} Rien n'a été modifié."}
-        return await _page(request, indicator_id, viewer, calls, state, status_code=exc.status_code)
-    if not is_htmx(request):
-        return RedirectResponse(f"/indicateurs/{indicator_id}?fait=definition#definition", status_code=303)
-    state.notice = {"place": "definition", "kind": "success",
-                    "text": f"La définition est mise à jour (version {d['version']})."}
-    return await _page(request, indicator_id, viewer, calls, state)
-
+            state.notice = success(code, s, {o["id"]: o["name"] for o in orgs})
+    return await indicator_response(request, indicator_id, viewer, calls, state)

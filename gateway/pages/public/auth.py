@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway import accounts, security
 from gateway.deps import DbDep, OptionalViewer, SettingsDep, Viewer
+from gateway.forms import Notice
 from gateway.rendering import render
 
 router = APIRouter()
@@ -36,7 +37,8 @@ def _login_page(request: Request, settings: SettingsDep, *, email: str = "", nex
     token = request.cookies.get(security.LOGIN_CSRF_COOKIE) or security.new_token()
     response = render(request, "public/connexion.html", {
         "page_title": "Connexion", "nav": "connexion", "email": email, "next": next_url or "",
-        "error": error, "login_token": token}, status_code=status_code, headers=headers)
+        "notice": Notice("error", error) if error else None, "login_token": token},
+        status_code=status_code, headers=headers)
     security.set_login_csrf_cookie(response, token, settings)
     return response
 
