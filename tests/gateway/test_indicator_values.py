@@ -1,88 +1,27 @@
-"""The indicator pages through the gateway, onto the real indicateurs service: entry, validation, correction,
-rights, CSV import, campaigns and to-do lists, exports, the definition refined by the secretariat.
+"""The indicator pages through the gateway, onto the real indicateurs service: the list, an indicator's page,
+entry, validation, correction, rights, the definition refined by the secretariat, the engagement page's latest
+values.
 
 The `stack` is shared by the whole run: each test works on its own indicator and period.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
-import json
 import re
-from typing import Any
 
-from gateway.contract import validation
-from tests.conftest import ADMIN, DEFAULT_CONTRACT, auth, identity
-
-HTMX = {"HX-Request": "true"}
-SECRETARIAT = identity("nantes-metropole", "secretariat", name="Sacha Secrétariat")
-NNBSP = "\u202f"
-_EXPECTED: list[int] = []
-
-
-def expected_definitions() -> int:
-    """How many indicator definitions the default contract gives (its distinct labels per engagement)."""
-    if not _EXPECTED:
-        contract = validation.load_file(DEFAULT_CONTRACT)
-        _EXPECTED.append(sum(len({i.label for i in e.indicators}) for e in contract.engagements))
-    return _EXPECTED[0]
-
-
-async def definitions_ready(stack: dict[str, Any]) -> list[dict[str, Any]]:
-    """The indicator definitions, once indicateurs has built them from the contract's events."""
-    client = stack["indicateurs"].client
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
-        found = (await client.get("/api/v1/definitions", headers=auth(ADMIN))).json()
-        orgs = (await stack["participation"].client.get("/api/v1/organisations", headers=auth(ADMIN))).json()
-        if len(found) == expected_definitions():
-            try:  # organisations are known to indicateurs too (checked when refining a definition)
-                probe = found[0]
-                r = await client.patch(f"/api/v1/definitions/{probe['id']}", headers=auth(SECRETARIAT),
-                                       json={"version": probe["version"], "responsible": probe["responsible"]})
-                if r.status_code == 200 and orgs:
-                    return found
-            except KeyError:
-                pass
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("indicator definitions not built in time")
-        await asyncio.sleep(0.1)
-
-
-async def definition(stack: dict[str, Any], engagement: int, label_start: str) -> dict[str, Any]:
-    found = await definitions_ready(stack)
-    return next(d for d in found if d["engagement_number"] == engagement and d["label"].startswith(label_start))
-
-
-async def submissions(stack: dict[str, Any], indicator_id: int, **params: Any) -> list[dict[str, Any]]:
-    response = await stack["indicateurs"].client.get("/api/v1/submissions", headers=auth(SECRETARIAT),
-                                                     params={"indicator": indicator_id, **params})
-    return response.json()
-
-
-def value_form(token: str, period: str, value: str, *, key: str = "nouvelle", version: int = 0,
-               action: str = "soumettre", **fields: str) -> dict[str, str]:
-    return {"csrf_token": token, "formulaire": key, "version": str(version), "period": period, "value": value,
-            "qualification": "definitif", "comment": "", "source": "", "action": action, **fields}
-
-
-def text_of(response: Any) -> str:
-    return html.unescape(response.text).replace(NNBSP, " ").replace("\u00a0", " ")
-
-
-def words_of(response: Any) -> str:
-    """What a reader of the page gets: its text without the tags, spaces collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text_of(response)))
-
-
-def series_rows(page: str) -> dict[str, str]:
-    """The data table of the series: period label -> the row's text."""
-    table = re.search(r'<table class="table table--data" id="tableau-serie">(.*?)</table>', page, re.DOTALL)
-    assert table, "no data table"
-    rows = re.findall(r'<tr>\s*<th scope="row">(.*?)</th>(.*?)</tr>', table[1], re.DOTALL)
-    return {period: re.sub(r"<[^>]+>", " ", cells) for period, cells in rows}
-
+from tests.conftest import ADMIN, auth
+from tests.gateway.indicator_helpers import (
+    HTMX,
+    NNBSP,
+    definition,
+    definitions_ready,
+    series_rows,
+    submissions,
+    text_of,
+    value_form,
+    words_of,
+)
 
 # --- list and page -------------------------------------------------------------------------------------------
 
@@ -374,225 +313,6 @@ async def test_the_secretariat_refines_a_definition_and_a_stale_form_gets_the_co
     after = (await stack["indicateurs"].client.get(f"/api/v1/definitions/{d['id']}", headers=auth(ADMIN))).json()
     assert (after["unit"], after["target"], after["version"]) == ("personnes", 1500, d["version"] + 1)
     assert after["history"][0]["actor_name"] == "Claire Dubois"
-
-
-# --- CSV import ----------------------------------------------------------------------------------------------
-
-async def upload(client: Any, token: str, text: str, action: str = "importer", htmx: bool = True) -> Any:
-    headers = {**HTMX, "X-CSRF-Token": token} if htmx else {}
-    data = {"action": action} if htmx else {"action": action, "csrf_token": token}
-    return await client.post("/indicateurs/import", headers=headers, data=data,
-                             files={"file": ("valeurs.csv", text.encode("utf-8"), "text/csv")})
-
-
-async def test_a_csv_with_several_bad_rows_shows_one_message_per_row_and_records_nothing(gateway, stack) -> None:
-    places = await definition(stack, 24, "Nombre de places")
-    aides = await definition(stack, 24, "Nombre d'aides")
-    not_caf = await definition(stack, 42, "Nombre d'enfants inscrits")
-    lines = [
-        "indicateur;periode;qpv;valeur;qualification;commentaire;source",
-        f"{places['id']};2022;;120;définitif;;Fichier CAF",   # 2 valid
-        "99999;2022;;5;provisoire;;",                         # 3 unknown indicator
-        f"{places['id']};2022-S1;;5;provisoire;;",            # 4 period outside the periodicity
-        f"{aides['id']};2022;;douze;provisoire;;",            # 5 not a number
-        f"{places['id']};2023;;-3;provisoire;;",              # 6 negative
-        f"{places['id']};2022;;121;définitif;;",              # 7 duplicate of line 2
-        f"{not_caf['id']};2022;;7;provisoire;;",              # 8 organisation not responsible
-    ]
-    who = await gateway.account("caf", name="Claude CAF")
-    async with gateway.client() as client:
-        token = await gateway.logged_in(client, who)
-        page = await client.get("/indicateurs/import")
-        response = await upload(client, token, "\n".join(lines) + "\n")
-        plain = await upload(client, token, "\n".join(lines) + "\n", htmx=False)
-    assert "Format du fichier" in page.text and "<code>qualification</code>" in page.text
-    assert f"<code>{places['id']}</code>" in page.text  # the organisation's indicator numbers
-    assert response.status_code == 422
-    assert response.text.lstrip().startswith('<div id="resultat-import"')
-    text = text_of(response)
-    assert "Fichier refusé : 6 lignes invalides" in text and "Rien n'a été enregistré." in text
-    rows = re.findall(r'<tr><th scope="row">(\d+)</th><td>(.*?)</td></tr>', text)
-    assert [int(line) for line, _ in rows] == [3, 4, 5, 6, 7, 8], "one message per bad row, none for good ones"
-    reasons = dict(rows)
-    assert reasons["3"].startswith("Indicateur inconnu « 99999 »")
-    assert "période hors périodicité" in reasons["4"].lower()
-    assert "valeur non numérique « douze »" in reasons["5"].lower()
-    assert "valeur négative impossible" in reasons["6"].lower()
-    assert "ligne en double" in reasons["7"].lower()
-    assert "organisation non responsable" in reasons["8"].lower()
-    assert plain.status_code == 422 and "<html" in plain.text and "Fichier refusé : 6 lignes invalides" in \
-        text_of(plain)
-    for d in (places, aides, not_caf):
-        assert await submissions(stack, d["id"], period="2022") == []
-
-
-async def test_a_valid_csv_is_checked_then_imported(gateway, stack) -> None:
-    places = await definition(stack, 24, "Nombre de places")
-    lines = ["indicateur,periode,qpv,valeur,qualification,commentaire,source"]
-    lines += [f"{places['id']},{year},,{100 + year - 2015},definitif,\"comptage, CAF\"," for year in (2015, 2016)]
-    who = await gateway.account("caf", name="Claude CAF")
-    async with gateway.client() as client:
-        token = await gateway.logged_in(client, who)
-        checked = await upload(client, token, "\r\n".join(lines), action="verifier")
-        nothing_yet = await submissions(stack, places["id"], period="2015")
-        imported = await upload(client, token, "\r\n".join(lines))
-        again = await upload(client, token, "\r\n".join(lines), htmx=False)
-        after = await client.get(again.headers["location"].split("#")[0])
-        empty = await upload(client, token, "")
-    assert checked.status_code == 200
-    assert "Fichier valide : 2 lignes" in text_of(checked) and "Rien n'a encore été enregistré." in text_of(checked)
-    assert nothing_yet == []
-    assert imported.status_code == 201
-    assert "Import terminé : 2 lignes lues" in text_of(imported)
-    assert "2 nouvelles valeurs et 0 correction enregistrées et soumises au secrétariat" in text_of(imported)
-    assert again.status_code == 303 and again.headers["location"].startswith("/indicateurs/import?import=")
-    assert "0 nouvelle valeur et 0 correction" in text_of(after) and "2 lignes identiques" in text_of(after)
-    assert empty.status_code == 422 and "Choisissez un fichier CSV" in text_of(empty)
-    found = {s["period"]: s for s in await submissions(stack, places["id"])}
-    assert (found["2015"]["value"], found["2016"]["value"]) == (100, 101)
-    assert found["2015"]["state"] == "soumis" and found["2015"]["comment"] == "comptage, CAF"
-
-
-async def test_the_import_template_lists_the_organisations_indicators(gateway, stack) -> None:
-    defs = await definitions_ready(stack)
-    who = await gateway.account("caf")
-    async with gateway.client() as client:
-        await gateway.logged_in(client, who)
-        response = await client.get("/indicateurs/import/modele.csv")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    lines = response.text.lstrip("\ufeff").splitlines()
-    assert lines[0] == "indicateur;periode;qpv;valeur;qualification;commentaire;source"
-    ids = {int(line.split(";")[0]) for line in lines[1:]}
-    assert ids == {d["id"] for d in defs if "caf" in d["responsible"]}
-
-
-# --- campaigns and to-do lists -------------------------------------------------------------------------------
-
-def todo_section(response: Any, title: str) -> str:
-    """The part of the to-do page about one campaign."""
-    sections = re.findall(r'<section class="panel" aria-labelledby="todo-\d+">.*?</section>', response.text, re.DOTALL)
-    found = [s for s in sections if "<h2 id=\"todo-" in s and f">{title} <" in s]
-    assert len(found) == 1, f"one section for {title}"
-    return found[0]
-
-
-async def test_the_secretariat_opens_a_campaign_and_a_referent_sees_what_it_owes(gateway, stack) -> None:
-    d = await definition(stack, 28, "Nombre de collèges")
-    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Dubois")
-    referent = await gateway.account("etat-dsden", name="Alix DSDEN")
-    async with gateway.client() as sec, gateway.client() as ref:
-        sec_token = await gateway.logged_in(sec, secretariat)
-        ref_token = await gateway.logged_in(ref, referent)
-        form = await sec.get("/indicateurs/campagnes")
-        invalid = await sec.post("/indicateurs/campagnes", headers={**HTMX, "X-CSRF-Token": sec_token},
-                                 data={"title": "", "period": "2031", "closes_on": "31/02/2032"})
-        opened = await sec.post("/indicateurs/campagnes", headers={**HTMX, "X-CSRF-Token": sec_token},
-                                data={"title": "Bilan 2031", "period": "2031", "closes_on": "31/03/2099"})
-        twice = await sec.post("/indicateurs/campagnes", headers={**HTMX, "X-CSRF-Token": sec_token},
-                               data={"title": "Encore", "period": "2031", "closes_on": "31/03/2099"})
-        refused = await ref.post("/indicateurs/campagnes", headers={**HTMX, "X-CSRF-Token": ref_token},
-                                 data={"title": "Bilan 2032", "period": "2032", "closes_on": "31/03/2099"})
-        campaigns_for_referent = await ref.get("/indicateurs/campagnes")
-        todo = await ref.get("/indicateurs/a-renseigner")
-        # the referent enters one of the values it owes: it leaves the to-do list
-        await ref.post(f"/indicateurs/{d['id']}/valeurs", headers={**HTMX, "X-CSRF-Token": ref_token},
-                       data=value_form(ref_token, "2031", "4"))
-        todo_after = await ref.get("/indicateurs/a-renseigner")
-        overview = await sec.get("/indicateurs/a-renseigner", params={"periode": "2031"})
-        swapped = await sec.get("/indicateurs/a-renseigner", params={"periode": "2031", "organisation": "etat-dsden"},
-                                headers={**HTMX, "HX-Target": "completude"})
-    assert "Ouvrir une campagne" in form.text
-    assert invalid.status_code == 422
-    assert "Indiquez un intitulé" in text_of(invalid) and "Saisissez une date valide" in text_of(invalid)
-    assert opened.status_code == 200, opened.text
-    assert "La campagne « Bilan 2031 » est ouverte jusqu'au 31 mars 2099" in text_of(opened)
-    assert twice.status_code == 409 and "Une campagne existe déjà pour la période 2031" in text_of(twice)
-    assert refused.status_code == 403 and "Seul le secrétariat peut ouvrir une campagne." in text_of(refused)
-    assert "Bilan 2031" in campaigns_for_referent.text and "Ouvrir une campagne" not in campaigns_for_referent.text
-    todo_text = text_of(todo)
-    assert "Bilan 2031" in todo_text
-    assert f'href="/indicateurs/{d["id"]}?periode=2031#nouvelle-valeur"' in todo.text
-    expected = [x for x in await definitions_ready(stack) if "etat-dsden" in x["responsible"]]
-    section = todo_section(todo, "Bilan 2031")
-    assert len(re.findall(r'\?periode=2031#nouvelle-valeur"', section)) == len(expected), "one line per value owed"
-    section_after = todo_section(todo_after, "Bilan 2031")
-    assert f'href="/indicateurs/{d["id"]}?periode=2031#nouvelle-valeur"' not in section_after
-    assert f"1 valeur sur {len(expected)}" in html.unescape(section_after)
-    overview_words = words_of(overview)
-    assert "Valeurs manquantes par organisation" in overview_words
-    dsden = re.search(r"<tr>\s*<td data-label=\"Organisation\"><a href=\"[^\"]*organisation=etat-dsden\">(.*?)</a></td>"
-                      r"\s*<td data-label=\"Manquantes\">(\d+)</td>", text_of(overview))
-    assert dsden, "the DSDEN's row in the secretariat's overview"
-    assert dsden[1].startswith("État – Direction des services départementaux")
-    assert int(dsden[2]) == len(expected) - 1
-    # htmx: the period or organisation chosen swaps just the results
-    assert swapped.text.lstrip().startswith('<div id="completude">') and "<html" not in swapped.text
-    assert f"2031 : 1 valeur reçue sur {len(expected)} attendues" in text_of(swapped)
-
-
-async def test_closing_locks_the_period_and_reopening_needs_a_reason(gateway, stack) -> None:
-    d = await definition(stack, 28, "Nombre de collégiens")
-    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Dubois")
-    referent = await gateway.account("etat-dsden", name="Alix DSDEN")
-    async with gateway.client() as sec, gateway.client() as ref:
-        sec_token = await gateway.logged_in(sec, secretariat)
-        ref_token = await gateway.logged_in(ref, referent)
-        await sec.post("/indicateurs/campagnes", headers={**HTMX, "X-CSRF-Token": sec_token},
-                       data={"title": "Bilan 2033", "period": "2033", "closes_on": "2099-03-31"})
-        campaign = next(c for c in (await stack["indicateurs"].client.get(
-            "/api/v1/campaigns", headers=auth(ADMIN))).json() if c["period"] == "2033")
-        closed = await sec.post(f"/indicateurs/campagnes/{campaign['id']}/clore",
-                                data={"csrf_token": sec_token, "reason": "Bilan arrêté"})
-        locked = await ref.post(f"/indicateurs/{d['id']}/valeurs", headers={**HTMX, "X-CSRF-Token": ref_token},
-                                data=value_form(ref_token, "2033", "4"))
-        no_reason = await sec.post(f"/indicateurs/campagnes/{campaign['id']}/rouvrir",
-                                   headers={**HTMX, "X-CSRF-Token": sec_token}, data={"reason": ""})
-        reopened = await sec.post(f"/indicateurs/campagnes/{campaign['id']}/rouvrir",
-                                  headers={**HTMX, "X-CSRF-Token": sec_token},
-                                  data={"reason": "Oubli de la DSDEN", "closes_on": ""})
-        accepted = await ref.post(f"/indicateurs/{d['id']}/valeurs", headers={**HTMX, "X-CSRF-Token": ref_token},
-                                  data=value_form(ref_token, "2033", "4"))
-    assert closed.status_code == 303
-    assert closed.headers["location"] == f"/indicateurs/campagnes?fait=close&campagne={campaign['id']}" \
-                                         f"#campagne-{campaign['id']}"
-    assert locked.status_code == 409 and "Période 2033 verrouillée" in text_of(locked)
-    assert "Rien n'a été enregistré." in text_of(locked)
-    assert no_reason.status_code == 422 and "Indiquez le motif" in text_of(no_reason)
-    assert reopened.status_code == 200 and "La campagne « Bilan 2033 » est rouverte" in text_of(reopened)
-    history = text_of(reopened)
-    assert "Réouverture par Claire Dubois" in history and "Motif : Oubli de la DSDEN" in history
-    assert "Clôture par Claire Dubois" in history and "Motif : Bilan arrêté" in history
-    assert accepted.status_code == 201
-
-
-# --- exports -------------------------------------------------------------------------------------------------
-
-async def test_the_exports_through_the_gateway_hold_approved_values_only(gateway, stack) -> None:
-    d = await definition(stack, 33, "Nombre de marches exploratoires")
-    referent = await gateway.account("ville-nantes")
-    secretariat = await gateway.account("nantes-metropole", "secretariat")
-    async with gateway.client() as ref, gateway.client() as sec:
-        token = await gateway.logged_in(ref, referent)
-        for period, value in (("2016", "7"), ("2017", "8")):
-            await ref.post(f"/indicateurs/{d['id']}/valeurs", headers={**HTMX, "X-CSRF-Token": token},
-                           data=value_form(token, period, value))
-        sec_token = await gateway.logged_in(sec, secretariat)
-        [approved] = await submissions(stack, d["id"], period="2016")
-        await sec.post(f"/indicateurs/{d['id']}/valeurs/{approved['id']}/approuver",
-                       headers={**HTMX, "X-CSRF-Token": sec_token})
-        page = await ref.get("/indicateurs/exports")
-        as_csv = await ref.get("/indicateurs/exports/valeurs.csv", params={"indicator": d["id"], "sep": ";"})
-        as_json = await ref.get("/indicateurs/exports/valeurs.json", params={"indicator": d["id"]})
-        bad = await ref.get("/indicateurs/exports/valeurs.csv", params={"indicator": "abc"})
-    assert page.status_code == 200 and "<code>approved_at</code>" in page.text and "<code>qpv_code</code>" in page.text
-    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
-    assert as_csv.headers["content-disposition"] == 'attachment; filename="valeurs-indicateurs.csv"'
-    lines = as_csv.text.splitlines()
-    assert lines[0].startswith("contract_id;engagement_number;indicator_id")
-    assert len(lines) == 2 and ";2016;" in lines[1] and ";7;" in lines[1], "the approved value only"
-    body = json.loads(as_json.content)
-    assert body["count"] == 1 and [(v["period"], v["value"]) for v in body["values"]] == [("2016", 7)]
-    assert bad.status_code == 400 and "doit être un numéro" in text_of(bad)
 
 
 # --- the engagement page -------------------------------------------------------------------------------------
