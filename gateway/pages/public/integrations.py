@@ -16,7 +16,7 @@ from gateway.rendering import render
 from kernel import asyncapi
 
 router = APIRouter(prefix="/integrations")
-EXAMPLE_CONSUMER = Path(__file__).resolve().parents[2] / "docs" / "examples" / "integrator_consumer.py"
+EXAMPLE_CONSUMER = Path(__file__).resolve().parents[3] / "docs" / "examples" / "integrator_consumer.py"
 # The event models are the contract: importing them (schemas only, no service code runs) fills the catalogue.
 EVENT_MODULES = [service.events_module for service in SERVICES]
 
