@@ -56,8 +56,6 @@ def example(mine: list[dict[str, Any]], qpv: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# --- import --------------------------------------------------------------------------------------------------
-
 async def _import_context(viewer: Viewer, calls: ServiceCalls) -> dict[str, Any]:
     mine: list[dict[str, Any]] = []
     qpv: list[dict[str, Any]] = []

@@ -15,7 +15,6 @@ from gateway.pages.lookups import indicator_qpv
 from gateway.rendering import render
 
 router = APIRouter()
-
 FILTERS = ("engagement", "indicator", "period", "qpv")
 
 
