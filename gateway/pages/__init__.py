@@ -1,1 +1,3 @@
-"""The gateway's pages, one router per area (home, login, engagements, overview, administration)."""
+"""The gateway's pages, one package per domain (its routes gathered in the package's `router`), their templates
+under `gateway/templates/<domain>/`: `public` (home, login, integrators), `engagements`, `indicateurs`, `admin`.
+`lookups` holds the reference lists several domains show (QPV, organisations)."""
