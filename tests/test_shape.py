@@ -9,14 +9,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MAX_LINES = 500
 
-# Still over the limit, being split on the gateway's branch of issue 7 (pages and templates per domain, one
-# registry of processes). The lead empties this list when that branch is merged; nothing is to be added to it.
-ALLOWED_FOR_NOW = {
-    "infra/local/run.py",
-    "tests/gateway/test_indicators.py",
-}
-
-
 def python_modules() -> dict[str, int]:
     """Every Python module of the repository, outside hidden folders (.venv, .git…) and migrations: its lines."""
     found = {}
@@ -31,12 +23,7 @@ def python_modules() -> dict[str, int]:
 def test_no_python_module_is_over_500_lines() -> None:
     modules = python_modules()
     assert "services/indicateurs/api.py" in modules and "kernel/rows.py" in modules, "the walk sees the tree"
-    too_long = {name: lines for name, lines in modules.items() if lines > MAX_LINES and name not in ALLOWED_FOR_NOW}
+    too_long = {name: lines for name, lines in modules.items() if lines > MAX_LINES}
     assert not too_long, f"modules over {MAX_LINES} lines (split them, one module per aggregate):\n" + "\n".join(
         f"  {name}: {lines} lines" for name, lines in sorted(too_long.items()))
 
-
-def test_the_allow_list_holds_only_modules_still_too_long() -> None:
-    modules = python_modules()
-    done = sorted(name for name in ALLOWED_FOR_NOW if modules.get(name, 0) <= MAX_LINES)
-    assert not done, f"now under {MAX_LINES} lines or gone, remove from ALLOWED_FOR_NOW: {', '.join(done)}"
