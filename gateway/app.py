@@ -19,18 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
-from gateway.pages import (
-    admin,
-    auth,
-    campaigns,
-    engagements,
-    home,
-    indicator_files,
-    indicators,
-    integrations,
-    overview,
-)
-from gateway.pages import participation as governance
+from gateway.pages import admin, engagements, indicateurs, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -76,7 +65,7 @@ class SecurityHeaders:
 
 def _error_page(request: Request, status_code: int, title: str, message: str,
                 headers: dict[str, str] | None = None) -> Response:
-    return render(request, "erreur.html", {"title": title, "message": message, "status_code": status_code},
+    return render(request, "layout/erreur.html", {"title": title, "message": message, "status_code": status_code},
                   block="message" if is_htmx(request) else None, status_code=status_code, headers=headers)
 
 
@@ -188,8 +177,7 @@ def create_app(settings: Settings | None = None,
         return JSONResponse({"status": "ready" if ready else "not ready", "service": "gateway", **checks},
                             status_code=200 if ready else 503)
 
-    for module in (home, auth, engagements, overview, admin, integrations, indicators, campaigns, indicator_files):
-        app.include_router(module.router, dependencies=[Depends(csrf_guard)])
-    for router in governance.ROUTERS:
-        app.include_router(router, dependencies=[Depends(csrf_guard)])
+    # Each domain's package gathers its pages' routes.
+    for domain in (public, engagements, admin, indicateurs, participation):
+        app.include_router(domain.router, dependencies=[Depends(csrf_guard)])
     return app

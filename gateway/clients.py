@@ -12,17 +12,10 @@ from typing import Any
 import httpx
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from gateway import processes
 from gateway.settings import Settings
 from kernel.identity import HEADER, Identity, sign_identity
 from kernel.tracing import inject_headers, tracer
-
-SERVICES = ("engagements", "indicateurs", "participation", "notifications")
-SERVICE_LABELS = {
-    "engagements": "Engagements",
-    "indicateurs": "Indicateurs",
-    "participation": "Participation",
-    "notifications": "Notifications",
-}
 
 
 class ServiceError(Exception):
@@ -53,7 +46,10 @@ class ServiceUnavailable(Exception):
 
     @property
     def label(self) -> str:
-        return SERVICE_LABELS.get(self.service, self.service)
+        try:
+            return processes.service(self.service).label
+        except KeyError:
+            return self.service
 
 
 class ServiceClients:
@@ -77,7 +73,7 @@ class ServiceClients:
     async def ready(self, name: str) -> bool:
         """Whether a service answers its readiness probe (no identity needed)."""
         try:
-            response = await self.clients[name].get("/readyz", headers=inject_headers(),
+            response = await self.clients[name].get(processes.service(name).readiness, headers=inject_headers(),
                                                     timeout=self.settings.health_timeout_seconds)
         except httpx.HTTPError:
             return False

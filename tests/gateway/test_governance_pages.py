@@ -5,6 +5,7 @@ through; the engagement page lists the decisions about it."""
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -65,7 +66,10 @@ async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, sta
         page = await client.get(f"/reunions/{mid}")
         rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
         late = await client.post(f"/reunions/{mid}/publier", data={"csrf_token": token, "draft_rev": rev})
-        assert late.status_code == 422 and "Publication tardive" in late.text and "Rien n'a été enregistré" in late.text
+        notice = re.search(r'id="publication".*?<p class="notice__text">(.*?)</p>', late.text, re.S)
+        assert late.status_code == 422 and notice, late.text[-3000:]  # the refusal shows beside the publish form
+        assert notice[1].startswith("Publication tardive") and html.unescape(notice[1]).endswith(
+            "Rien n'a été enregistré.")
         ok = await client.post(f"/reunions/{mid}/publier", data={"csrf_token": token, "draft_rev": rev,
                                                                  "late_reason": "Salle confirmée tardivement"})
         assert ok.status_code == 303

@@ -1,5 +1,9 @@
-"""Governance pages: bodies and members, meetings and agendas, minutes, the decision register, the pack."""
+"""The governance pages: bodies and members, meetings and agendas, minutes, the decision register, the pack."""
+
+from fastapi import APIRouter
 
 from gateway.pages.participation import agenda, bodies, decisions, meetings
 
-ROUTERS = [bodies.router, meetings.router, agenda.router, decisions.router]
+router = APIRouter()
+for module in (bodies, meetings, agenda, decisions):
+    router.include_router(module.router)

@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from gateway.deps import CallsDep, CurrentViewer
-from gateway.pages.participation.common import numbers, text
-from gateway.pages.participation.meetings import act
+from gateway.forms import Notice, text
+from gateway.pages.participation.common import NOTHING_DONE, numbers
+from gateway.pages.participation.meetings import act, meeting_again
 
 router = APIRouter(prefix="/reunions/{meeting_id}")
 CHUNK = 64 * 1024
@@ -36,9 +37,9 @@ def _item_body(form: Any) -> dict[str, Any]:
 @router.post("/points")
 async def add_item(request: Request, meeting_id: str, viewer: CurrentViewer, calls: CallsDep) -> Response:
     form = await request.form()
-    body = _item_body(form)
-    return await act(request, calls, meeting_id, "item", calls.post("participation", _api(meeting_id, "/items"), body),
-                     "point", "ordre-du-jour", {k: text(form, k) for k in form if k != "csrf_token"})
+    call = calls.post("participation", _api(meeting_id, "/items"), _item_body(form))
+    return await act(request, calls, meeting_id, "draft", call, "point", "ordre-du-jour",
+                     {k: text(form, k) for k in form if k != "csrf_token"})
 
 
 @router.post("/points/{item_id}")
@@ -88,11 +89,8 @@ async def upload(request: Request, meeting_id: str, viewer: CurrentViewer, calls
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        async def refused() -> None:
-            from gateway.clients import ServiceError
-
-            raise ServiceError("participation", 422, {"code": "invalid", "message": "Choisissez un fichier."})
-        return await act(request, calls, meeting_id, "documents", refused(), "document", "documents")
+        notice = Notice("error", f"Choisissez un fichier. {NOTHING_DONE}", "documents")
+        return await meeting_again(request, calls, meeting_id, notice, 422)
     params = {"title": text(form, "title") or upload.filename, "filename": upload.filename,
               "item_id": text(form, "item_id") or None, "public": "false" if form.get("public") == "non" else "true",
               "draft_rev": text(form, "draft_rev")}

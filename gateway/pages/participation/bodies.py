@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, OptionalViewer
+from gateway.forms import Notice, iso_date, text
 from gateway.pages.lookups import organisations, qpv_list
-from gateway.pages.participation.common import KIND_LABELS, SEATS, AnyCalls, names, optional_date, refusal, text
+from gateway.pages.participation.common import AnyCalls, names, refused
 from gateway.rendering import render
 
 router = APIRouter()
@@ -31,7 +32,7 @@ async def bodies_page(request: Request, viewer: OptionalViewer, calls: AnyCalls)
     stats = await calls.get("participation", "/api/v1/lead-time-stats") if viewer and viewer.is_secretariat else []
     return render(request, "participation/instances.html", {
         "page_title": "Instances du contrat de ville", "nav": "instances", "groups": groups,
-        "kind_labels": KIND_LABELS, "org_names": names(orgs), "stats": stats})
+        "org_names": names(orgs), "stats": stats})
 
 
 async def _body_context(calls: ServiceCalls, body_id: str, viewer: Any) -> dict[str, Any]:
@@ -41,8 +42,7 @@ async def _body_context(calls: ServiceCalls, body_id: str, viewer: Any) -> dict[
     people = (await calls.get("participation", "/api/v1/people")) if viewer and viewer.is_secretariat else []
     return {"page_title": body["name"], "nav": "instances", "body": body, "org_names": names(orgs),
             "organisations": orgs, "qpv_names": {q["id"]: q["name"] for q in qpv}, "meetings": meetings,
-            "seats": SEATS, "kind_labels": KIND_LABELS, "people": [p for p in people if not p["anonymised"]],
-            "error": None, "form": {}}
+            "people": [p for p in people if not p["anonymised"]], "notice": None, "form": {}}
 
 
 @router.get("/instances/{body_id}")
@@ -50,7 +50,8 @@ async def body_page(request: Request, body_id: str, viewer: OptionalViewer, call
     """A body: its members' organisations (names for insiders, or when agreed), its meetings; the secretariat
     manages its members here."""
     context = await _body_context(calls, body_id, viewer)
-    context["done"] = DONE.get(request.query_params.get("fait", ""))
+    done = DONE.get(request.query_params.get("fait", ""))
+    context["notice"] = Notice("success", done) if done else None
     return render(request, "participation/instance.html", context)
 
 
@@ -59,9 +60,10 @@ async def _act(request: Request, viewer: Any, calls: ServiceCalls, body_id: str,
     try:
         await call
     except ServiceError as exc:
+        outcome = refused(exc, "")
         context = await _body_context(calls, body_id, viewer)
-        context.update(error=refusal(exc), form=form)
-        return render(request, "participation/instance.html", context, status_code=exc.status_code)
+        context.update(notice=outcome.notice, form=form)
+        return render(request, "participation/instance.html", context, status_code=outcome.status_code)
     return RedirectResponse(f"/instances/{quote(body_id)}?fait={done}#membres", status_code=303)
 
 
@@ -72,7 +74,7 @@ async def add_member(request: Request, body_id: str, viewer: CurrentViewer, call
     values = {k: text(form, k) for k in ("person_id", "name", "email", "organisation_id", "seat", "starts_on")}
     values["public_name"] = form.get("public_name") == "oui"
     body: dict[str, Any] = {"organisation_id": values["organisation_id"] or None, "seat": values["seat"] or "titulaire",
-                            "starts_on": optional_date(values["starts_on"])}
+                            "starts_on": iso_date(values["starts_on"])}
     if values["person_id"]:
         body["person_id"] = values["person_id"]
     elif values["name"]:
@@ -110,4 +112,4 @@ async def my_bodies(request: Request, viewer: CurrentViewer, calls: CallsDep) ->
     mine, orgs = await asyncio.gather(calls.get("participation", "/api/v1/me"), organisations(calls))
     return render(request, "participation/mes_instances.html", {
         "page_title": "Mes instances", "nav": "mes-instances", "seats": mine["seats"], "meetings": mine["meetings"],
-        "org_names": names(orgs), "seat_labels": SEATS, "kind_labels": KIND_LABELS})
+        "org_names": names(orgs)})

@@ -1,37 +1,26 @@
-"""What the governance pages share: calls made for the viewer or, without an account, for the public; French
-labels; turning a service's refusal into a message; reading forms."""
+"""What the governance pages share: calls made for the viewer or, without an account, for the public; a
+service's refusal as the notice shown beside its form; reading dates, times and engagement numbers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
-from starlette.datastructures import FormData
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import ClientsDep, OptionalViewer
+from gateway.forms import Refusal, iso_date, refusal
 from kernel.identity import Identity
 
 # The identity the gateway signs for a visitor without an account (participation knows this user id).
 PUBLIC = Identity(user_id="public", email="", name="Visiteur", roles=[])
-
-KIND_LABELS = {
-    "copil": "Comité de pilotage",
-    "gtc": "Groupe technique de coordination",
-    "groupe-thematique": "Groupes techniques thématiques",
-    "interbailleurs": "Interbailleurs",
-    "inter-associatif": "Inter-associatif",
-    "conseil-citoyen": "Conseils citoyens",
-    "rdv-politique-de-la-ville": "RDV politique de la ville",
-}
-SEATS = {"titulaire": "titulaire", "suppleant": "suppléant"}
-PRESENCE = {"present": "Présent", "excuse": "Excusé", "represente": "Représenté", "absent": "Absent"}
-FOLLOW_UP = {"a_faire": "À faire", "en_cours": "En cours", "fait": "Fait", "abandonne": "Abandonné"}
-CHANGE_KINDS = {"added": "Ajouté", "removed": "Retiré", "moved": "Déplacé", "changed": "Modifié",
-                "document_added": "Document ajouté", "document_removed": "Document retiré"}
-LEAD_STATES = {"ok": "dans les temps", "soon": "échéance proche", "today": "à diffuser aujourd'hui",
-               "late": "en retard", "published": "publié"}
+NOTHING_DONE = "Rien n'a été enregistré."
+# The services' field names, as the person knows them (in the message of a request the service could not read).
+FIELD_NAMES = {"title": "Titre", "starts_at": "Début", "ends_at": "Fin", "text": "Texte", "reason": "Raison",
+               "name": "Nom", "email": "Adresse e-mail", "comment": "Commentaire", "url": "Adresse",
+               "duration_minutes": "Durée", "engagements": "Engagements", "due_on": "Échéance",
+               "late_reason": "Raison du retard", "body_id": "Instance", "lines": "Présences"}
 
 
 def public_calls(viewer: OptionalViewer, clients: ClientsDep) -> ServiceCalls:
@@ -42,26 +31,19 @@ def public_calls(viewer: OptionalViewer, clients: ClientsDep) -> ServiceCalls:
 AnyCalls = Annotated[ServiceCalls, Depends(public_calls)]
 
 
-def refusal(exc: ServiceError) -> str:
-    """A service's 4xx answer as one French sentence (its message, or the first field error)."""
-    if exc.status_code >= 500 or exc.status_code in (401,):
-        raise exc
-    body = exc.body if isinstance(exc.body, dict) else {}
-    if body.get("errors"):
-        first = body["errors"][0]
-        return f"{FIELD_NAMES.get(first.get('field', ''), first.get('field', ''))} : {first.get('message')}."
-    return body.get("message") or "Cette action a été refusée."
+def refused(exc: ServiceError, place: str) -> Refusal:
+    """The outcome shown at `place` after participation said no (`gateway.forms.refusal`): the service's own
+    message, or, for a request it could not read, the first field at fault named in French."""
+    return refusal(exc, place=place, invalid=_first_field_error(exc.body), fallback="Cette action a été refusée.",
+                   nothing_done=NOTHING_DONE)
 
 
-FIELD_NAMES = {"title": "Titre", "starts_at": "Début", "ends_at": "Fin", "text": "Texte", "reason": "Raison",
-               "name": "Nom", "email": "Adresse e-mail", "comment": "Commentaire", "url": "Adresse",
-               "duration_minutes": "Durée", "engagements": "Engagements", "due_on": "Échéance",
-               "late_reason": "Raison du retard", "body_id": "Instance", "lines": "Présences"}
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+def _first_field_error(body: Any) -> str | None:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:
+        return None  # a domain refusal: its message says it
+    field = str(errors[0].get("field", ""))
+    return f"{FIELD_NAMES.get(field.split('.')[0], field)} : {errors[0].get('message')}. {NOTHING_DONE}"
 
 
 def numbers(value: str) -> list[int]:
@@ -70,22 +52,15 @@ def numbers(value: str) -> list[int]:
 
 
 def local_datetime(day: str, hour: str) -> str | None:
-    """A date field and a time field as the ISO wall-clock time the service expects."""
+    """A date field (or a date typed as 31/03/2027) and a time field as the ISO wall-clock time the service
+    expects."""
+    day = iso_date(day) or ""
     if not day:
         return None
     try:
         return datetime.fromisoformat(f"{day}T{hour or '09:00'}").isoformat()
     except ValueError:
         return f"{day}T{hour}"  # the service says what is wrong
-
-
-def optional_date(value: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        return value
 
 
 def names(orgs: list[dict[str, Any]]) -> dict[str, str]:

@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceError
 from gateway.deps import CallsDep, CurrentViewer, OptionalViewer
+from gateway.forms import Notice, iso_date, text
 from gateway.pages.lookups import organisations
-from gateway.pages.participation.common import FOLLOW_UP, AnyCalls, names, numbers, optional_date, refusal, text
+from gateway.pages.participation.common import AnyCalls, names, numbers, refused
 from gateway.pages.participation.meetings import act
 from gateway.rendering import render
 
@@ -51,13 +52,13 @@ async def record_decision(request: Request, meeting_id: str, viewer: CurrentView
     form = await request.form()
     body = {"text": text(form, "text"), "engagements": numbers(text(form, "engagements")),
             "responsible_organisation_id": text(form, "responsible_organisation_id") or None,
-            "due_on": optional_date(text(form, "due_on")), "internal": form.get("internal") == "oui"}
+            "due_on": iso_date(text(form, "due_on")), "internal": form.get("internal") == "oui"}
     return await act(request, calls, meeting_id, "decision", calls.post(
         "participation", f"/api/v1/meetings/{quote(meeting_id)}/decisions", body), "decision", "decisions",
         {k: text(form, k) for k in ("text", "engagements", "responsible_organisation_id", "due_on")})
 
 
-async def _register(request: Request, viewer: Any, calls: Any, *, error: dict[str, str] | None = None,
+async def _register(request: Request, viewer: Any, calls: Any, *, notice: Notice | None = None,
                     status_code: int = 200) -> Response:
     q = request.query_params
     params = {"engagement": q.get("engagement") if (q.get("engagement") or "").isdigit() else None,
@@ -68,8 +69,8 @@ async def _register(request: Request, viewer: Any, calls: Any, *, error: dict[st
                                                    organisations(calls), calls.get("participation", "/api/v1/bodies"))
     return render(request, "participation/decisions.html", {
         "page_title": "Registre des décisions", "nav": "instances", "decisions": decisions, "org_names": names(orgs),
-        "organisations": orgs, "bodies": bodies, "filters": q, "follow_up": FOLLOW_UP, "error": error or {},
-        "done": q.get("fait") == "suivi", "overdue_count": sum(1 for d in decisions if d["overdue"])},
+        "organisations": orgs, "bodies": bodies, "filters": q, "notice": notice,
+        "overdue_count": sum(1 for d in decisions if d["overdue"])},
         status_code=status_code)
 
 
@@ -77,7 +78,8 @@ async def _register(request: Request, viewer: Any, calls: Any, *, error: dict[st
 async def register(request: Request, viewer: OptionalViewer, calls: AnyCalls) -> Response:
     """The register (public decisions for everyone; internal ones for the secretariat and the body's members),
     overdue follow-ups first; the responsible organisation updates its follow-ups here."""
-    return await _register(request, viewer, calls)
+    notice = Notice("success", "Le suivi est mis à jour.") if request.query_params.get("fait") == "suivi" else None
+    return await _register(request, viewer, calls, notice=notice)
 
 
 @router.post("/decisions/{decision_id}/suivi")
@@ -87,8 +89,8 @@ async def follow_up(request: Request, decision_id: str, viewer: CurrentViewer, c
     try:
         await calls.post("participation", f"/api/v1/decisions/{quote(decision_id)}/follow-up", body)
     except ServiceError as exc:
-        return await _register(request, viewer, calls, error={decision_id: refusal(exc)},
-                               status_code=exc.status_code)
+        outcome = refused(exc, decision_id)
+        return await _register(request, viewer, calls, notice=outcome.notice, status_code=outcome.status_code)
     back = request.headers.get("referer", "")
     query = back.split("?", 1)[1] if "?" in back and "/decisions" in back else ""
     query = "&".join(p for p in query.split("&") if p and not p.startswith("fait="))

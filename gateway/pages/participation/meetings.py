@@ -13,20 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, OptionalViewer
+from gateway.forms import Notice, iso_date, text
 from gateway.pages.lookups import organisations
-from gateway.pages.participation.common import (
-    CHANGE_KINDS,
-    FOLLOW_UP,
-    KIND_LABELS,
-    LEAD_STATES,
-    PRESENCE,
-    AnyCalls,
-    local_datetime,
-    names,
-    optional_date,
-    refusal,
-    text,
-)
+from gateway.pages.participation.common import AnyCalls, local_datetime, names, refused
 from gateway.rendering import render
 
 router = APIRouter()
@@ -60,12 +49,12 @@ async def calendar(request: Request, viewer: OptionalViewer, calls: AnyCalls) ->
 
 
 def _calendar_context(meetings: list[dict[str, Any]], bodies: list[dict[str, Any]], form: dict[str, Any],
-                      error: str | None) -> dict[str, Any]:
+                      notice: Notice | None) -> dict[str, Any]:
     today = date.today().isoformat()
     upcoming = [m for m in meetings if m["local_start"][:10] >= today]
     past = list(reversed([m for m in meetings if m["local_start"][:10] < today]))
     return {"page_title": "Réunions des instances", "nav": "instances", "upcoming": upcoming, "past": past,
-            "bodies": bodies, "lead_states": LEAD_STATES, "form": form, "error": error,
+            "bodies": bodies, "form": form, "notice": notice,
             "default_day": (date.today() + timedelta(days=30)).isoformat()}
 
 
@@ -78,15 +67,15 @@ async def schedule(request: Request, viewer: CurrentViewer, calls: CallsDep) -> 
             "starts_at": local_datetime(values["day"], values["start"]),
             "ends_at": local_datetime(values["day"], values["end"]) if values["end"] else None,
             "place": values["place"] or None, "video_url": values["video_url"] or None,
-            "proposals_until": optional_date(values["proposals_until"])}
+            "proposals_until": iso_date(values["proposals_until"])}
     try:
         meeting = await calls.post("participation", "/api/v1/meetings", body)
     except ServiceError as exc:
+        outcome = refused(exc, "programmer")
         meetings, bodies = await asyncio.gather(calls.get("participation", "/api/v1/meetings"),
                                                 calls.get("participation", "/api/v1/bodies"))
-        return render(request, "participation/reunions.html", _calendar_context(meetings, bodies, values,
-                                                                                 refusal(exc)),
-                      status_code=exc.status_code)
+        return render(request, "participation/reunions.html",
+                      _calendar_context(meetings, bodies, values, outcome.notice), status_code=outcome.status_code)
     return RedirectResponse(f"/reunions/{meeting['id']}?fait=programmee#ordre-du-jour", status_code=303)
 
 
@@ -96,8 +85,7 @@ async def meeting_context(calls: ServiceCalls, meeting_id: str, *, received: str
                                       organisations(calls))
     m = view["meeting"]
     return {"page_title": m["title"], "nav": "instances", "v": view, "m": m, "org_names": names(orgs),
-            "organisations": orgs, "change_kinds": CHANGE_KINDS, "presence": PRESENCE, "follow_up": FOLLOW_UP,
-            "lead_states": LEAD_STATES, "kind_labels": KIND_LABELS, "errors": {}, "form": {}, "done": None}
+            "organisations": orgs, "notice": None, "form": {}}
 
 
 @router.get("/reunions/{meeting_id}")
@@ -105,22 +93,29 @@ async def meeting_page(request: Request, meeting_id: str, viewer: OptionalViewer
     """A meeting: its published agenda and what changed; for members, proposals; for the secretariat, the agenda
     editor with the lead-time indicator, publication, circulation, attendance, minutes and decisions."""
     context = await meeting_context(calls, meeting_id, received=request.query_params.get("depuis"))
-    context["done"] = DONE.get(request.query_params.get("fait", ""))
+    done = DONE.get(request.query_params.get("fait", ""))
+    context["notice"] = Notice("success", done) if done else None
     return render(request, "participation/reunion.html", context)
 
 
-async def act(request: Request, calls: ServiceCalls, meeting_id: str, section: str, call: Any, done: str,
+async def act(request: Request, calls: ServiceCalls, meeting_id: str, place: str, call: Any, done: str,
               anchor: str, form: dict[str, Any] | None = None) -> Response:
     """Runs a change; on success back to the meeting page (the section's anchor), else the page with the
-    service's French refusal next to the section."""
+    service's refusal shown at `place`, beside its form."""
     try:
         await call
     except ServiceError as exc:
-        context = await meeting_context(calls, meeting_id)
-        context["errors"] = {section: refusal(exc)}
-        context["form"] = form or {}
-        return render(request, "participation/reunion.html", context, status_code=exc.status_code)
+        outcome = refused(exc, place)
+        return await meeting_again(request, calls, meeting_id, outcome.notice, outcome.status_code, form)
     return RedirectResponse(f"/reunions/{quote(meeting_id)}?fait={done}#{anchor}", status_code=303)
+
+
+async def meeting_again(request: Request, calls: ServiceCalls, meeting_id: str, notice: Notice, status_code: int,
+                        form: dict[str, Any] | None = None) -> Response:
+    """The meeting page again after a refused form, what was typed kept."""
+    context = await meeting_context(calls, meeting_id)
+    context.update(notice=notice, form=form or {})
+    return render(request, "participation/reunion.html", context, status_code=status_code)
 
 
 @router.post("/reunions/{meeting_id}/deplacer")
@@ -130,14 +125,14 @@ async def move(request: Request, meeting_id: str, viewer: CurrentViewer, calls: 
     body = {"starts_at": local_datetime(values["day"], values["start"]),
             "ends_at": local_datetime(values["day"], values["end"]) if values["end"] else None,
             "place": values["place"] or None, "video_url": values["video_url"] or None}
-    return await act(request, calls, meeting_id, "move", calls.post(
+    return await act(request, calls, meeting_id, "move-or-cancel", calls.post(
         "participation", f"/api/v1/meetings/{quote(meeting_id)}/move", body), "deplacee", "reunion", values)
 
 
 @router.post("/reunions/{meeting_id}/annuler")
 async def cancel(request: Request, meeting_id: str, viewer: CurrentViewer, calls: CallsDep) -> Response:
     form = await request.form()
-    return await act(request, calls, meeting_id, "cancel", calls.post(
+    return await act(request, calls, meeting_id, "move-or-cancel", calls.post(
         "participation", f"/api/v1/meetings/{quote(meeting_id)}/cancel", {"reason": text(form, "reason")}),
         "annulee", "reunion")
 
@@ -145,7 +140,7 @@ async def cancel(request: Request, meeting_id: str, viewer: CurrentViewer, calls
 @router.post("/reunions/{meeting_id}/date-limite")
 async def cutoff(request: Request, meeting_id: str, viewer: CurrentViewer, calls: CallsDep) -> Response:
     form = await request.form()
-    body = {"proposals_until": optional_date(text(form, "proposals_until")), "draft_rev": text(form, "draft_rev")}
+    body = {"proposals_until": iso_date(text(form, "proposals_until")), "draft_rev": text(form, "draft_rev")}
     return await act(request, calls, meeting_id, "cutoff", calls.put(
         "participation", f"/api/v1/meetings/{quote(meeting_id)}/cutoff", body), "date-limite", "propositions")
 
@@ -177,7 +172,7 @@ async def pack_page(request: Request, meeting_id: str, viewer: CurrentViewer, ca
                                       organisations(calls))
     return render(request, "participation/dossier.html", {
         "page_title": f"Dossier — {pack['meeting']['title']}", "nav": "instances", "pack": pack,
-        "org_names": names(orgs), "follow_up": FOLLOW_UP})
+        "org_names": names(orgs)})
 
 
 @router.get("/reunions/{meeting_id}/dossier.pdf")

@@ -12,20 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kernel.errors import Invalid
 from kernel.identity import Identity
 from kernel.rows import get_or_404
+from services.participation.labels import BODY_KIND_LABELS
 from services.participation.models import Base, now, timestamp
 from services.participation.schemas import BodyIn, BodyRename
 from services.participation.service.common import clean, require_secretariat
 
-KIND_LABELS = {
-    "copil": "Comité de pilotage",
-    "gtc": "Groupe technique de coordination",
-    "groupe-thematique": "Groupe technique thématique",
-    "interbailleurs": "Interbailleurs",
-    "inter-associatif": "Inter-associatif",
-    "conseil-citoyen": "Conseil citoyen",
-    "rdv-politique-de-la-ville": "RDV politique de la ville",
-}
-KIND_ORDER = list(KIND_LABELS)
+KIND_ORDER = list(BODY_KIND_LABELS)
 
 
 class Body(Base, table=True):
@@ -95,7 +87,8 @@ async def rename_body(session: AsyncSession, who: Identity, body_id: str, change
 
 
 def body_out(body: Body) -> dict:
-    return {"id": body.id, "kind": body.kind, "kind_label": KIND_LABELS.get(body.kind, body.kind), "name": body.name,
+    return {"id": body.id, "kind": body.kind, "kind_label": BODY_KIND_LABELS.get(body.kind, body.kind),
+            "name": body.name,
             "contract_name": body.contract_name, "description": body.description,
             "organisation_id": body.organisation_id, "qpv_id": body.qpv_id, "engagements": body.engagements,
             "themes": body.themes, "uncertain": body.uncertain, "note": body.note,

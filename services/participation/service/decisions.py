@@ -21,6 +21,7 @@ from services.participation.events import (
     InternalDecisionFollowUpUpdated,
     InternalDecisionRecorded,
 )
+from services.participation.labels import FOLLOW_UP_LABELS
 from services.participation.models import Base, now, timestamp
 from services.participation.schemas import DecisionIn, FollowUpIn
 from services.participation.service.bodies import Body
@@ -29,7 +30,6 @@ from services.participation.service.meetings import Meeting, get_meeting
 from services.participation.service.members import member_seats
 from services.participation.service.registry import Organisation
 
-STATUS_LABELS = {"a_faire": "À faire", "en_cours": "En cours", "fait": "Fait", "abandonne": "Abandonné"}
 OPEN = ("a_faire", "en_cours")
 
 
@@ -164,7 +164,7 @@ def decision_out(d: Decision, meeting: Meeting, body: Body, history: list[Follow
     return {"id": d.id, "meeting_id": d.meeting_id, "meeting_title": meeting.title,
             "meeting_local_start": meeting.local_start, "body_id": body.id, "body_name": body.name, "text": d.text,
             "engagements": d.engagements, "responsible_organisation_id": d.responsible_organisation_id,
-            "due_on": d.due_on, "status": d.status, "status_label": STATUS_LABELS.get(d.status, d.status),
+            "due_on": d.due_on, "status": d.status, "status_label": FOLLOW_UP_LABELS.get(d.status, d.status),
             "internal": d.internal, "overdue": overdue(d), "version": d.version, "recorded_by": d.recorded_by,
             "created_at": d.created_at, "updated_at": d.updated_at,
             "history": [{"at": f.at, "previous_status": f.previous_status, "status": f.status, "comment": f.comment,

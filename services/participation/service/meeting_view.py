@@ -11,6 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.identity import Identity
+from services.participation.labels import PRESENCE_LABELS
 from services.participation.service import agenda_diff
 from services.participation.service.agendas import draft_snapshot, items_of, version_out, versions_of
 from services.participation.service.bodies import get_body
@@ -19,7 +20,7 @@ from services.participation.service.common import is_public
 from services.participation.service.decisions import decision_out, decisions_of_meeting, history_of
 from services.participation.service.meetings import meeting_out, visible_meeting
 from services.participation.service.members import member_seats, seat_out, seats_of_body
-from services.participation.service.minutes import PRESENCE_LABELS, attendance_of
+from services.participation.service.minutes import attendance_of
 from services.participation.service.people import person_out
 from services.participation.service.proposals import (
     CONTRIBUTING_KINDS,

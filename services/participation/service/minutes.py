@@ -21,8 +21,6 @@ from services.participation.service.members import seats_of_body
 from services.participation.service.people import Person
 from services.participation.settings import Settings
 
-PRESENCE_LABELS = {"present": "présent", "excuse": "excusé", "represente": "représenté", "absent": "absent"}
-
 
 class Attendance(Base, table=True):
     meeting_id: str = Field(foreign_key="meeting.id", primary_key=True, max_length=32)

@@ -15,10 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.errors import Forbidden
 from kernel.identity import Identity
+from services.participation.labels import BODY_KIND_LABELS, FOLLOW_UP_LABELS
 from services.participation.service.agendas import draft_snapshot, versions_of
-from services.participation.service.bodies import KIND_LABELS
 from services.participation.service.common import PARIS, utcnow
-from services.participation.service.decisions import STATUS_LABELS, overdue, register
+from services.participation.service.decisions import overdue, register
 from services.participation.service.meetings import ends_at, previous_meeting, starts_at, visible_meeting
 from services.participation.service.readmodel import progress_between, values_between
 from services.participation.settings import Settings
@@ -90,7 +90,7 @@ async def build(session: AsyncSession, settings: Settings, who: Identity, meetin
     return {
         "meeting": {"id": meeting.id, "title": meeting.title, "starts_at": starts_at(meeting), "place": meeting.place,
                     "video_url": meeting.video_url, "status": meeting.status},
-        "body": {"id": body.id, "name": body.name, "kind_label": KIND_LABELS.get(body.kind, body.kind)},
+        "body": {"id": body.id, "name": body.name, "kind_label": BODY_KIND_LABELS.get(body.kind, body.kind)},
         "previous": None if previous is None else {"id": previous.id, "title": previous.title,
                                                    "starts_at": starts_at(previous)},
         "since": since, "until": until, "generated_at": utcnow(),
@@ -101,7 +101,7 @@ async def build(session: AsyncSession, settings: Settings, who: Identity, meetin
                     "organisation_id": v.organisation_id, "at": v.at} for v in values],
         "decisions": [{"id": d.id, "text": d.text, "body_name": b.name, "meeting_title": m.title,
                        "meeting_day": m.local_start.date(), "due_on": d.due_on, "overdue": overdue(d),
-                       "status_label": STATUS_LABELS.get(d.status, d.status),
+                       "status_label": FOLLOW_UP_LABELS.get(d.status, d.status),
                        "responsible_organisation_id": d.responsible_organisation_id, "engagements": d.engagements}
                       for d, m, b in decisions],
         "agenda": agenda,
