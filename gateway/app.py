@@ -20,18 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway import notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
-from gateway.pages import (
-    admin,
-    auth,
-    campaigns,
-    engagements,
-    home,
-    indicator_files,
-    indicators,
-    integrations,
-    overview,
-)
-from gateway.pages.notifications import centre, mailbox, passwords, preferences
+from gateway.pages import admin, engagements, indicateurs, notifications, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -79,7 +68,7 @@ class SecurityHeaders:
 
 def _error_page(request: Request, status_code: int, title: str, message: str,
                 headers: dict[str, str] | None = None) -> Response:
-    return render(request, "erreur.html", {"title": title, "message": message, "status_code": status_code},
+    return render(request, "layout/erreur.html", {"title": title, "message": message, "status_code": status_code},
                   block="message" if is_htmx(request) else None, status_code=status_code, headers=headers)
 
 
@@ -194,8 +183,7 @@ def create_app(settings: Settings | None = None,
         return JSONResponse({"status": "ready" if ready else "not ready", "service": "gateway", **checks},
                             status_code=200 if ready else 503)
 
-    for module in (home, auth, engagements, overview, admin, integrations, indicators, campaigns, indicator_files):
-        app.include_router(module.router, dependencies=[Depends(csrf_guard)])
-    for module in (centre, passwords, preferences, mailbox):  # the notifications domain
-        app.include_router(module.router, dependencies=[Depends(csrf_guard)])
+    # Each domain's package gathers its pages' routes.
+    for domain in (public, engagements, admin, indicateurs, participation, notifications):
+        app.include_router(domain.router, dependencies=[Depends(csrf_guard)])
     return app

@@ -12,17 +12,10 @@ from typing import Any
 import httpx
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from gateway import processes
 from gateway.settings import Settings
 from kernel.identity import HEADER, Identity, sign_identity
 from kernel.tracing import inject_headers, tracer
-
-SERVICES = ("engagements", "indicateurs", "participation", "notifications")
-SERVICE_LABELS = {
-    "engagements": "Engagements",
-    "indicateurs": "Indicateurs",
-    "participation": "Participation",
-    "notifications": "Notifications",
-}
 
 
 class ServiceError(Exception):
@@ -53,7 +46,10 @@ class ServiceUnavailable(Exception):
 
     @property
     def label(self) -> str:
-        return SERVICE_LABELS.get(self.service, self.service)
+        try:
+            return processes.service(self.service).label
+        except KeyError:
+            return self.service
 
 
 class ServiceClients:
@@ -77,16 +73,18 @@ class ServiceClients:
     async def ready(self, name: str) -> bool:
         """Whether a service answers its readiness probe (no identity needed)."""
         try:
-            response = await self.clients[name].get("/readyz", headers=inject_headers(),
+            response = await self.clients[name].get(processes.service(name).readiness, headers=inject_headers(),
                                                     timeout=self.settings.health_timeout_seconds)
         except httpx.HTTPError:
             return False
         return response.status_code == 200
 
     async def request(self, identity: Identity, service: str, method: str, path: str, *,
-                      params: dict[str, Any] | None = None, json: Any = None, content: bytes | None = None,
+                      params: dict[str, Any] | None = None, json: Any = None, content: Any = None,
                       content_type: str | None = None, raw: bool = False) -> Any:
-        """The service's JSON answer (or, with `raw`, its whole response: a CSV export); errors raised."""
+        """The service's JSON answer (or, with `raw`, its whole response: a CSV export); errors raised.
+
+        `content` may be bytes or an async iterator of bytes (an upload streamed on)."""
         with self._tracer.start_as_current_span(f"{method} {service}{path}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("peer.service", service)
             headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret)})

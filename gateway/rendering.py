@@ -1,110 +1,24 @@
-"""Templates (Jinja2 with jinja2-fragments) and the French formatting the pages share.
+"""Templates (Jinja2 with jinja2-fragments): the filters and names every template may use, and `render`.
 
 A page template has named blocks; an htmx request gets just the block it needs (`block=`), a plain request the
-whole page, so every page also works without JavaScript.
+whole page, so every page also works without JavaScript. Templates live per domain (`engagements/`,
+`indicateurs/`, `participation/`, `admin/`, `public/`), with the shared `layout/` and `components/`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway import formatting, labels
+
 HERE = Path(__file__).resolve().parent
-PARIS = ZoneInfo("Europe/Paris")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-STATUSES = {
-    "a_lancer": "À lancer",
-    "en_cours": "En cours",
-    "realise": "Réalisé",
-    "reporte": "Reporté",
-    "abandonne": "Abandonné",
-}
-FIELD_LABELS = {
-    "status": "Statut",
-    "progress": "Avancement",
-    "comment": "Commentaire",
-    "qpv": "Quartiers (QPV)",
-    "next_milestone": "Prochaine étape",
-    "next_milestone_date": "Date de la prochaine étape",
-    "actions": "Détail par action",
-}
-ORGANISATION_KINDS = {
-    "etat": "État",
-    "collectivite": "Collectivités",
-    "organisme-public": "Organismes publics",
-    "bailleur": "Bailleurs sociaux",
-    "association": "Associations",
-    "instance-participative": "Instances participatives",
-    "autre": "Autres",
-}
-
-
-def _parse(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def day_fr(value: Any) -> str:
-    """12 mars 2025."""
-    value = _parse(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
-    if not isinstance(value, date):
-        return str(value or "")
-    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def datetime_fr(value: Any) -> str:
-    """12 mars 2025 à 14 h 05 (heure de Paris)."""
-    value = _parse(value)
-    if not isinstance(value, datetime):
-        return day_fr(value)
-    if value.tzinfo is None:
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(PARIS)
-    return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
-
-
-def iso_local(value: Any) -> str:
-    """Machine-readable value for <time datetime="…">."""
-    value = _parse(value)
-    return value.isoformat() if isinstance(value, date) else ""
-
-
-def change_value(field: str, value: Any, qpv_names: Mapping[str, str] | None = None) -> str:
-    """One side of a history change, in words."""
-    if value in (None, "", []):
-        return "non renseigné"
-    if field == "status":
-        return STATUSES.get(value, str(value))
-    if field == "progress":
-        return f"{value} %"
-    if field == "qpv":
-        names = qpv_names or {}
-        return ", ".join(names.get(q, q) for q in value)
-    if field == "next_milestone_date":
-        return day_fr(value)
-    if field == "actions":
-        return " ; ".join(f"action {a['index'] + 1} : {STATUSES.get(a['status'], a['status'])}"
-                          + (f" ({a['comment']})" if a.get("comment") else "") for a in value)
-    return str(value)
-
-
 _asset_versions: dict[str, str] = {}
 
 
@@ -119,9 +33,18 @@ def static(path: str) -> str:
 
 
 templates = Jinja2Blocks(directory=str(HERE / "templates"))
-templates.env.filters.update(day_fr=day_fr, datetime_fr=datetime_fr, iso_local=iso_local)
-templates.env.globals.update(STATUSES=STATUSES, FIELD_LABELS=FIELD_LABELS, change_value=change_value,
-                             ORGANISATION_KINDS=ORGANISATION_KINDS, static=static)
+templates.env.filters.update(
+    day_fr=formatting.day_fr, datetime_fr=formatting.datetime_fr, iso_local=formatting.iso_local,
+    short_datetime_fr=formatting.short_datetime_fr, time_fr=formatting.time_fr,
+    number_fr=formatting.number_fr, with_unit=formatting.with_unit, period_fr=formatting.period_fr,
+)
+templates.env.globals.update(
+    STATUSES=labels.STATUSES, FIELD_LABELS=labels.FIELD_LABELS, ORGANISATION_KINDS=labels.ORGANISATION_KINDS,
+    QUALIFICATIONS=labels.QUALIFICATIONS, PERIODICITIES=labels.PERIODICITIES, PERIOD_FORMATS=labels.PERIOD_FORMATS,
+    OWED=labels.OWED, BODY_KINDS=labels.BODY_KINDS, BODY_KIND_HEADINGS=labels.BODY_KIND_HEADINGS,
+    SEATS=labels.SEATS, PRESENCES=labels.PRESENCES, FOLLOW_UPS=labels.FOLLOW_UPS, AGENDA_CHANGES=labels.AGENDA_CHANGES,
+    change_value=formatting.change_value, static=static,
+)
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

@@ -5,24 +5,26 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
+from gateway.processes import GATEWAY, SERVICES
 from kernel.settings import KernelSettings
 
 
 class Settings(KernelSettings):
     model_config = SettingsConfigDict(env_prefix="CDV_GATEWAY_", env_file=".env", extra="ignore")
     service_name: ClassVar[str] = "gateway"
-    default_port: ClassVar[int] = 8100
+    default_port: ClassVar[int] = GATEWAY.port
 
     # Shown in the header and titles (the contract itself is data: another agglomeration loads its own).
     territory: str = "Agglomération nantaise"
     # The NATS address integrators are given (in the AsyncAPI document's servers).
     public_nats_url: str = "nats://127.0.0.1:4222"
 
-    # Where the services answer (the gateway is the only one that calls them over HTTP).
-    engagements_url: str = "http://127.0.0.1:8101"
-    indicateurs_url: str = "http://127.0.0.1:8102"
-    participation_url: str = "http://127.0.0.1:8103"
-    notifications_url: str = "http://127.0.0.1:8104"
+    # Where the services answer (the gateway is the only one that calls them over HTTP); unset, 127.0.0.1 on
+    # the service's port in `gateway.processes`.
+    engagements_url: str | None = None
+    indicateurs_url: str | None = None
+    participation_url: str | None = None
+    notifications_url: str | None = None
     service_timeout_seconds: float = 10.0
     health_timeout_seconds: float = 2.0
 
@@ -42,8 +44,7 @@ class Settings(KernelSettings):
         return self.cookie_secure if self.cookie_secure is not None else self.environment != "development"
 
     def service_urls(self) -> dict[str, str]:
-        return {"engagements": self.engagements_url, "indicateurs": self.indicateurs_url,
-                "participation": self.participation_url, "notifications": self.notifications_url}
+        return {p.name: getattr(self, f"{p.name}_url", None) or f"http://127.0.0.1:{p.port}" for p in SERVICES}
 
     # --- notifications (set-password links, notification centre, caught mails) ---------------------------------------
     # The address people reach the gateway at, for links in e-mails; None: the address of the request.

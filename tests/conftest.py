@@ -22,12 +22,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from gateway.processes import SERVICE_NAMES
 from kernel.app import ServiceRuntime
 from kernel.identity import HEADER, Identity, sign_identity
 from tests import components
 
 SECRET = "test-identity-secret-" + uuid.uuid4().hex
-SERVICES = ("engagements", "indicateurs", "participation", "notifications")
+SERVICES = SERVICE_NAMES
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONTRACT = ROOT / "contracts" / "nantes-metropole-2019.yaml"
 

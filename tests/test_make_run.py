@@ -14,11 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.processes import PROCESSES
 from tests import components
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = {"gateway": "GATEWAY", "engagements": "ENGAGEMENTS", "indicateurs": "INDICATEURS",
-        "participation": "PARTICIPATION", "notifications": "NOTIFICATIONS"}
 
 
 def processes_using(var_dir: Path) -> list[int]:
@@ -41,11 +40,11 @@ def launched(tmp_path: Path):
     if components.nats_server_binary() is None:
         components.missing("nats-server", "needed by make run when no NATS answers")
     var_dir = tmp_path / "var"
-    ports = {name: components.free_port() for name in APPS}
+    ports = {p.name: components.free_port() for p in PROCESSES}
     env = {**os.environ, "CDV_NATS_URL": f"nats://127.0.0.1:{components.free_port()}",
            "CDV_NOTIFICATIONS_SMTP_PORT": str(components.free_port()), "CDV_LOG_JSON": "false"}
     env.pop("CDV_IDENTITY_SECRET", None)
-    env.update({f"CDV_{prefix}_PORT": str(ports[name]) for name, prefix in APPS.items()})
+    env.update({f"{p.settings_prefix}PORT": str(ports[p.name]) for p in PROCESSES})
     proc = subprocess.Popen([sys.executable, str(ROOT / "infra" / "local" / "run.py"), "--var-dir", str(var_dir)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -74,15 +73,16 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(launched) -> Non
     roles = " ".join(role for _, _, role, _ in logins).lower()
     assert len(logins) >= 5 and "administrat" in roles and "secr" in roles, banner[-3000:]
 
-    for name, port in ports.items():
-        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200, name
+    for process in PROCESSES:
+        url = f"http://127.0.0.1:{ports[process.name]}{process.readiness}"
+        assert httpx.get(url, timeout=5).status_code == 200, process.name
     health = httpx.get(f"http://127.0.0.1:{ports['gateway']}/fragments/health", timeout=10).text
-    assert health.count("indisponible") == 0 and health.count("disponible") >= 5
+    assert health.count("indisponible") == 0 and health.count("disponible") >= len(PROCESSES)
     engagements = httpx.get(f"http://127.0.0.1:{ports['engagements']}/openapi.json", timeout=5)
     assert engagements.status_code == 200
 
     children = processes_using(var_dir)
-    assert len(children) >= 6, "NATS, four services and the gateway run under this var dir"
+    assert len(children) >= len(PROCESSES) + 1, "NATS, the services and the gateway run under this var dir"
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
     assert proc.returncode == 0

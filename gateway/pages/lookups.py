@@ -1,23 +1,39 @@
-"""Reference lists the pages show beside the engagements (QPV, organisations), tolerant of a service down."""
+"""Reference lists the pages show beside their subject (QPV, organisations), and the rule for what a page can do
+without: a service down, or a list the viewer may not see, gives an empty list rather than an error page."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
+
+T = TypeVar("T")
+
+
+async def optional(call: Awaitable[T], default: Any = None) -> T | Any:
+    """The answer of a call the page can do without, or `default` when the service refuses or does not answer."""
+    try:
+        return await call
+    except (ServiceError, ServiceUnavailable):
+        return default
+
+
+async def nothing() -> list[Any]:
+    """In place of a call this viewer has no use for (it is not theirs to see)."""
+    return []
 
 
 async def qpv_list(calls: ServiceCalls) -> list[dict[str, Any]]:
     """The QPV from participation, or none if it does not answer (the page still works without them)."""
-    try:
-        return await calls.get("participation", "/api/v1/qpv")
-    except (ServiceError, ServiceUnavailable):
-        return []
+    return await optional(calls.get("participation", "/api/v1/qpv"), [])
 
 
 async def organisations(calls: ServiceCalls) -> list[dict[str, Any]]:
     """The organisations from participation, or none if it does not answer."""
-    try:
-        return await calls.get("participation", "/api/v1/organisations")
-    except (ServiceError, ServiceUnavailable):
-        return []
+    return await optional(calls.get("participation", "/api/v1/organisations"), [])
+
+
+async def indicator_qpv(calls: ServiceCalls) -> list[dict[str, Any]]:
+    """The QPV the indicateurs service knows (with their national codes)."""
+    return await optional(calls.get("indicateurs", "/api/v1/qpv"), [])

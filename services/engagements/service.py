@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.identity import Identity
 from kernel.outbox import Outbox
+from kernel.rows import guarded_update
 from services.engagements.events import ContractLoaded, EngagementDefined, PartState, ProgressUpdated
 from services.engagements.models import (
     STATUS_LABELS,
@@ -337,20 +338,12 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     if not changed:
         return await get_engagement(session, number)
     new_version = part.version + 1
-    # The version check is in the UPDATE itself, so two writers racing past the read cannot both win.
-    table = PilotPart.__table__  # type: ignore[attr-defined]
-    result = await session.exec(
-        table.update().where(table.c.id == part.id, table.c.version == update.version)
-        .values(**{f: getattr(after, f) for f in TRACKED_FIELDS if f != "actions"}, actions=after_json["actions"],
-                version=new_version,
-                updated_at=datetime.now(UTC), updated_by_name=identity.name)
-    )
-    if result.rowcount != 1:
-        part_id = part.id
-        await session.rollback()
-        fresh = await session.get(PilotPart, part_id, populate_existing=True)
-        raise Conflict("Cette part vient d'être modifiée par quelqu'un d'autre.",
-                       current=_part_out(fresh, names).model_dump(mode="json") if fresh else None)
+    await guarded_update(
+        session, PilotPart, part.id, expect={"version": update.version},
+        values={**{f: getattr(after, f) for f in TRACKED_FIELDS if f != "actions"}, "actions": after_json["actions"],
+                "version": new_version, "updated_at": datetime.now(UTC), "updated_by_name": identity.name},
+        conflict="Cette part vient d'être modifiée par quelqu'un d'autre.",
+        current=lambda fresh: _part_out(fresh, names).model_dump(mode="json"))
     session.add(ProgressChange(
         engagement_id=e.id, organisation_id=organisation_id, actor_user_id=identity.user_id,
         actor_name=identity.name, actor_organisation_id=identity.organisation_id,
@@ -366,7 +359,6 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
         consolidated_status=consolidated_status(statuses),
     ), subject=f"engagement/{number}")
     await session.commit()
-    session.expire_all()  # the UPDATE went around the identity map: read the part afresh
     return await get_engagement(session, number)
 
 

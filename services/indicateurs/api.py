@@ -137,7 +137,7 @@ async def reject(submission_id: int, data: RejectIn, session: SessionDep, runtim
 }}})
 async def import_values(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep,
                         who: IdentityDep, dry_run: bool = False) -> ImportReport:
-    """Imports a CSV file of values (format: module `services.indicateurs.imports`), all or nothing.
+    """Imports a CSV file of values (format: module `services.indicateurs.csv_format`), all or nothing.
 
     The file is the request body (`text/csv`) or the `file` field of a form (`multipart/form-data`).
     `dry_run=true` checks it and reports what an import would do, recording nothing.

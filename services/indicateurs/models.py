@@ -14,6 +14,9 @@ from sqlmodel import Field, SQLModel
 from kernel.app import kernel_tables
 from kernel.db import new_registry
 
+# Published in `labels` (the gateway shows them); the service's own modules import them from here.
+from services.indicateurs.labels import QUALIFICATION_LABELS, STATE_LABELS, UNITS, Qualification, State  # noqa: F401
+
 registry = new_registry()
 metadata = registry.metadata
 
@@ -24,37 +27,6 @@ def now() -> datetime:
 
 class Base(SQLModel, registry=registry):
     pass
-
-
-UNITS = ("nombre", "%", "euros", "jours", "heures", "personnes", "ménages", "logements", "places", "m²")
-
-
-class State(StrEnum):
-    BROUILLON = "brouillon"
-    SOUMIS = "soumis"
-    APPROUVE = "approuve"
-    A_REPRENDRE = "a_reprendre"
-
-
-STATE_LABELS = {
-    State.BROUILLON: "Brouillon",
-    State.SOUMIS: "Soumis",
-    State.APPROUVE: "Approuvé",
-    State.A_REPRENDRE: "À reprendre",
-}
-
-
-class Qualification(StrEnum):
-    PROVISOIRE = "provisoire"
-    ESTIME = "estime"
-    DEFINITIF = "definitif"
-
-
-QUALIFICATION_LABELS = {
-    Qualification.PROVISOIRE: "Provisoire",
-    Qualification.ESTIME: "Estimé",
-    Qualification.DEFINITIF: "Définitif",
-}
 
 
 class CampaignStatus(StrEnum):

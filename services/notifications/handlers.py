@@ -1,5 +1,9 @@
 """What notifications consumes.
 
+The feed reads every event type alike (a title or label, an actor, an organisation, whichever the event has),
+so it takes the raw `event.data` dict rather than an `EventView`. Every other event type is read through the
+view its aggregate declares.
+
 - engagement and indicator events go to the activity feed;
 - participation's public stream (memberships, organisations, meetings, agendas, decisions), its internal
   stream (people's contact details, internal decisions) and indicateurs' stream feed the copies, the

@@ -16,8 +16,8 @@ from gateway import accounts
 from gateway.app import create_app
 from tests.conftest import auth, identity
 from tests.gateway.conftest import PASSWORD, gateway_settings, transports_for
+from tests.gateway.indicator_helpers import SECRETARIAT, definition
 from tests.gateway.test_browser import CHROMIUM_ARGS, _chromium, _serve
-from tests.gateway.test_indicators import SECRETARIAT, definition
 
 pytestmark = pytest.mark.browser
 

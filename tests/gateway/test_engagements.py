@@ -269,7 +269,7 @@ async def test_an_administrator_creates_then_deactivates_an_account(gateway) -> 
             "csrf_token": token, "email": "Sophie.LeGall@test.example", "name": "Sophie Le Gall",
             "organisation_id": "etat-ddsp", "roles": ["referent"], "password": PASSWORD})
         assert created.status_code == 201
-        password = PASSWORD  # without one, an invitation is e-mailed (tests/gateway/test_password_links.py)
+        password = PASSWORD  # without one, an invitation is e-mailed (tests/notifications/test_password_links.py)
         refused = await client.post("/admin/comptes", data={
             "csrf_token": token, "email": "sans.orga@test.example", "name": "Sans Orga", "roles": ["referent"]})
         assert refused.status_code == 422 and "Un référent doit être rattaché à une organisation." in refused.text

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
-from services.indicateurs import service
+from services.indicateurs.service import common
 from tests.conftest import auth
 from tests.indicateurs.conftest import (
     CAF,
@@ -27,7 +28,7 @@ async def open_campaign(c, title: str, period: str, closes_on: date) -> dict:  #
 
 async def test_only_the_secretariat_opens_one_campaign_per_period(indicateurs) -> None:
     c = indicateurs.client
-    later = service.today() + timedelta(days=30)
+    later = common.today() + timedelta(days=30)
     body = {"title": "Bilan 2020", "period": "2020", "closes_on": later.isoformat()}
     r = await c.post("/api/v1/campaigns", headers=auth(CAF), json=body)
     assert r.status_code == 403 and "secrétariat" in r.json()["message"]
@@ -50,7 +51,7 @@ async def test_todo_lists_what_an_organisation_still_owes(indicateurs) -> None:
     places = await find_definition(c, 28, "Nombre de collèges")
     pupils = await refine(c, await find_definition(c, 28, "Nombre de collégiens"), by_qpv=True,
                           qpv=["malakoff", "bottiere-pin-sec"], periodicity="semestrielle")
-    campaign = await open_campaign(c, "Bilan 2021", "2021", service.today() + timedelta(days=10))
+    campaign = await open_campaign(c, "Bilan 2021", "2021", common.today() + timedelta(days=10))
     url = f"/api/v1/campaigns/{campaign['id']}/todo"
 
     todo = (await c.get(url, headers=auth(DSDEN))).json()
@@ -86,7 +87,7 @@ async def test_todo_lists_what_an_organisation_still_owes(indicateurs) -> None:
 async def test_closing_locks_the_period_until_the_secretariat_reopens_it(indicateurs) -> None:
     c = indicateurs.client
     d = await find_definition(c, 24, "Nombre de places")
-    campaign = await open_campaign(c, "Bilan 2020", "2020", service.today() + timedelta(days=10))
+    campaign = await open_campaign(c, "Bilan 2020", "2020", common.today() + timedelta(days=10))
     first = await submit(c, CAF, d["id"], "2020", 10)
 
     refused = await c.post(f"/api/v1/campaigns/{campaign['id']}/close", headers=auth(CAF), json={})
@@ -125,17 +126,29 @@ async def test_closing_locks_the_period_until_the_secretariat_reopens_it(indicat
     assert (await submit(c, CAF, d["id"], "2020", 11, version=1))["version"] == 2
 
 
+async def test_simultaneous_closings_of_a_campaign_one_wins(indicateurs) -> None:
+    c = indicateurs.client
+    campaign = await open_campaign(c, "Bilan 2023", "2023", common.today() + timedelta(days=10))
+    url = f"/api/v1/campaigns/{campaign['id']}/close"
+    results = await asyncio.gather(*(c.post(url, headers=auth(SECRETARIAT), json={"reason": f"Clôture {i}"})
+                                     for i in range(3)))
+    assert sorted(r.status_code for r in results) == [200, 409, 409]
+    assert all("Bilan 2023" in r.json()["message"] for r in results if r.status_code == 409)
+    found = (await c.get(f"/api/v1/campaigns/{campaign['id']}", headers=auth(CAF))).json()
+    assert [h["action"] for h in found["history"]] == ["cloture", "ouverture"], "closed once, on record once"
+
+
 async def test_a_campaign_closes_by_itself_once_its_day_has_passed(indicateurs, monkeypatch) -> None:
     c = indicateurs.client
     d = await find_definition(c, 24, "Nombre de places")
-    closes_on = service.today() + timedelta(days=3)
+    closes_on = common.today() + timedelta(days=3)
     campaign = await open_campaign(c, "Bilan S1 2022", "2022-S1", closes_on)
     semestrial = await refine(c, await find_definition(c, 24, "Nombre d'aides"), periodicity="trimestrielle")
 
-    monkeypatch.setattr(service, "today", lambda: closes_on)  # the last day still accepts values
+    monkeypatch.setattr(common, "today", lambda: closes_on)  # the last day still accepts values
     await submit(c, CAF, semestrial["id"], "2022-T2", 10)
 
-    monkeypatch.setattr(service, "today", lambda: closes_on + timedelta(days=1))
+    monkeypatch.setattr(common, "today", lambda: closes_on + timedelta(days=1))
     r = await c.post("/api/v1/submissions", headers=auth(CAF),
                      json={"indicator_id": semestrial["id"], "period": "2022-T1", "value": 10})
     assert r.status_code == 409 and r.json()["code"] == "period_locked", "a quarter inside the semester is locked"

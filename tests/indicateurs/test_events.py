@@ -10,7 +10,7 @@ import jsonschema
 import nats
 
 from kernel.events import CATALOGUE, CloudEvent, stream_name, type_for
-from services.indicateurs import service
+from services.indicateurs.service import common
 from tests.conftest import auth
 from tests.indicateurs.conftest import CAF, SECRETARIAT, find_definition, refine, submit, wait_for
 
@@ -47,7 +47,7 @@ async def test_every_change_publishes_a_valid_cloudevent(indicateurs, nats_url) 
                              content=csv)).json()
     r = await c.post("/api/v1/campaigns", headers=auth(SECRETARIAT),
                      json={"title": "Bilan 2021", "period": "2021",
-                           "closes_on": (service.today() + timedelta(days=5)).isoformat()})
+                           "closes_on": (common.today() + timedelta(days=5)).isoformat()})
     campaign = r.json()
     await c.post(f"/api/v1/campaigns/{campaign['id']}/close", headers=auth(SECRETARIAT), json={})
     await c.post(f"/api/v1/campaigns/{campaign['id']}/reopen", headers=auth(SECRETARIAT), json={"reason": "Oubli"})

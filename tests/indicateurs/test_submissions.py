@@ -171,3 +171,18 @@ async def test_co_pilots_report_their_own_values(indicateurs) -> None:
     nantes = await submit(c, NANTES, d["id"], "2020", 300)
     reze = await submit(c, REZE, d["id"], "2020", 80)
     assert nantes["version"] == reze["version"] == 1, "each organisation has its own value, not a correction"
+
+
+async def test_simultaneous_reviews_of_a_value_one_wins(indicateurs) -> None:
+    c = indicateurs.client
+    d = await find_definition(c, 24, "Nombre de places")
+    value = await submit(c, CAF, d["id"], "2020", 10)
+    url = f"/api/v1/submissions/{value['id']}"
+    results = await asyncio.gather(*(c.post(f"{url}/approve", headers=auth(SECRETARIAT)) for _ in range(3)),
+                                   c.post(f"{url}/reject", headers=auth(SECRETARIAT), json={"reason": "Source ?"}))
+    assert sorted(r.status_code for r in results) == [200, 409, 409, 409]
+    [winner] = [r.json() for r in results if r.status_code == 200]
+    assert all(r.json()["code"] == "conflict" for r in results if r.status_code == 409)
+    stored = (await c.get(url, headers=auth(CAF))).json()
+    assert stored["state"] == winner["state"] in ("approuve", "a_reprendre")
+    assert [h["version"] for h in stored["history"]] == [1], "a review changes the state, never adds a version"

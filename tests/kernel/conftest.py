@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
-from kernel.consumer import Delivery, EventConsumer, Subscription, inbox_table
+from kernel.consumer import Delivery, EventConsumer, EventView, Subscription, inbox_table
 from kernel.db import Database, new_registry
 from kernel.events import EventPayload, stream_name
 from kernel.messaging import ensure_stream, stream_config
@@ -19,6 +19,13 @@ from kernel.outbox import Outbox, OutboxRelay, outbox_table
 
 class Credited(EventPayload):
     """Not registered in the catalogue: a test-only event; each test gives it a service name of its own."""
+
+    account: str
+    amount: int
+
+
+class CreditedView(EventView):
+    """What the ledger's consumer reads of a `Credited` event."""
 
     account: str
     amount: int
@@ -60,16 +67,17 @@ class Ledger:
     def relay(self, js: Any, cls: type[OutboxRelay] = OutboxRelay) -> OutboxRelay:
         return cls(self.db, js, self.outbox.table, batch_size=50, poll_seconds=0.2)
 
-    def consumer(self, js: Any, handler: Any = None, durable: str | None = None, max_deliver: int = 3) -> EventConsumer:
-        async def apply(delivery: Delivery) -> None:
-            data = delivery.event.data
+    def consumer(self, js: Any, handler: Any = None, durable: str | None = None, max_deliver: int = 3,
+                 reads: type[EventView] = CreditedView) -> EventConsumer:
+        async def apply(delivery: Delivery[CreditedView]) -> None:
+            data = delivery.data
             await delivery.session.exec(self.effects.insert().values(event_id=delivery.event.id,
-                                                                     account=data["account"], amount=data["amount"]))
+                                                                     account=data.account, amount=data.amount))
 
         return EventConsumer(db=self.db, js=js, inbox=self.metadata.tables["inbox"], outbox=self.outbox,
                              subscription=Subscription(durable=durable or f"ledger_{uuid.uuid4().hex[:6]}",
                                                        service=self.service, filter=f"cdv.{self.service}.>",
-                                                       handler=handler or apply),
+                                                       handler=handler or apply, reads=reads),
                              namespace=self.namespace, max_deliver=max_deliver, ack_wait=2)
 
 

@@ -6,8 +6,8 @@ import asyncio
 
 import nats
 
-from kernel.consumer import Delivery
-from tests.kernel.conftest import Ledger
+from kernel.consumer import Delivery, EventView
+from tests.kernel.conftest import CreditedView, Ledger
 from tests.kernel.test_outbox import wait_for
 
 
@@ -17,9 +17,9 @@ async def test_poison_message_goes_to_dead_letter_and_consumer_keeps_going(ledge
     await ledger.relay(js).flush()
     attempts: dict[str, int] = {}
 
-    async def handler(delivery: Delivery) -> None:
+    async def handler(delivery: Delivery[CreditedView]) -> None:
         attempts[delivery.event.id] = attempts.get(delivery.event.id, 0) + 1
-        if delivery.event.data["amount"] == 666:
+        if delivery.data.amount == 666:
             raise RuntimeError("montant refusé")
         await delivery.session.exec(ledger.effects.insert().values(event_id=delivery.event.id, account="erin",
                                                                    amount=1))
@@ -42,6 +42,37 @@ async def test_poison_message_goes_to_dead_letter_and_consumer_keeps_going(ledge
         later = await ledger.credit("erin", 2)
         await ledger.relay(js).flush()
         await wait_for(lambda: _has_effect(ledger, later))
+    finally:
+        await consumer.stop()
+        await nc.close()
+
+
+class CreditedInEuros(EventView):
+    """A view asking for a field the publisher never sends."""
+
+    account: str
+    currency: str
+
+
+async def test_an_event_missing_a_field_the_view_needs_goes_to_dead_letter(ledger: Ledger, js, nats_url) -> None:
+    event_id = await ledger.credit("frank", 3)
+    await ledger.relay(js).flush()
+    handled: list[str] = []
+
+    async def handler(delivery: Delivery[CreditedInEuros]) -> None:
+        handled.append(delivery.data.currency)
+
+    consumer = ledger.consumer(js, handler=handler, max_deliver=2, reads=CreditedInEuros)
+    nc = await nats.connect(nats_url)
+    dead: asyncio.Queue = asyncio.Queue()
+    await nc.subscribe(consumer.dead_letter_subject, cb=dead.put)
+    await consumer.start()
+    try:
+        letter = await asyncio.wait_for(dead.get(), timeout=20)
+        assert event_id in letter.data.decode()
+        reason = letter.headers["Cdv-Dead-Letter-Reason"]
+        assert "validation error for CreditedInEuros" in reason and "currency" in reason, reason
+        assert handled == [] and await ledger.effect_count(event_id) == 0
     finally:
         await consumer.stop()
         await nc.close()

@@ -1,0 +1,172 @@
+"""How the pages write dates, numbers, units and periods in French. Pure functions; `rendering.py` registers
+them as template filters, and the pages call them for the messages they compose."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gateway.labels import STATUSES
+from services.indicateurs.periods import PeriodError, Periodicity, parse
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+# --- dates ---------------------------------------------------------------------------------------------------
+
+def _parse(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def day_fr(value: Any) -> str:
+    """12 mars 2025."""
+    value = _parse(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
+    if not isinstance(value, date):
+        return str(value or "")
+    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _in_paris(value: datetime) -> datetime:
+    """The time in Paris (a naive value means UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(PARIS)
+
+
+def datetime_fr(value: Any) -> str:
+    """12 mars 2025 à 14 h 05 (heure de Paris)."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return day_fr(value)
+    local = _in_paris(value)
+    return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
+
+
+def short_datetime_fr(value: Any) -> str:
+    """12/03 à 9 h 14 (heure de Paris), for compact statuses."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return str(value or "")
+    local = _in_paris(value)
+    return f"{local.day:02d}/{local.month:02d} à {local.hour} h {local.minute:02d}"
+
+
+def time_fr(value: Any) -> str:
+    """9 h 30 (heure de Paris)."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return ""
+    local = _in_paris(value)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def iso_local(value: Any) -> str:
+    """Machine-readable value for <time datetime="…">."""
+    value = _parse(value)
+    return value.isoformat() if isinstance(value, date) else ""
+
+
+# --- numbers -------------------------------------------------------------------------------------------------
+
+def number_fr(value: Any) -> str:
+    """1 234,5 (narrow no-break space between thousands, decimal comma, no trailing zeros)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number.is_integer():
+        text = f"{int(number):,}"
+    else:
+        text = f"{number:,.6f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
+
+
+_SINGULAR = {"personnes": "personne", "ménages": "ménage", "logements": "logement", "places": "place",
+             "jours": "jour", "heures": "heure"}
+
+
+def with_unit(value: Any, unit: str | None) -> str:
+    """A value followed by its unit: « 12,5 % », « 1 200 € », « 35 personnes », « 120 » (nombre)."""
+    text = number_fr(value)
+    if text == "" or not unit or unit == "nombre":
+        return text
+    if unit == "%":
+        return f"{text}\u202f%"
+    if unit == "euros":
+        return f"{text}\u00a0€"
+    try:
+        one = abs(float(value)) < 2
+    except (TypeError, ValueError):
+        one = False
+    return f"{text}\u00a0{_SINGULAR.get(unit, unit) if one else unit}"
+
+
+def parse_number(text: str) -> float | None:
+    """A number typed the French way (« 1 234,5 ») or the English way (« 1234.5 »); None if it is not one."""
+    cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    cleaned = cleaned.replace("−", "-")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def plain(text: str) -> str:
+    """How names sort: case and accents ignored (« État » among the E)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+# --- periods (their grammar is the indicateurs service's published `periods` module) ------------------------
+
+def period_fr(text: str) -> str:
+    """2020 → « 2020 » ; 2020-S1 → « 1er semestre 2020 » ; 2020-T3 → « 3e trimestre 2020 »."""
+    try:
+        period = parse(text or "")
+    except PeriodError:
+        return text or ""
+    if period.periodicity is Periodicity.ANNUELLE:
+        return text
+    length = period.last_month - period.first_month + 1
+    index = (period.first_month - 1) // length + 1
+    rank = "1er" if index == 1 else f"{index}e"
+    return f"{rank} {'semestre' if period.periodicity is Periodicity.SEMESTRIELLE else 'trimestre'} {period.year}"
+
+
+def period_short(text: str) -> str:
+    """A chart axis label: « 2020 », « 2020 S1 », « 2020 T3 »."""
+    return (text or "").replace("-", " ")
+
+
+# --- a change in an engagement part's history ----------------------------------------------------------------
+
+def change_value(field: str, value: Any, qpv_names: Mapping[str, str] | None = None) -> str:
+    """One side of a history change, in words."""
+    if value in (None, "", []):
+        return "non renseigné"
+    if field == "status":
+        return STATUSES.get(value, str(value))
+    if field == "progress":
+        return f"{value} %"
+    if field == "qpv":
+        names = qpv_names or {}
+        return ", ".join(names.get(q, q) for q in value)
+    if field == "next_milestone_date":
+        return day_fr(value)
+    if field == "actions":
+        return " ; ".join(f"action {a['index'] + 1} : {STATUSES.get(a['status'], a['status'])}"
+                          + (f" ({a['comment']})" if a.get("comment") else "") for a in value)
+    return str(value)

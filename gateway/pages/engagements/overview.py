@@ -1,0 +1,55 @@
+"""Vue d'ensemble: the 50 engagements with filters, and a summary by status per axis (secretariat's tool)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gateway.deps import CallsDep, CurrentViewer
+from gateway.labels import STATUSES
+from gateway.pages.lookups import qpv_list
+from gateway.rendering import is_htmx, render
+
+router = APIRouter()
+
+
+def summary_by_axis(items: list[dict[str, Any]], axes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the summary table: per axis, how many engagements in each consolidated status."""
+    rows = []
+    for axis in axes:
+        inside = [e for e in items if e["axis_number"] == axis["number"]]
+        rows.append({"axis": axis, "counts": {s: sum(1 for e in inside if e["status"] == s) for s in STATUSES},
+                     "total": len(inside)})
+    totals = {s: sum(r["counts"][s] for r in rows) for s in STATUSES}
+    return rows + [{"axis": None, "counts": totals, "total": len(items)}]
+
+
+@router.get("/vue-d-ensemble")
+async def overview(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
+    """Filters by axis, theme, pilot organisation, status and QPV; htmx swaps only the results."""
+    everything, axes, qpv = await asyncio.gather(calls.get("engagements", "/api/v1/engagements"),
+                                                 calls.get("engagements", "/api/v1/axes"), qpv_list(calls))
+    pilots = sorted({(pid, name) for e in everything for pid, name in zip(e["pilots"], e["pilot_names"],
+                                                                          strict=True)}, key=lambda p: p[1].lower())
+    themes = {t["id"] for a in axes for t in a["themes"]}
+    q = request.query_params
+    # Unknown values are dropped rather than sent on: a stale bookmark still gives a page.
+    filters = {
+        "axe": q.get("axe") if q.get("axe", "") in {str(a["number"]) for a in axes} else "",
+        "theme": q.get("theme") if q.get("theme") in themes else "",
+        "pilote": q.get("pilote") if q.get("pilote") in {p[0] for p in pilots} else "",
+        "statut": q.get("statut") if q.get("statut") in STATUSES else "",
+        "qpv": q.get("qpv") if q.get("qpv") in {x["id"] for x in qpv} else "",
+    }
+    active = any(filters.values())
+    items = everything if not active else await calls.get(
+        "engagements", "/api/v1/engagements", axis=filters["axe"], theme=filters["theme"],
+        pilot=filters["pilote"], status=filters["statut"], qpv=filters["qpv"])
+    context = {"page_title": "Vue d'ensemble", "nav": "vue-d-ensemble", "items": items, "axes": axes,
+               "pilots": pilots, "qpv_list": qpv, "qpv_names": {x["id"]: x["name"] for x in qpv},
+               "filters": filters, "active": active, "summary": summary_by_axis(items, axes),
+               "total": len(everything)}
+    return render(request, "engagements/vue_d_ensemble.html", context, block="results" if is_htmx(request) else None)

@@ -1,0 +1,75 @@
+"""The update of a pilot's part, in place on Mes engagements or on the engagement page (htmx), or as a plain form
+post; the outcome (saved, fields to correct, changed meanwhile, refused) shows next to the part's form."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from gateway.clients import ServiceError
+from gateway.deps import CallsDep, CurrentViewer
+from gateway.forms import Notice, changed_meanwhile, refusal
+from gateway.pages.engagements.engagement import engagement_context
+from gateway.pages.engagements.forms import PART_FIELDS, PartForm, PartState, part_of
+from gateway.pages.engagements.my_engagements import SAVED, my_context
+from gateway.pages.lookups import qpv_list
+from gateway.rendering import is_htmx, render
+
+router = APIRouter()
+
+
+@router.post("/engagements/{number}/parts/{organisation_id}")
+async def update_part(request: Request, number: int, organisation_id: str, viewer: CurrentViewer,
+                      calls: CallsDep) -> Response:
+    """Sends a pilot's new account of its part to the engagements service, and shows the outcome in place.
+
+    htmx gets the engagement's card (Mes engagements) or its follow-up section (engagement page); a plain
+    form post is redirected back to the page on success, or gets the page with the errors.
+    """
+    form = await request.form()
+    vue = "fiche" if form.get("vue") == "fiche" else "liste"
+    tried = PartForm.from_form(form)
+    path = f"/api/v1/engagements/{number}/parts/{quote(organisation_id, safe='')}"
+    status_code = 200
+    try:
+        detail = await calls.patch("engagements", path, tried.body())
+        part = part_of(detail, organisation_id)
+        state = PartState(PartForm.from_part(part) if part else tried, notice=Notice("success", SAVED))
+        if not is_htmx(request):
+            target = (f"/engagements/{number}?maj={quote(organisation_id)}#part-{organisation_id}" if vue == "fiche"
+                      else f"/mes-engagements?maj={number}#engagement-{number}")
+            return RedirectResponse(target, status_code=303)
+    except ServiceError as exc:
+        outcome = refusal(exc, fields=PART_FIELDS, tried=tried, nothing_done="Rien n'a été changé.",
+                          invalid="Votre mise à jour n'a pas été enregistrée : corrigez les champs signalés.",
+                          changed=lambda current: changed_meanwhile(current, "cette part", "votre mise à jour"))
+        status_code = outcome.status_code
+        detail = await calls.get("engagements", f"/api/v1/engagements/{number}")
+        part = part_of(detail, organisation_id)
+        if part is None:
+            raise
+        notice = outcome.notice
+        if notice.kind == "refused":  # who may, named, rather than the service's general rule
+            notice = replace(notice, text=f"Modification refusée : seul un référent de « {part['organisation_name']} » "
+                                          "ou le secrétariat du COPIL peut modifier cette part. Rien n'a été changé.")
+        # Fields to correct keep what was typed; otherwise the form starts again from the part as it is now.
+        state = PartState(tried if outcome.errors else PartForm.from_part(part), errors=outcome.errors, notice=notice)
+
+    if vue == "fiche":
+        context = await engagement_context(number, viewer, calls, overrides={organisation_id: state})
+        context["e"] = detail
+        return render(request, "engagements/engagement.html", context, block="suivi" if is_htmx(request) else None,
+                      status_code=status_code)
+    if is_htmx(request):
+        qpv = await qpv_list(calls)
+        return render(request, "engagements/mes_engagements.html", {
+            "e": detail, "part": part, "state": state, "qpv_list": qpv,
+            "qpv_names": {q["id"]: q["name"] for q in qpv}}, block="card", status_code=status_code)
+    context = await my_context(viewer, calls, overrides={number: state})
+    if number not in context["states"]:  # not one of the viewer's engagements: show it on its own page
+        context = await engagement_context(number, viewer, calls, overrides={organisation_id: state})
+        return render(request, "engagements/engagement.html", context, status_code=status_code)
+    return render(request, "engagements/mes_engagements.html", context, status_code=status_code)

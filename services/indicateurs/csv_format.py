@@ -1,0 +1,230 @@
+"""The CSV file format of indicator values entered in bulk, and the checks of a whole file against it.
+
+File format
+-----------
+- Encoding UTF-8 (a byte-order mark is accepted); separator `;` or `,` (read from the header line); fields
+  may be quoted ("…") per RFC 4180, so a comment may contain the separator or a line break.
+- First line: the header, with these columns in any order (case and accents ignored):
+
+  ============== =========== =====================================================================================
+  column         required    content
+  ============== =========== =====================================================================================
+  indicateur     yes         identifier of the indicator definition (`id` of `GET /api/v1/definitions`)
+  periode        yes         `2020` (annual), `2020-S1`/`2020-S2` (semester), `2020-T1`…`2020-T4` (quarter);
+                             must match the indicator's periodicity
+  qpv            yes         QPV identifier (e.g. `grand-bellevue`) or national code; required when the indicator
+                             is broken down by QPV, empty otherwise
+  valeur         yes         a number; decimal point or comma, spaces as thousands separators (`1 234,5`);
+                             negative only for indicators that allow it
+  qualification  yes         `provisoire`, `estimé` or `définitif` (accents optional); empty means `provisoire`
+  commentaire    no          free text, 4,000 characters at most
+  source         no          where the figure comes from, 500 characters at most
+  ============== =========== =====================================================================================
+
+  Columns with an empty name (a trailing separator added by a spreadsheet) are ignored.
+
+- Each following line is one value of the importing organisation (the referent's organisation), which must be
+  responsible for the indicator. Blank lines are ignored.
+
+Validation
+----------
+Every line is checked before anything is written: every bad line is reported with its line number (the
+header is line 1) and its reasons in French — indicateur inconnu, QPV inconnu, période hors périodicité,
+valeur non numérique, valeur négative impossible, ligne en double, organisation non responsable, période
+verrouillée… If one line is bad, nothing is recorded (422 `{code: "invalid_rows", errors: [{line, reason}]}`).
+
+A valid line becomes a new value (version 1), a correction (a new version of the organisation's existing value)
+or, when identical to the value in place (same value, qualification, comment and source, already submitted or
+approved), nothing at all — so importing the same file twice records nothing the second time.
+
+This module only reads and checks; `service.imports.import_csv` loads what the checks need in a few queries and
+writes the result in bulk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from services.indicateurs.models import IndicatorDefinition, Qpv, Qualification
+from services.indicateurs.periods import PeriodError, check
+
+COLUMNS = ("indicateur", "periode", "qpv", "valeur", "qualification", "commentaire", "source")
+REQUIRED = ("indicateur", "periode", "qpv", "valeur", "qualification")
+MAX_COMMENT, MAX_SOURCE = 4000, 500
+QUALIFICATIONS = {"provisoire": Qualification.PROVISOIRE, "estime": Qualification.ESTIME,
+                  "definitif": Qualification.DEFINITIF, "": Qualification.PROVISOIRE}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A valid line, ready to record."""
+
+    line: int
+    indicator_id: int
+    period: str
+    qpv_id: str | None
+    value: float
+    qualification: Qualification
+    comment: str | None
+    source: str | None
+
+
+@dataclass
+class Checked:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks need to know, loaded beforehand by the service."""
+
+    organisation_id: str
+    definitions: dict[int, IndicatorDefinition]
+    qpv: dict[str, Qpv]  # by id
+    lock: Callable[[str], str | None]  # period -> why it is locked, or None
+
+
+def _plain(text: str) -> str:
+    """Lower case, no accents, no surrounding spaces: how header names and qualifications are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _decode(content: bytes) -> tuple[str | None, dict[str, object] | None]:
+    try:
+        return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = content[:exc.start].count(b"\n") + 1
+        return None, {"line": line, "reason": "encodage invalide : le fichier doit être en UTF-8"}
+
+
+def check_file(content: bytes, context: Context) -> Checked:
+    """Reads and checks a whole file; returns its valid rows, or one error per bad line."""
+    result = Checked()
+    text, error = _decode(content)
+    if text is None:
+        result.errors.append(error or {})
+        return result
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        result.errors.append({"line": 1, "reason": "fichier vide : il faut une ligne d'en-tête puis des valeurs"})
+        return result
+    names = [_plain(h) for h in header]
+    names = ["periode" if n == "period" else n for n in names]
+    problems = [f"colonne inconnue « {h} »" for h, n in zip(header, names, strict=True)
+                if n and n not in COLUMNS]
+    problems += [f"colonne « {c} » absente" for c in REQUIRED if c not in names]
+    problems += [f"colonne « {c} » en double" for c in COLUMNS if names.count(c) > 1]
+    if problems:
+        expected = delimiter.join(COLUMNS)
+        result.errors.append({"line": 1, "reason": f"en-tête invalide : {', '.join(problems)} (attendu : {expected})"})
+        return result
+    index = {n: i for i, n in enumerate(names)}
+    by_code = {q.code.upper(): q.id for q in context.qpv.values() if q.code}
+    seen: dict[tuple[int, str, str | None], int] = {}
+    end_of_previous = reader.line_num
+    for fields in reader:
+        line = end_of_previous + 1  # where the record starts (a quoted field may span several lines)
+        end_of_previous = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        reasons: list[str] = []
+        if len(fields) != len(header):
+            result.errors.append({"line": line, "reason": f"nombre de colonnes incorrect : {len(fields)} au lieu "
+                                                          f"de {len(header)}"})
+            continue
+
+        cells = {name: fields[i].strip() for name, i in index.items()}
+        raw_indicator, raw_period, raw_qpv = cells["indicateur"], cells["periode"], cells["qpv"]
+        raw_value, raw_qualification = cells["valeur"], cells["qualification"]
+        comment, source = cells.get("commentaire") or None, cells.get("source") or None
+
+        definition: IndicatorDefinition | None = None
+        if not raw_indicator:
+            reasons.append("indicateur manquant")
+        elif not raw_indicator.isdigit() or int(raw_indicator) not in context.definitions:
+            reasons.append(f"indicateur inconnu « {raw_indicator} »")
+        else:
+            definition = context.definitions[int(raw_indicator)]
+            if not definition.active:
+                reasons.append(f"indicateur {definition.id} retiré du contrat")
+                definition = None
+            elif context.organisation_id not in definition.responsible:
+                reasons.append(f"organisation non responsable : « {context.organisation_id} » ne renseigne pas "
+                               f"l'indicateur {definition.id} (« {definition.label} »)")
+                definition = None
+
+        period: str | None = None
+        if not raw_period:
+            reasons.append("période manquante")
+        elif definition is not None:
+            try:
+                period = check(raw_period, definition.periodicity)
+            except PeriodError as exc:
+                reasons.append(str(exc))
+            else:
+                why = context.lock(period)
+                if why:
+                    reasons.append(f"période verrouillée : {why}")
+
+        qpv_id: str | None = None
+        if raw_qpv:
+            qpv_id = raw_qpv if raw_qpv in context.qpv else by_code.get(raw_qpv.upper())
+            if qpv_id is None:
+                reasons.append(f"QPV inconnu « {raw_qpv} »")
+            elif definition is not None and not definition.by_qpv:
+                reasons.append(f"QPV non attendu : l'indicateur {definition.id} n'est pas décliné par QPV")
+            elif definition is not None and definition.qpv and qpv_id not in definition.qpv:
+                reasons.append(f"QPV « {raw_qpv} » hors du périmètre de l'indicateur {definition.id}")
+        elif definition is not None and definition.by_qpv:
+            reasons.append(f"QPV manquant : l'indicateur {definition.id} est décliné par QPV")
+
+        value = _number(raw_value) if raw_value else None
+        if not raw_value:
+            reasons.append("valeur manquante")
+        elif value is None:
+            reasons.append(f"valeur non numérique « {raw_value} »")
+        elif value < 0 and definition is not None and not definition.negative_allowed:
+            reasons.append(f"valeur négative impossible pour l'indicateur {definition.id} ({raw_value})")
+
+        qualification = QUALIFICATIONS.get(_plain(raw_qualification))
+        if qualification is None:
+            reasons.append(f"qualification inconnue « {raw_qualification} » (provisoire, estimé ou définitif)")
+        if comment and len(comment) > MAX_COMMENT:
+            reasons.append(f"commentaire trop long ({len(comment)} caractères, {MAX_COMMENT} au plus)")
+        if source and len(source) > MAX_SOURCE:
+            reasons.append(f"source trop longue ({len(source)} caractères, {MAX_SOURCE} au plus)")
+
+        if definition is not None and period is not None:
+            key = (definition.id or 0, period, qpv_id)
+            if key in seen:
+                reasons.append(f"ligne en double : même indicateur, période et QPV qu'à la ligne {seen[key]}")
+            else:
+                seen[key] = line
+        if reasons:
+            result.errors.append({"line": line, "reason": " ; ".join(reasons)})
+        elif definition is not None and period is not None and value is not None and qualification is not None:
+            result.rows.append(Row(line=line, indicator_id=definition.id or 0, period=period, qpv_id=qpv_id,
+                                   value=value, qualification=qualification, comment=comment, source=source))
+    if not result.rows and not result.errors:
+        result.errors.append({"line": 2, "reason": "aucune valeur : le fichier n'a que son en-tête"})
+    return result

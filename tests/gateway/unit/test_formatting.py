@@ -1,0 +1,63 @@
+"""How the pages write numbers, units, dates and periods in French, and which periods a form proposes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.formatting import (
+    change_value,
+    datetime_fr,
+    day_fr,
+    number_fr,
+    parse_number,
+    period_fr,
+    plain,
+    short_datetime_fr,
+    time_fr,
+    with_unit,
+)
+from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices, periodicity_of
+
+
+def test_numbers_and_units() -> None:
+    assert number_fr(1234567.5) == "1\u202f234\u202f567,5" and number_fr(-3) == "−3" and number_fr(None) == ""
+    assert with_unit(12.5, "%") == "12,5\u202f%" and with_unit(1200, "euros") == "1\u202f200\u00a0€"
+    assert with_unit(1, "personnes") == "1\u00a0personne" and with_unit(35, "personnes") == "35\u00a0personnes"
+    assert with_unit(120, "nombre") == "120"
+    assert parse_number("1 234,5") == 1234.5 and parse_number("1234.5") == 1234.5
+    assert parse_number("−2") == -2 and parse_number("douze") is None and parse_number("inf") is None
+
+
+def test_dates_in_paris_time() -> None:
+    assert day_fr("2025-03-01") == "1er mars 2025"
+    assert datetime_fr("2025-07-14T08:05:00+00:00") == "14 juillet 2025 à 10 h 05"
+    assert datetime_fr(datetime(2025, 1, 2, 23, 30)) == "3 janvier 2025 à 0 h 30"  # naive means UTC
+    assert short_datetime_fr("2026-03-12T08:14:00+00:00") == "12/03 à 9 h 14" and short_datetime_fr(None) == ""
+    assert time_fr("2026-07-01T17:30:00+02:00") == "17 h 30" and time_fr("2026-07-01") == ""
+
+
+def test_periods_in_words() -> None:
+    assert [period_fr(p) for p in ("2020", "2020-S1", "2020-S2", "2020-T3", "n'importe")] == [
+        "2020", "1er semestre 2020", "2e semestre 2020", "3e trimestre 2020", "n'importe"]
+
+
+def test_periods_inside_a_period() -> None:
+    assert periodicity_of("2024-T2") == "trimestrielle" and periodicity_of("2024-S3") is None
+    assert parts_of("2024", "semestrielle") == ["2024-S1", "2024-S2"]
+    assert parts_of("2024-S2", "trimestrielle") == ["2024-T3", "2024-T4"]
+    assert parts_of("2024-S1", "annuelle") == [] and parts_of("bilan", "annuelle") == []
+
+
+def test_the_periods_a_form_proposes() -> None:
+    now = datetime(2025, 8, 20)
+    choices = period_choices("semestrielle", now=now, extra=["2026-S1", "2026"])
+    assert choices[:3] == ["2026-S1", "2025-S2", "2025-S1"] and choices[-1] == "2015-S1"
+    assert default_period("trimestrielle", [], now=now) == "2025-T2"  # the last quarter completed
+    assert default_period("annuelle", ["2026", "2024"], now=now) == "2026"  # an open campaign first
+    assert default_period("semestrielle", [], now=datetime(2025, 3, 1)) == "2024-S2"
+
+
+def test_history_changes_and_sorting_names() -> None:
+    assert change_value("status", "en_cours") == "En cours" and change_value("qpv", []) == "non renseigné"
+    assert change_value("qpv", ["malakoff"], {"malakoff": "Malakoff"}) == "Malakoff"
+    assert sorted(["Zola", "État", "Ecole"], key=plain) == ["Ecole", "État", "Zola"]
