@@ -8,6 +8,7 @@ documents, the pack and a calendar invitation; a revision, a move and a cancella
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -17,10 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kernel.consumer import EventView
 from kernel.events import CloudEvent
 from services.notifications import people
-from services.notifications.base import Base
+from services.notifications.base import Base, now
 from services.notifications.dispatch import Message, tell, tell_all
 from services.notifications.messages import datetime_fr, day_fr
 from services.notifications.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class MeetingView(EventView):
@@ -123,6 +126,10 @@ def _base_context(event: CloudEvent, meeting: MeetingView, kind: str, subject: s
 
 async def _circulate(session: AsyncSession, event: CloudEvent, meeting: MeetingView, *, kind: str, subject: str,
                      text: str, context: dict[str, Any], settings: Settings, version: int | None = None) -> int:
+    if meeting.ends_at < now():
+        # A meeting already over (an old event read again, a history loaded at once): no invitation to send.
+        log.info("meeting %s is over: its %s is not circulated", meeting.meeting_id, kind)
+        return 0
     members = await people.body_members(session, meeting.body_id)
     message = Message(kind=kind, category="ordre_du_jour", title=subject, text=text, url=meeting.url,
                       template="agenda", context=context, meeting_id=meeting.meeting_id, agenda_version=version)

@@ -132,3 +132,14 @@ async def test_an_agenda_reaches_each_member_once_then_its_revision_and_cancella
 async def _all_sent(api) -> bool:  # type: ignore[no-untyped-def]
     rows = (await api.get("/api/v1/meetings/reunion-gtc-1/deliveries", headers=auth(SECRETARIAT))).json()
     return sum(g["sent"] for g in rows) == 16
+
+
+async def test_the_agenda_of_a_meeting_already_over_is_not_circulated(notifications, bus, sink) -> None:
+    body = await seat_members(bus, 2)
+    past = meeting_ref("reunion-passee", body.body_id, starts=datetime.now(UTC) - timedelta(days=30))
+    await bus.publish(agenda_published(past))
+    upcoming = meeting_ref("reunion-a-venir", body.body_id)
+    await bus.publish(agenda_published(upcoming))  # the same stream, after it: once it is out, the first was read
+    await wait_until(lambda: len(sink.received) >= 2, what="the upcoming meeting's agenda")
+    await asyncio.sleep(1)
+    assert all("12 mars 2027" in m["Subject"] for _, m in sink.received) and len(sink.received) == 2
