@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway import notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
-from gateway.pages import admin, engagements, indicateurs, participation, public
+from gateway.pages import admin, engagements, indicateurs, notifications, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -57,7 +58,9 @@ class SecurityHeaders:
         async def send_wrapper(message: dict) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *self.HEADERS]
+                # A response that sets one of these itself keeps its own (a caught mail shown in a frame).
+                own = {name.lower() for name, _ in message["headers"]}
+                message["headers"] = [*message["headers"], *(h for h in self.HEADERS if h[0] not in own)]
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
@@ -138,10 +141,13 @@ def create_app(settings: Settings | None = None,
         await asyncio.to_thread(upgrade, settings.database_url, HERE / "migrations")
         app.state.db = Database(settings.database_url)
         app.state.clients = ServiceClients(settings, transports)
+        account_sync = asyncio.create_task(notify.keep_in_sync(app.state.db, app.state.clients))
         log.info("gateway ready on port %s", settings.port)
         try:
             yield
         finally:
+            account_sync.cancel()
+            await asyncio.gather(account_sync, return_exceptions=True)
             await app.state.clients.aclose()
             await app.state.db.dispose()
             log.info("gateway stopped")
@@ -178,6 +184,6 @@ def create_app(settings: Settings | None = None,
                             status_code=200 if ready else 503)
 
     # Each domain's package gathers its pages' routes.
-    for domain in (public, engagements, admin, indicateurs, participation):
+    for domain in (public, engagements, admin, indicateurs, participation, notifications):
         app.include_router(domain.router, dependencies=[Depends(csrf_guard)])
     return app

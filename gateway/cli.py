@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gateway import accounts
+from gateway import accounts, notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.contract import loader, validation
 from gateway.contract.validation import ContractErrors
@@ -123,6 +124,16 @@ async def _database(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 
+async def _tell_notifications(settings: Settings, session: AsyncSession,
+                              transports: dict[str, httpx.AsyncBaseTransport] | None) -> None:
+    """Notifications learns the accounts (their addresses reach referents and the secretariat)."""
+    clients = ServiceClients(settings, transports)
+    try:
+        await notify.sync_accounts(clients, await accounts.list_accounts(session))
+    finally:
+        await clients.aclose()
+
+
 async def demo_accounts(settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None,
                         out: Out = print) -> int:
     """Creates the demo accounts (idempotent) and prints their logins."""
@@ -131,6 +142,7 @@ async def demo_accounts(settings: Settings, *, transports: dict[str, httpx.Async
     try:
         async with db.session() as session:
             logins = await ensure_demo_accounts(session, var_dir=settings.var_dir, organisation_names=names)
+            await _tell_notifications(settings, session, transports)
     finally:
         await db.dispose()
     created = sum(1 for login in logins if login.created)
@@ -161,6 +173,7 @@ async def create_account(settings: Settings, *, email: str, name: str, roles: li
         async with db.session() as session:
             account = await accounts.create_account(session, email=email, name=name, password=initial, roles=roles,
                                                     organisation_id=organisation, organisation_name=organisation_name)
+            await _tell_notifications(settings, session, transports)
     except accounts.AccountError as exc:
         out(f"Compte refusé : {exc.message}")
         return 1

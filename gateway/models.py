@@ -67,3 +67,17 @@ class LoginAttempt(Base, table=True):
     ip: str | None = Field(default=None, max_length=64, index=True)
     at: datetime = Field(default_factory=now, sa_column=_timestamp(index=True))
     outcome: str = Field(max_length=10)  # success | failure | refused (while throttled; not counted)
+
+
+class PasswordToken(Base, table=True):
+    """A single-use link to set a password (an invitation to a new account, or a reset). The link carries a
+    random token; only its SHA-256 digest is stored, with its expiry and the moment it was used."""
+
+    __tablename__ = "password_token"
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    digest: str = Field(max_length=64, unique=True)
+    account_id: str = Field(foreign_key="account.id", max_length=32, index=True)
+    purpose: str = Field(max_length=12)  # invitation | reset
+    created_at: datetime = Field(default_factory=now, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())
+    used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))

@@ -1,5 +1,6 @@
 """Settings of the gateway (prefix `CDV_GATEWAY_`, with the shared `CDV_` fallback of the kernel)."""
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
@@ -44,3 +45,19 @@ class Settings(KernelSettings):
 
     def service_urls(self) -> dict[str, str]:
         return {p.name: getattr(self, f"{p.name}_url", None) or f"http://127.0.0.1:{p.port}" for p in SERVICES}
+
+    # --- notifications (set-password links, notification centre, caught mails) ---------------------------------------
+    # The address people reach the gateway at, for links in e-mails; None: the address of the request.
+    public_url: str | None = None
+    invitation_hours: int = 72  # an invitation to a new account stays valid this long
+    reset_minutes: int = 60  # a "mot de passe oublié" link stays valid this long
+    notices_wait_seconds: float = 8.0  # each long-poll of the live notices (below service_timeout_seconds)
+    notices_stream_seconds: float = 300.0  # a live stream then ends; the browser reconnects (and is re-checked)
+    # Development only: the Maildir of `make run`'s SMTP sink, shown to administrators (None: <var_dir>/mail).
+    dev_mail_dir: Path | None = None
+
+    @property
+    def caught_mail_dir(self) -> Path | None:
+        if self.environment != "development":
+            return None
+        return self.dev_mail_dir or self.var_dir / "mail"

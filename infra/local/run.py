@@ -187,7 +187,8 @@ class Launcher:
         mail_dir = self.var_dir / "mail"
         self.smtp = start_smtp_sink(probe_host(host), port, mail_dir)
         console.info(f"Boîte aux lettres de test sur {host}:{port}, messages dans {mail_dir}.")
-        kept = f"aucun n'est envoyé ; tout est gardé dans {mail_dir}/new/ (Maildir, SMTP {host}:{port})"
+        kept = (f"aucun n'est envoyé ; tout est gardé dans {mail_dir}/new/ (Maildir, SMTP {host}:{port}), "
+                f"lisibles par un administrateur sur {self.base_url(GATEWAY)}/admin/courriels")
         self.notes.append(("Courriels", kept))
 
     def start_apps(self) -> None:
@@ -202,6 +203,9 @@ class Launcher:
             gateway_url = f"{GATEWAY.settings_prefix}{app.prefix}_URL"
             if app is not GATEWAY and not self.config.raw(gateway_url):
                 self.env[gateway_url] = self.base_url(app)
+        # Links in e-mails (agendas, set-password links, unsubscribe) point to this gateway.
+        if not self.config.raw("CDV_NOTIFICATIONS_PUBLIC_URL"):
+            self.env["CDV_NOTIFICATIONS_PUBLIC_URL"] = self.base_url(GATEWAY)
         # A port already taken would make a child fail, or worse let another server answer its /readyz.
         busy = [f"{app.name} ({self.port(app)})" for app in apps
                 if tcp_open(self.config.get("HOST", "127.0.0.1", app.prefix), self.port(app))]

@@ -1,13 +1,24 @@
-"""What notifications consumes: engagement and indicator events go to the activity feed.
+"""What notifications consumes.
 
 The feed reads every event type alike (a title or label, an actor, an organisation, whichever the event has),
-so it takes the raw `event.data` dict rather than an `EventView`: a view would have to name fields that most
-types lack, and one type carrying, say, a `label` that is not text would send the whole feed's deliveries to the
-dead letter. A handler that reads one event type (a mail, a reminder…) declares its view with `reads=`.
+so it takes the raw `event.data` dict rather than an `EventView`. Every other event type is read through the
+view its aggregate declares.
+
+- engagement and indicator events go to the activity feed;
+- participation's public stream (memberships, organisations, meetings, agendas, decisions), its internal
+  stream (people's contact details, internal decisions) and indicateurs' stream feed the copies, the
+  circulations, the notices and the reminders. One durable consumer per stream keeps each stream's order
+  (a body's memberships are known before its agenda is circulated); each event type is read through the view
+  its aggregate declares.
 """
 
-from kernel.consumer import Delivery, Subscription
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from kernel.consumer import Delivery, EventView, Subscription
+from services.notifications import circulation, indicators, people, reminders
 from services.notifications.service import record_activity
+from services.notifications.settings import Settings
 
 
 async def on_event(delivery: Delivery) -> None:
@@ -20,3 +31,109 @@ SUBSCRIPTIONS = [
     Subscription(durable="notifications_feed_indicateurs", service="indicateurs", filter="cdv.indicateurs.>",
                  handler=on_event),
 ]
+
+Route = tuple[type[EventView], Callable[[Delivery[Any], Any], Awaitable[Any]]]
+
+
+def routed(routes: dict[str, Route]) -> Callable[[Delivery[Any]], Awaitable[None]]:
+    """A handler for a whole stream: each type through its view and its function; other types are skipped."""
+
+    async def handle(delivery: Delivery[Any]) -> None:
+        route = routes.get(delivery.event.type)
+        if route is not None:
+            view, apply = route
+            await apply(delivery, view.model_validate(delivery.event.data))
+
+    return handle
+
+
+def event_subscriptions(settings: Settings) -> list[Subscription]:
+    """The consumers behind e-mails, notices and reminders (they need the settings: links, domain, delays)."""
+    s = settings
+
+    async def membership(d: Delivery[Any], v: people.MembershipView) -> None:
+        await people.upsert_membership(d.session, membership_id=v.membership_id, body_id=v.body_id,
+                                       member_id=v.member_id, organisation_id=v.organisation_id, seat=v.seat,
+                                       starts_on=v.starts_on, ends_on=v.ends_on, active=v.active)
+
+    async def organisation(d: Delivery[Any], v: people.OrganisationView) -> None:
+        await people.upsert_organisation(d.session, organisation_id=v.organisation_id, name=v.name,
+                                         short_name=v.short_name)
+
+    async def person(d: Delivery[Any], v: people.PersonView) -> None:
+        await people.upsert_person(d.session, member_id=v.member_id, name=v.name, email=v.email,
+                                   user_id=str(v.user_id) if v.user_id is not None else None,
+                                   anonymised=v.anonymised)
+
+    async def planned(d: Delivery[Any], v: circulation.MeetingScheduled | circulation.MeetingMoved) -> None:
+        if isinstance(v, circulation.MeetingMoved):
+            await circulation.moved(d.session, d.event, v, s)
+        await reminders.meeting_planned(d.session, meeting=v.meeting.model_dump(mode="json"),
+                                        agenda_due_on=v.agenda_due_on, settings=s)
+
+    async def agenda(d: Delivery[Any], v: circulation.AgendaCirculated) -> None:
+        await circulation.agenda(d.session, d.event, v, s)
+        await reminders.cancel(d.session, f"meeting:{v.meeting.meeting_id}", kinds=("agenda_due", "proposals"))
+
+    async def cancelled(d: Delivery[Any], v: circulation.MeetingCancelled) -> None:
+        await circulation.cancelled(d.session, d.event, v, s)
+        await reminders.cancel(d.session, f"meeting:{v.meeting.meeting_id}")
+
+    async def decision(d: Delivery[Any], v: reminders.DecisionView) -> None:
+        await reminders.decision_followed(d.session, decision=v.model_dump(mode="json"), settings=s)
+
+    async def definition(d: Delivery[Any], v: indicators.DefinitionView) -> None:
+        await indicators.definition_defined(d.session, v)
+
+    async def value(d: Delivery[Any], v: indicators.SubmissionView) -> None:
+        await indicators.value_changed(d.session, v)
+
+    async def decided(d: Delivery[Any], v: indicators.SubmissionView) -> None:
+        await indicators.value_decided(d.session, d.event, v, s)
+
+    async def opened(d: Delivery[Any], v: indicators.CampaignView) -> None:
+        await indicators.campaign_opened(d.session, d.event, v, s, reopened=d.event.type.endswith("reopened"))
+
+    async def closed(d: Delivery[Any], v: indicators.CampaignView) -> None:
+        await indicators.campaign_closed(d.session, v)
+
+    p, i = "cdv.participation.", "cdv.indicateurs."
+    participation: dict[str, Route] = {
+        p + "organisation.registered": (people.OrganisationView, organisation),
+        p + "membership.changed": (people.MembershipView, membership),
+        p + "meeting.scheduled": (circulation.MeetingScheduled, planned),
+        p + "meeting.moved": (circulation.MeetingMoved, planned),
+        p + "meeting.agenda_published": (circulation.AgendaCirculated, agenda),
+        p + "meeting.agenda_revised": (circulation.AgendaCirculated, agenda),
+        p + "meeting.cancelled": (circulation.MeetingCancelled, cancelled),
+        p + "meeting.minutes_published": (circulation.MinutesPublished,
+                                          lambda d, v: circulation.minutes(d.session, d.event, v, s)),
+        p + "agenda_item.decided": (circulation.AgendaItemDecided,
+                                    lambda d, v: circulation.proposal_decided(d.session, d.event, v, s)),
+        p + "decision.recorded": (reminders.DecisionView, decision),
+        p + "decision.follow_up_updated": (reminders.DecisionView, decision),
+    }
+    internal: dict[str, Route] = {
+        "cdv.participation-internal.person.changed": (people.PersonView, person),
+        "cdv.participation-internal.decision.recorded": (reminders.DecisionView, decision),
+        "cdv.participation-internal.decision.follow_up_updated": (reminders.DecisionView, decision),
+    }
+    indicateurs: dict[str, Route] = {
+        i + "definition.defined": (indicators.DefinitionView, definition),
+        i + "submission.recorded": (indicators.SubmissionView, value),
+        i + "submission.corrected": (indicators.SubmissionView, value),
+        i + "submission.submitted": (indicators.SubmissionView, value),
+        i + "submission.validated": (indicators.SubmissionView, decided),
+        i + "submission.rejected": (indicators.SubmissionView, decided),
+        i + "campaign.opened": (indicators.CampaignView, opened),
+        i + "campaign.reopened": (indicators.CampaignView, opened),
+        i + "campaign.closed": (indicators.CampaignView, closed),
+    }
+    return [
+        Subscription(durable="notifications_participation", service="participation", filter="cdv.participation.>",
+                     handler=routed(participation)),
+        Subscription(durable="notifications_participation_internal", service="participation-internal",
+                     filter="cdv.participation-internal.>", handler=routed(internal)),
+        Subscription(durable="notifications_indicateurs", service="indicateurs", filter="cdv.indicateurs.>",
+                     handler=routed(indicateurs)),
+    ]

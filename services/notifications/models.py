@@ -1,16 +1,14 @@
-from datetime import UTC, datetime
+"""Every table of the service: the activity feed's here, each aggregate's in its own module (imported below so
+that `metadata` holds them all), and the kernel's outbox and inbox."""
 
-from sqlmodel import Field, SQLModel
+from datetime import datetime
+
+from sqlmodel import Field
 
 from kernel.app import kernel_tables
-from kernel.db import new_registry
+from services.notifications.base import Base, metadata, now, registry
 
-registry = new_registry()
-metadata = registry.metadata
-
-
-class Base(SQLModel, registry=registry):
-    pass
+__all__ = ["Activity", "Base", "metadata", "now", "registry"]
 
 
 class Activity(Base, table=True):
@@ -23,7 +21,12 @@ class Activity(Base, table=True):
     summary: str = Field(max_length=500)
     organisation_id: str | None = Field(default=None, max_length=80, index=True)
     occurred_at: datetime
-    received_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    received_at: datetime = Field(default_factory=now)
 
 
 kernel_tables(metadata)
+
+# The aggregates' tables join the metadata when their modules load.
+from services.notifications import (  # noqa: E402,F401,I001
+    circulation, deliveries, digests, indicators, notices, people, preferences, reminders,
+)

@@ -1,0 +1,124 @@
+"""E-mails as MIME: French text and HTML alternatives (tables and inline styles, which Outlook and Thunderbird
+both render), the calendar invitation as a `text/calendar; method=…` alternative and as an `.ics` attachment,
+and the one-click unsubscribe headers (RFC 8058) on every e-mail one may turn off.
+
+Messages are rendered at send time from the delivery's context and the recipient as known then.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.notifications import calendar
+from services.notifications.deliveries import Delivery
+from services.notifications.people import Recipient
+from services.notifications.preferences import CATEGORIES, DIGEST, unsubscribe_token
+from services.notifications.settings import Settings
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+CALENDAR_KINDS = {"agenda": "REQUEST", "agenda_revision": "REQUEST", "meeting_moved": "REQUEST",
+                  "meeting_cancelled": "CANCEL"}
+
+
+def _moment(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def day_fr(value: Any) -> str:
+    value = _moment(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    if not isinstance(value, date):
+        return str(value or "")
+    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def hour_fr(value: Any) -> str:
+    value = _moment(value)
+    if not isinstance(value, datetime):
+        return ""
+    local = value.astimezone(PARIS)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def datetime_fr(value: Any) -> str:
+    """12 mars 2027 à 9 h 30 (Paris)."""
+    value = _moment(value)
+    if not isinstance(value, datetime):
+        return day_fr(value)
+    return f"{day_fr(value)} à {hour_fr(value)}"
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html"]) if autoescape else False, trim_blocks=False,
+                      keep_trailing_newline=True)
+    env.filters.update(day_fr=day_fr, datetime_fr=datetime_fr, hour_fr=hour_fr)
+    return env
+
+
+HTML = _environment(True)
+TEXT = _environment(False)
+
+
+def links(settings: Settings, recipient: Recipient, category: str) -> dict[str, str | None]:
+    """The preferences page, and the one-click unsubscribe link of the category (none for mandatory ones)."""
+    base = settings.public_url.rstrip("/")
+    unsubscribable = category == DIGEST.code or (category in CATEGORIES and not CATEGORIES[category].mandatory)
+    token = unsubscribe_token(settings.identity_secret, recipient.person_key, category) if unsubscribable else None
+    label = DIGEST.label if category == DIGEST.code else CATEGORIES[category].label if category in CATEGORIES else ""
+    return {"preferences_url": f"{base}/notifications/preferences",
+            "unsubscribe_url": f"{base}/desabonnement/{token}" if token else None, "category_label": label}
+
+
+def _plain_description(context: dict[str, Any]) -> str:
+    """The invitation's DESCRIPTION: the agenda in a few lines."""
+    lines = [f"{i + 1}. {item['title']}" for i, item in enumerate(context.get("items") or [])]
+    text = ("Ordre du jour :\n" + "\n".join(lines) + "\n\n") if lines else ""
+    return text + f"Page de la réunion : {context['meeting']['url']}"
+
+
+def build(delivery: Delivery, recipient: Recipient, settings: Settings) -> bytes:
+    """The whole message for this recipient, as bytes ready for SMTP (CRLF line endings)."""
+    assert recipient.email, "no address"
+    context = {**delivery.context, "recipient_name": recipient.name, "territory": settings.territory,
+               **links(settings, recipient, delivery.category)}
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = context["subject"]
+    message["From"] = formataddr((settings.mail_from_name, settings.mail_from))
+    message["To"] = formataddr((recipient.name or "", recipient.email))
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = delivery.message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
+    if context["unsubscribe_url"]:
+        message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(TEXT.get_template(f"{delivery.template}.txt").render(context))
+    message.add_alternative(HTML.get_template(f"{delivery.template}.html").render(context), subtype="html")
+    method = CALENDAR_KINDS.get(delivery.notice_kind)
+    if method is not None:
+        ics = calendar.invitation(
+            method=method, meeting=context["meeting"], domain=settings.mail_domain,  # type: ignore[arg-type]
+            stamp=datetime.fromisoformat(context["stamp"]), organizer_email=settings.mail_from,
+            organizer_name=settings.mail_from_name, attendee_email=recipient.email,
+            attendee_name=recipient.name, description=_plain_description(context))
+        message.add_alternative(ics.decode(), subtype="calendar", params={"method": method})
+        message.add_attachment(ics, maintype="application", subtype="ics",
+                               filename="annulation.ics" if method == "CANCEL" else "invitation.ics")
+    return message.as_bytes()

@@ -1,0 +1,145 @@
+"""Agenda circulation end to end: events in, e-mails out through a real SMTP server, invitations parsed back."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar
+
+from services.participation import events as pe
+from tests.conftest import ADMIN, auth, identity
+from tests.notifications.conftest import agenda_published, meeting_ref, seat_members, wait_until
+
+SECRETARIAT = identity("nantes-metropole", "secretariat", name="Claire Secrétariat")
+
+
+def invitation(message) -> Calendar:  # type: ignore[no-untyped-def]
+    """The text/calendar alternative, parsed; the .ics attachment must say the same."""
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    attachments = [p for p in message.walk() if p.get_filename() and p.get_filename().endswith(".ics")]
+    assert len(parts) == 1 and len(attachments) == 1
+    assert parts[0].get_param("method") in ("REQUEST", "CANCEL")
+    cal = Calendar.from_ical(parts[0].get_content())
+    assert Calendar.from_ical(attachments[0].get_content()).to_ical() == cal.to_ical()
+    return cal
+
+
+def text_of(message, subtype: str) -> str:  # type: ignore[no-untyped-def]
+    [part] = [p for p in message.walk() if p.get_content_type() == f"text/{subtype}"]
+    return html.unescape(part.get_content()) if subtype == "html" else part.get_content()
+
+
+async def test_an_agenda_reaches_each_member_once_then_its_revision_and_cancellation(notifications, bus, sink) -> None:
+    body = await seat_members(bus, 4)
+    meeting = meeting_ref("reunion-gtc-1", body.body_id)
+    published = await bus.publish(agenda_published(meeting, on_time=False, late_reason="Report du COPIL"))
+
+    await wait_until(lambda: len(sink.received) >= 4, what="4 agendas")
+    assert sorted(sink.count()) == sorted(body.emails) and set(sink.count().values()) == {1}
+    uids = set()
+    for _, address in body.members:
+        [message] = sink.to(address)
+        assert message["Subject"] == "Ordre du jour — Groupe technique de coordination (GTC) du 12 mars 2027"
+        assert message["List-Unsubscribe"] is None  # agendas cannot be turned off
+        plain, rich = text_of(message, "plain"), text_of(message, "html")
+        for text in (plain, rich):
+            assert "Bilan des engagements de l'axe emploi" in text and "Programmation 2027 des crédits" in text
+            assert "https://cdv.test/documents/note-cadrage.pdf" in text
+            assert "https://cdv.test/reunions/dossier.pdf" in text  # the pack
+            assert "Report du COPIL" in text  # late publication shows its reason
+            assert "12 mars 2027 à 9 h 30" in text
+        assert "Bonjour Membre" in plain and "Été" in plain
+        cal = invitation(message)
+        assert cal["METHOD"] == "REQUEST"
+        [event] = cal.walk("VEVENT")
+        [tz] = cal.walk("VTIMEZONE")
+        assert str(tz["TZID"]) == "Europe/Paris"
+        start = event.decoded("DTSTART")
+        assert event["DTSTART"].params["TZID"] == "Europe/Paris"
+        assert start == datetime(2027, 3, 12, 8, 30, tzinfo=UTC)
+        assert event.decoded("DTEND") - start == timedelta(hours=2, minutes=30)
+        assert int(event["SEQUENCE"]) == 1
+        assert str(event["ORGANIZER"]) == "mailto:secretariat@cdv.test"
+        assert str(event["ATTENDEE"]) == f"mailto:{address}"
+        assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+        assert str(event["LOCATION"]) == "Hôtel de Métropole, salle 2"
+        assert str(event["STATUS"]) == "CONFIRMED"
+        uids.add(str(event["UID"]))
+    assert len(uids) == 1
+
+    # The same event delivered again (a new NATS message with the same CloudEvent id): nothing more is sent.
+    await bus.publish(agenda_published(meeting), again=published)
+    await asyncio.sleep(1.5)
+    assert len(sink.received) == 4
+
+    # A revision: the same UID, a higher SEQUENCE, and what changed.
+    revised = pe.AgendaRevised(
+        meeting=meeting_ref("reunion-gtc-1", body.body_id, sequence=2), version=2, previous_version=1,
+        items=agenda_published(meeting).items[::-1], changes=[pe.AgendaChange(
+            kind="moved", item_id="i2", title="Programmation 2027 des crédits",
+            detail="passe de la position 2 à la position 1")], on_time=True, published_at=datetime.now(UTC))
+    await bus.publish(revised)
+    await wait_until(lambda: len(sink.received) >= 8, what="4 updates")
+    for _, address in body.members:
+        update = sink.to(address)[1]
+        assert "version 2" in update["Subject"]
+        assert "passe de la position 2 à la position 1" in text_of(update, "plain")
+        [event] = invitation(update).walk("VEVENT")
+        assert str(event["UID"]) in uids and int(event["SEQUENCE"]) == 2
+
+    # Moved: an update of the same invitation, with the new time.
+    new_start = datetime(2027, 3, 19, 14, 0, tzinfo=meeting.starts_at.tzinfo)
+    await bus.publish(pe.MeetingMoved(meeting=meeting_ref("reunion-gtc-1", body.body_id, sequence=3,
+                                                          starts=new_start), previous_starts_at=meeting.starts_at,
+                                      previous_place=meeting.place, agenda_due_on=new_start.date()))
+    await wait_until(lambda: len(sink.received) >= 12, what="4 moves")
+    for _, address in body.members:
+        moved = sink.to(address)[2]
+        assert "Réunion déplacée" in moved["Subject"] and "12 mars 2027 à 9 h 30" in text_of(moved, "plain")
+        cal = invitation(moved)
+        [event] = cal.walk("VEVENT")
+        assert cal["METHOD"] == "REQUEST" and int(event["SEQUENCE"]) == 3 and str(event["UID"]) in uids
+        assert event.decoded("DTSTART") == datetime(2027, 3, 19, 13, 0, tzinfo=UTC)
+
+    # Cancelled: METHOD CANCEL with the same UID.
+    await bus.publish(pe.MeetingCancelled(meeting=meeting_ref("reunion-gtc-1", body.body_id, sequence=4,
+                                                              starts=new_start),
+                                          reason="Quorum impossible à réunir", agenda_was_published=True))
+    await wait_until(lambda: len(sink.received) >= 16, what="4 cancellations")
+    for _, address in body.members:
+        cancel = sink.to(address)[3]
+        assert "Quorum impossible à réunir" in text_of(cancel, "html")
+        cal = invitation(cancel)
+        [event] = cal.walk("VEVENT")
+        assert cal["METHOD"] == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+        assert str(event["UID"]) in uids and int(event["SEQUENCE"]) == 4
+    assert len(sink.received) == 16
+
+    # The secretariat's view of the meeting: every circulation, all sent; members only by opaque id.
+    api = notifications.client
+    await wait_until(lambda: _all_sent(api), what="delivery records settled")
+    summary = (await api.get("/api/v1/meetings/reunion-gtc-1/deliveries", headers=auth(SECRETARIAT))).json()
+    assert [(g["notice_kind"], g["agenda_version"], g["sent"], g["failed"]) for g in summary] == [
+        ("agenda", 1, 4, 0), ("agenda_revision", 2, 4, 0), ("meeting_moved", None, 4, 0),
+        ("meeting_cancelled", None, 4, 0)]
+    referent = identity("ville-nantes", "referent")
+    assert (await api.get("/api/v1/meetings/reunion-gtc-1/deliveries", headers=auth(referent))).status_code == 403
+    assert (await api.get("/api/v1/deliveries", headers=auth(ADMIN))).status_code == 200
+
+
+async def _all_sent(api) -> bool:  # type: ignore[no-untyped-def]
+    rows = (await api.get("/api/v1/meetings/reunion-gtc-1/deliveries", headers=auth(SECRETARIAT))).json()
+    return sum(g["sent"] for g in rows) == 16
+
+
+async def test_the_agenda_of_a_meeting_already_over_is_not_circulated(notifications, bus, sink) -> None:
+    body = await seat_members(bus, 2)
+    past = meeting_ref("reunion-passee", body.body_id, starts=datetime.now(UTC) - timedelta(days=30))
+    await bus.publish(agenda_published(past))
+    upcoming = meeting_ref("reunion-a-venir", body.body_id)
+    await bus.publish(agenda_published(upcoming))  # the same stream, after it: once it is out, the first was read
+    await wait_until(lambda: len(sink.received) >= 2, what="the upcoming meeting's agenda")
+    await asyncio.sleep(1)
+    assert all("12 mars 2027" in m["Subject"] for _, m in sink.received) and len(sink.received) == 2
