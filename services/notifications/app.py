@@ -3,14 +3,18 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kernel.app import ServiceSpec, create_service_app
+from services.notifications import webhook_api, webhooks
 from services.notifications.api import router
 from services.notifications.handlers import SUBSCRIPTIONS
+from services.notifications.jobs import webhook_sender
 from services.notifications.models import metadata
 from services.notifications.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     spec = ServiceSpec(name="notifications", title="Notifications — contrat de ville", metadata=metadata,
-                       migrations_dir=Path(__file__).parent / "migrations", routers=[router],
-                       subscriptions=SUBSCRIPTIONS)
-    return create_service_app(spec, settings or Settings())
+                       migrations_dir=Path(__file__).parent / "migrations", routers=[router, webhook_api.router],
+                       subscriptions=[*SUBSCRIPTIONS, *webhooks.SUBSCRIPTIONS],
+                       background=[webhook_sender(settings)])
+    return create_service_app(spec, settings)

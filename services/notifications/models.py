@@ -27,3 +27,6 @@ class Activity(Base, table=True):
 
 
 kernel_tables(metadata)
+
+# Aggregate modules keep their own tables; importing them here puts those tables in this metadata (migrations).
+from services.notifications import webhooks as webhooks  # noqa: E402
