@@ -30,6 +30,7 @@ from gateway.pages import (
     integrations,
     overview,
 )
+from gateway.pages.notifications import webhooks as webhook_pages
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -189,4 +190,5 @@ def create_app(settings: Settings | None = None,
 
     for module in (home, auth, engagements, overview, admin, integrations, indicators, campaigns, indicator_files):
         app.include_router(module.router, dependencies=[Depends(csrf_guard)])
+    app.include_router(webhook_pages.router, dependencies=[Depends(csrf_guard)])
     return app

@@ -16,6 +16,7 @@ from kernel import asyncapi
 
 router = APIRouter(prefix="/integrations")
 EXAMPLE_CONSUMER = Path(__file__).resolve().parents[2] / "docs" / "examples" / "integrator_consumer.py"
+EXAMPLE_RECEIVER = EXAMPLE_CONSUMER.with_name("webhook_receiver.py")
 # The event models are the contract: importing them (schemas only, no service code runs) fills the catalogue.
 EVENT_MODULES = [f"services.{name}.events" for name in ("engagements", "indicateurs", "participation",
                                                          "notifications")]
@@ -71,4 +72,5 @@ async def integrations_page(request: Request) -> Response:
     return render(request, "integrations.html", {
         "page_title": "Intégrer les événements", "nav": "integrations", "events": events,
         "consumer_source": EXAMPLE_CONSUMER.read_text(encoding="utf-8"),
+        "receiver_source": EXAMPLE_RECEIVER.read_text(encoding="utf-8"),
     })
