@@ -15,7 +15,7 @@ from tests.notifications.receiver import ORIGIN, Receiver
 
 FAST = {"webhook_allow_private_addresses": True, "webhook_origin": ORIGIN, "webhook_poll_seconds": 0.1,
         "webhook_backoff_base_seconds": 0.2, "webhook_backoff_max_seconds": 1.0,
-        "webhook_disable_after_failures": 5, "webhook_max_attempts": 8, "webhook_timeout_seconds": 3.0}
+        "webhook_disable_after_failures": 5, "webhook_max_attempts": 8, "webhook_timeout_seconds": 1.5}
 SECRETARIAT = identity("nantes-metropole", "secretariat", name="Sacha Secrétariat")
 _periods = itertools.count(2031)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +39,7 @@ class Receiver:
     secret: str | None = None
     consent: bool = True  # answer the handshake with WebHook-Allowed-Origin
     answer: int | None = None  # force this status on POST (e.g. 500, 410) instead of verifying
+    delay: float = 0.0  # seconds to wait before answering a POST (a slow receiver)
     requests: list[Request] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
@@ -72,6 +74,7 @@ class Receiver:
                 body = self.rfile.read(length)
                 request = Request("POST", dict(self.headers), body)
                 owner.requests.append(request)
+                time.sleep(owner.delay)
                 if owner.answer is not None:
                     request.status = owner.answer
                     self.send_response(owner.answer)

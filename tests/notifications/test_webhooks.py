@@ -268,3 +268,51 @@ async def test_queue_survives_a_restart_on_postgresql(service_runner, namespaces
         assert receiver.events[0]["id"] == event.id
     finally:
         receiver.stop()
+
+
+async def test_slow_receiver_times_out_and_gets_it_later(hooks, receivers) -> None:
+    notif, ind = hooks["notifications"], hooks["indicateurs"]
+    receiver = receivers(delay=FAST["webhook_timeout_seconds"] + 1.5)
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    await open_campaign(ind)
+
+    async def timed_out() -> bool:
+        found = await deliveries(notif, endpoint["id"])
+        return bool(found) and "Délai dépassé" in (found[0]["last_error"] or "")
+
+    await wait_for(timed_out)
+    receiver.delay = 0
+    await wait_until(lambda: len(receiver.events) >= 1)
+    [done] = await deliveries(notif, endpoint["id"])
+    assert done["status"] == "delivered" and done["attempts"] >= 2
+
+
+async def test_gone_disables_at_once(hooks, receivers) -> None:
+    notif, ind = hooks["notifications"], hooks["indicateurs"]
+    receiver = receivers(answer=410)
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    await open_campaign(ind)
+
+    async def disabled() -> bool:
+        return not (await notif.client.get(f"/api/v1/webhooks/{endpoint['id']}", headers=auth(ADMIN))).json()["enabled"]
+
+    await wait_for(disabled)
+    state = (await notif.client.get(f"/api/v1/webhooks/{endpoint['id']}", headers=auth(ADMIN))).json()
+    assert "410" in state["disabled_reason"] and len(receiver.posts()) == 1
+
+
+async def test_rotated_secret_signs_with_both_keys_for_a_while(hooks, receivers) -> None:
+    notif, ind = hooks["notifications"], hooks["indicateurs"]
+    receiver = receivers()
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    old = receiver.secret
+    r = await notif.client.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret", headers=auth(ADMIN))
+    assert r.status_code == 200
+    new = r.json()["secret"]
+    assert new != old and new.startswith("whsec_")
+    await open_campaign(ind)
+    await wait_until(lambda: len(receiver.events) == 1)  # the receiver still holds the old secret
+    [post] = receiver.posts()
+    assert len(header(post, "webhook-signature").split(" ")) == 2
+    for key in (old, new):
+        assert Webhook(key).verify(post.body, post.headers)["id"] == receiver.events[0]["id"]
