@@ -22,16 +22,20 @@ def webhook_sender(settings: Settings) -> Callable[[ServiceRuntime], Awaitable[N
         last_prune = 0.0
         async with webhook_http.client(settings.webhook_timeout_seconds) as http:
             dispatcher = Dispatcher(runtime.db, http, settings)
-            while True:
-                claimed = 0
-                try:
-                    claimed = await dispatcher.run_once()
-                    if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
-                        last_prune = time.monotonic()
-                        await dispatcher.prune()
-                except Exception:
-                    log.exception("webhook sending failed; will retry")
-                if claimed < settings.webhook_batch_size:
-                    await asyncio.sleep(settings.webhook_poll_seconds)
+            try:
+                while True:
+                    claimed = 0
+                    try:
+                        claimed = await dispatcher.run_once()
+                        if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+                            last_prune = time.monotonic()
+                            await dispatcher.prune()
+                    except Exception:
+                        log.exception("webhook sending failed; will retry")
+                    if claimed < settings.webhook_batch_size:
+                        await asyncio.sleep(settings.webhook_poll_seconds)
+            except asyncio.CancelledError:
+                await dispatcher.release_unsent()  # stopping: requests cut short go again at the next start
+                raise
 
     return send_webhooks

@@ -52,6 +52,7 @@ class Claimed:
     body: str
     url: str
     secrets: list[str]
+    replays: int  # as claimed: a replay asked while the request was out keeps the delivery queued
 
 
 class Dispatcher:
@@ -59,6 +60,7 @@ class Dispatcher:
         self.db = db
         self.http = http
         self.settings = settings
+        self._leased: set[int] = set()  # claimed here and not recorded yet
 
     def _backoff(self, failures: int) -> float:
         return backoff(failures, base=self.settings.webhook_backoff_base_seconds,
@@ -80,7 +82,7 @@ class Dispatcher:
         d, e = WebhookDelivery, WebhookEndpoint
         async with self.db.session() as session:
             rows = (await session.exec(
-                select(d.id, d.endpoint_id, d.event_id, d.body, e.url, e.secret, e.previous_secret,
+                select(d.id, d.endpoint_id, d.event_id, d.body, d.replays, e.url, e.secret, e.previous_secret,
                        e.previous_secret_until)
                 .join(e, col(e.id) == col(d.endpoint_id))
                 .where(d.status == PENDING, col(d.next_attempt_at) <= at, col(e.enabled).is_(True),
@@ -90,12 +92,13 @@ class Dispatcher:
             )).all()
             if not rows:
                 return []
+            self._leased.update(r[0] for r in rows)  # before the commit: a stop from here on releases them
             await session.exec(update(d).where(col(d.id).in_([r[0] for r in rows])).values(next_attempt_at=lease))
             await session.commit()
         claimed = []
-        for delivery_id, endpoint_id, event_id, body, url, secret, previous, previous_until in rows:
+        for delivery_id, endpoint_id, event_id, body, replays, url, secret, previous, previous_until in rows:
             keys = [secret] + ([previous] if previous and previous_until and previous_until > at else [])
-            claimed.append(Claimed(delivery_id, endpoint_id, event_id, body, url, keys))
+            claimed.append(Claimed(delivery_id, endpoint_id, event_id, body, url, keys, replays))
         return claimed
 
     async def _send_in_order(self, items: list[Claimed]) -> None:
@@ -115,12 +118,23 @@ class Dispatcher:
         if not delivery_ids:
             return
         async with self.db.session() as session:
-            await session.exec(update(WebhookDelivery).where(col(WebhookDelivery.id).in_(delivery_ids))
+            await session.exec(update(WebhookDelivery).where(col(WebhookDelivery.id).in_(delivery_ids),
+                                                             WebhookDelivery.status == PENDING)
                                .values(next_attempt_at=now()))
             await session.commit()
+        self._leased.difference_update(delivery_ids)
+
+    async def release_unsent(self) -> None:
+        """At a graceful stop: what this process took and did not record is due again at once (after a crash,
+        the lease runs out instead)."""
+        await self._release(sorted(self._leased))
 
     async def record(self, item: Claimed, outcome: webhook_http.Outcome) -> None:
         """Logs the attempt and moves the delivery and its endpoint on, in one transaction."""
+        await self._record(item, outcome)
+        self._leased.discard(item.delivery_id)  # only once recorded: a stop before this releases it
+
+    async def _record(self, item: Claimed, outcome: webhook_http.Outcome) -> None:
         at = now()
         async with self.db.session() as session:
             delivery = await session.get(WebhookDelivery, item.delivery_id)
@@ -130,18 +144,21 @@ class Dispatcher:
             session.add(WebhookAttempt(delivery_id=delivery.id, at=at, ok=outcome.ok, status_code=outcome.status_code,
                                        duration_ms=outcome.duration_ms, answer=outcome.answer,
                                        error=(outcome.error or "")[:500] or None))
-            delivery.attempts += 1
             delivery.last_attempt_at, delivery.last_status_code = at, outcome.status_code
             delivery.last_error = (outcome.error or "")[:500] or None
+            replayed = delivery.replays != item.replays  # asked again meanwhile: stays queued as the replay set it
+            if not replayed:
+                delivery.attempts += 1
             if outcome.ok:
-                delivery.status, delivery.delivered_at, delivery.next_attempt_at = DELIVERED, at, None
+                if not replayed:
+                    delivery.status, delivery.delivered_at, delivery.next_attempt_at = DELIVERED, at, None
                 endpoint.consecutive_failures, endpoint.retry_after = 0, None
                 await session.commit()
                 return
-            wait = max(self._backoff(delivery.attempts), outcome.retry_after or 0)
-            if delivery.attempts >= self.settings.webhook_max_attempts:
+            if not replayed and delivery.attempts >= self.settings.webhook_max_attempts:
                 delivery.status, delivery.next_attempt_at = FAILED, None
-            else:
+            elif not replayed:
+                wait = max(self._backoff(delivery.attempts), outcome.retry_after or 0)
                 delivery.next_attempt_at = at + timedelta(seconds=wait)
             endpoint.consecutive_failures += 1
             rest = max(self._backoff(endpoint.consecutive_failures), outcome.retry_after or 0)
