@@ -14,7 +14,7 @@ import pytest
 from gateway.app import create_app
 from tests.conftest import Running
 from tests.gateway.conftest import Gateway, gateway_settings
-from tests.notifications.conftest import open_campaign, wait_until
+from tests.notifications.webhooks.conftest import open_campaign, wait_until
 
 SECRET = re.compile(r'<code class="secret">(whsec_[^<]+)</code>')
 

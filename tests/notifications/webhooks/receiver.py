@@ -15,7 +15,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "webhook_receiver.py"
+EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "webhook_receiver.py"
 _spec = importlib.util.spec_from_file_location("webhook_receiver_example", EXAMPLE)
 assert _spec and _spec.loader
 example = importlib.util.module_from_spec(_spec)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ADMIN, Running, auth, identity
 from tests.kernel.test_outbox import wait_for
-from tests.notifications.receiver import ORIGIN, Receiver
+from tests.notifications.webhooks.receiver import ORIGIN, Receiver
 
 FAST = {"webhook_allow_private_addresses": True, "webhook_origin": ORIGIN, "webhook_poll_seconds": 0.1,
         "webhook_backoff_base_seconds": 0.2, "webhook_backoff_max_seconds": 1.0,

@@ -17,8 +17,8 @@ from kernel.messaging import ensure_stream, stream_config
 from services.indicateurs.events import CampaignClosed
 from tests.conftest import ADMIN, auth, identity
 from tests.kernel.test_outbox import wait_for
-from tests.notifications.conftest import FAST, SECRETARIAT, open_campaign, register, wait_until
-from tests.notifications.receiver import ORIGIN, Receiver
+from tests.notifications.webhooks.conftest import FAST, SECRETARIAT, open_campaign, register, wait_until
+from tests.notifications.webhooks.receiver import ORIGIN, Receiver
 
 pytestmark = pytest.mark.usefixtures("hooks")
 
