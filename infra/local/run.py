@@ -136,6 +136,9 @@ class Launcher:
             self.env["CDV_LOG_JSON"] = "false"
         if not self.config.raw("CDV_IDENTITY_SECRET"):
             self.env["CDV_IDENTITY_SECRET"] = read_or_create_secret(self.var_dir / "identity-secret")
+        # Webhooks to a receiver on this machine (a developer's test receiver) are allowed here, not by default.
+        if not self.config.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "", prefix="NOTIFICATIONS"):
+            self.env["CDV_NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "true"
 
     def ensure_nats(self) -> None:
         url = self.config.get("NATS_URL", "nats://127.0.0.1:4222")

@@ -3,7 +3,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kernel.app import ServiceSpec, create_service_app
-from services.notifications import accounts, deliveries, notices, preferences
+from services.notifications import accounts, deliveries, notices, preferences, webhook_api, webhooks
 from services.notifications.api import router
 from services.notifications.handlers import SUBSCRIPTIONS, event_subscriptions
 from services.notifications.jobs import background_jobs
@@ -15,7 +15,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     spec = ServiceSpec(name="notifications", title="Notifications — contrat de ville", metadata=metadata,
                        migrations_dir=Path(__file__).parent / "migrations",
-                       routers=[router, deliveries.router, notices.router, preferences.router, accounts.router],
-                       subscriptions=[*SUBSCRIPTIONS, *event_subscriptions(settings)],
+                       routers=[router, deliveries.router, notices.router, preferences.router, accounts.router,
+                               webhook_api.router],
+                       subscriptions=[*SUBSCRIPTIONS, *event_subscriptions(settings), *webhooks.SUBSCRIPTIONS],
                        background=background_jobs(settings))
     return create_service_app(spec, settings)

@@ -3,7 +3,8 @@
 - the delivery worker sends queued e-mails one by one over a reused SMTP connection, with retries and
   backoff, and settles the rows a killed process left mid-way;
 - the reminder sweep sends the reminders whose moment has come;
-- the digest job queues each person's daily digest once the digest hour has passed.
+- the digest job queues each person's daily digest once the digest hour has passed;
+- the webhook sender posts due webhook deliveries to the integrators' endpoints (`webhook_dispatch`).
 
 Each reads the clock (`now()`) at every turn and keeps its state in the database, so a restart resumes.
 """
@@ -12,16 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 
 from kernel.app import ServiceRuntime
-from services.notifications import deliveries, digests, messages, people, reminders
+from services.notifications import deliveries, digests, messages, people, reminders, webhook_http
 from services.notifications.base import now
 from services.notifications.mailer import InDoubt, Mailer, Refused, SmtpConfig, Unreachable
 from services.notifications.settings import Settings
+from services.notifications.webhook_dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
+PRUNE_EVERY_SECONDS = 3600
 Job = Callable[[ServiceRuntime], Awaitable[None]]
 
 
@@ -127,5 +131,30 @@ def digest_sender(settings: Settings) -> Job:
     return send_daily_digests
 
 
+def webhook_sender(settings: Settings) -> Job:
+    async def send_webhooks(runtime: ServiceRuntime) -> None:
+        """Sends due webhook deliveries, polling the queue every `webhook_poll_seconds` when it is empty."""
+        last_prune = 0.0
+        async with webhook_http.client(settings.webhook_timeout_seconds) as http:
+            dispatcher = Dispatcher(runtime.db, http, settings)
+            try:
+                while True:
+                    claimed = 0
+                    try:
+                        claimed = await dispatcher.run_once()
+                        if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+                            last_prune = time.monotonic()
+                            await dispatcher.prune()
+                    except Exception:
+                        log.exception("webhook sending failed; will retry")
+                    if claimed < settings.webhook_batch_size:
+                        await asyncio.sleep(settings.webhook_poll_seconds)
+            except asyncio.CancelledError:
+                await dispatcher.release_unsent()  # stopping: requests cut short go again at the next start
+                raise
+
+    return send_webhooks
+
+
 def background_jobs(settings: Settings) -> list[Job]:
-    return [delivery_worker(settings), reminder_sweeper(settings), digest_sender(settings)]
+    return [delivery_worker(settings), reminder_sweeper(settings), digest_sender(settings), webhook_sender(settings)]

@@ -28,5 +28,5 @@ kernel_tables(metadata)
 
 # The aggregates' tables join the metadata when their modules load.
 from services.notifications import (  # noqa: E402,F401,I001
-    circulation, deliveries, digests, indicators, notices, people, preferences, reminders,
+    circulation, deliveries, digests, indicators, notices, people, preferences, reminders, webhooks,
 )

@@ -1,10 +1,10 @@
 """Pages of the notifications domain: the notification centre, e-mail preferences and one-click unsubscribe,
-set-password links (invitation, reset), and the mails caught in development."""
+set-password links (invitation, reset), the mails caught in development, and the integrators' webhooks (admin)."""
 
 from fastapi import APIRouter
 
-from gateway.pages.notifications import centre, mailbox, passwords, preferences
+from gateway.pages.notifications import centre, mailbox, passwords, preferences, webhooks
 
 router = APIRouter()
-for module in (centre, passwords, preferences, mailbox):
+for module in (centre, passwords, preferences, mailbox, webhooks):
     router.include_router(module.router)

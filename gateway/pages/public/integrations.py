@@ -17,6 +17,7 @@ from kernel import asyncapi
 
 router = APIRouter(prefix="/integrations")
 EXAMPLE_CONSUMER = Path(__file__).resolve().parents[3] / "docs" / "examples" / "integrator_consumer.py"
+EXAMPLE_RECEIVER = EXAMPLE_CONSUMER.with_name("webhook_receiver.py")
 # The event models are the contract: importing them (schemas only, no service code runs) fills the catalogue.
 EVENT_MODULES = [service.events_module for service in SERVICES]
 
@@ -71,4 +72,5 @@ async def integrations_page(request: Request) -> Response:
     return render(request, "public/integrations.html", {
         "page_title": "Intégrer les événements", "nav": "integrations", "events": events,
         "consumer_source": EXAMPLE_CONSUMER.read_text(encoding="utf-8"),
+        "receiver_source": EXAMPLE_RECEIVER.read_text(encoding="utf-8"),
     })
