@@ -62,7 +62,7 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
 
     async def person(d: Delivery[Any], v: people.PersonView) -> None:
         await people.upsert_person(d.session, member_id=v.member_id, name=v.name, email=v.email,
-                                   user_id=str(v.user_id) if v.user_id is not None else None,
+                                   user_id=v.account_id or (str(v.user_id) if v.user_id is not None else None),
                                    anonymised=v.anonymised)
 
     async def planned(d: Delivery[Any], v: circulation.MeetingScheduled | circulation.MeetingMoved) -> None:

@@ -206,6 +206,8 @@ class PersonView(EventView):
     name: str
     email: str | None = None
     user_id: int | str | None = None
+    # The gateway account (text id); participation fills this one, `user_id` stays for older events.
+    account_id: str | None = None
     anonymised: bool = False
 
 

@@ -138,7 +138,7 @@ class Body:
         return [e for _, e in self.members]
 
 
-async def seat_members(bus: Bus, count: int, *, user_ids: dict[int, str] | None = None,
+async def seat_members(bus: Bus, count: int, *, account_ids: dict[int, str] | None = None,
                        prefix: str = "m") -> Body:
     """A body with `count` members: their seats (public stream) and their addresses (internal stream)."""
     body = Body(f"body-{uuid.uuid4().hex[:8]}", [])
@@ -151,7 +151,7 @@ async def seat_members(bus: Bus, count: int, *, user_ids: dict[int, str] | None 
             membership_id=f"s-{member_id}", body_id=body.body_id, member_id=member_id,
             organisation_id="ville-nantes", seat="titulaire", starts_on=date(2026, 1, 1), active=True))
         await bus.publish(pe.PersonChanged(member_id=member_id, name=f"Membre {i:03d} Été", email=address,
-                                           user_id=(user_ids or {}).get(i)))
+                                           account_id=(account_ids or {}).get(i)))
     return body
 
 

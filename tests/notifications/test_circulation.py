@@ -143,3 +143,24 @@ async def test_the_agenda_of_a_meeting_already_over_is_not_circulated(notificati
     await wait_until(lambda: len(sink.received) >= 2, what="the upcoming meeting's agenda")
     await asyncio.sleep(1)
     assert all("12 mars 2027" in m["Subject"] for _, m in sink.received) and len(sink.received) == 2
+
+
+async def test_a_member_with_an_account_finds_the_agenda_in_their_notification_centre(notifications, bus,
+                                                                                       sink) -> None:
+    account = identity("ville-nantes", "referent")  # participation links the member to this gateway account
+    body = await seat_members(bus, 2, account_ids={0: account.user_id})
+    await bus.publish(agenda_published(meeting_ref("reunion-centre", body.body_id)))
+    await wait_until(lambda: len(sink.received) >= 2, what="2 agendas")
+    api = notifications.client
+
+    async def in_centre() -> bool:
+        items = (await api.get("/api/v1/notices", headers=auth(account))).json()["items"]
+        return any("Ordre du jour" in item["title"] for item in items)
+
+    for _ in range(50):
+        if await in_centre():
+            break
+        await asyncio.sleep(0.1)
+    assert await in_centre(), "the linked member sees the agenda among their notices"
+    other = identity("ville-nantes", "referent")
+    assert (await api.get("/api/v1/notices", headers=auth(other))).json()["items"] == []
