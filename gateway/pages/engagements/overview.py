@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from gateway.deps import CallsDep, CurrentViewer
 from gateway.labels import STATUSES
+from gateway.pages.engagements.themes import theme_choices
 from gateway.pages.lookups import qpv_list
 from gateway.rendering import is_htmx, render
 
@@ -51,5 +52,6 @@ async def overview(request: Request, viewer: CurrentViewer, calls: CallsDep) -> 
     context = {"page_title": "Vue d'ensemble", "nav": "vue-d-ensemble", "items": items, "axes": axes,
                "pilots": pilots, "qpv_list": qpv, "qpv_names": {x["id"]: x["name"] for x in qpv},
                "filters": filters, "active": active, "summary": summary_by_axis(items, axes),
+               "themes": theme_choices(axes),
                "total": len(everything)}
     return render(request, "engagements/vue_d_ensemble.html", context, block="results" if is_htmx(request) else None)
