@@ -85,7 +85,8 @@ async def page_context(request: Request, indicator_id: int, viewer: Viewer, call
                                                       for p in parts_of(c, d["periodicity"])])
     wanted = request.query_params.get("periode", "")
     qpv_choices = [q for q in qpv if not d["qpv"] or q["id"] in d["qpv"]] if d["by_qpv"] else []
-    new_form = ValueForm(period=wanted if wanted in choices else default_period(d["periodicity"], open_periods),
+    new_form = ValueForm(period=wanted if wanted in choices else default_period(d["periodicity"], open_periods,
+                                                                                locked=locked),
                          qpv=request.query_params.get("qpv", ""))
     slots = _slots(mine, qpv_names)
     # Values under way (draft, submitted, returned) show as cards with their correction form; approved ones as

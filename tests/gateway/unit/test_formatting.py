@@ -51,6 +51,9 @@ def test_the_periods_a_form_proposes() -> None:
     assert default_period("trimestrielle", [], now=now) == "2025-T2"  # the last quarter completed
     assert default_period("annuelle", ["2026", "2024"], now=now) == "2026"  # an open campaign first
     assert default_period("semestrielle", [], now=datetime(2025, 3, 1)) == "2024-S2"
+    # without an open campaign, a period a closed campaign locks is not proposed: it would be refused
+    assert default_period("annuelle", [], locked={"2024", "2023"}, now=now) == "2022"
+    assert default_period("trimestrielle", [], locked={"2025-T2"}, now=now) == "2025-T1"
 
 
 def test_history_changes_and_sorting_names() -> None:
