@@ -50,6 +50,16 @@ def datetime_fr(value: Any) -> str:
     return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
 
 
+def local_datetime(value: Any) -> datetime | None:
+    """A service's date-time (ISO, UTC) in Nantes' local time, without a time zone (for a spreadsheet's cell)."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(PARIS).replace(tzinfo=None, microsecond=0)
+
+
 def iso_local(value: Any) -> str:
     """Machine-readable value for <time datetime="…">."""
     value = _parse(value)
