@@ -184,7 +184,7 @@ async def test_a_value_returned_with_a_reason_is_corrected_and_both_versions_sta
                      rf'motif-{first["id"]}-erreur"[^>]*aria-invalid="true"', blank.text)
     assert "Indiquez le motif du renvoi : il sera montré au référent qui a saisi la valeur." in blank_text
     assert returned.status_code == 200
-    assert "Valeur renvoyée à Ville de Nantes pour reprise (2019 : 9), avec votre motif." in text_of(returned)
+    assert "Valeur renvoyée à la Ville de Nantes pour reprise (2019 : 9), avec votre motif." in text_of(returned)
     # the referent sees the outcome and the reason, the correction form open
     shown = text_of(page)
     assert "À reprendre" in shown and "Motif du renvoi par le secrétariat : Il manque les jumelages de Bellevue." \

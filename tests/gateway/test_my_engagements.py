@@ -101,3 +101,16 @@ async def test_a_card_opens_its_form_on_demand_with_or_without_javascript(gatewa
     assert "Mettre à jour la part de la Ville d&#39;Orvault" in page.text or \
         "Mettre à jour la part de la Ville d'Orvault" in page.text
     assert other.status_code == 404
+
+
+async def test_extraction_notes_are_shown_to_the_secretariat_only(gateway, stack) -> None:
+    note = "Le texte dit « Villes » : développé en Nantes, Orvault, Rezé et Saint-Herblain."
+    referent = await gateway.account("ville-orvault")
+    secretariat = await gateway.account("nantes-metropole", "secretariat")
+    async with gateway.client() as ref, gateway.client() as sec:
+        await gateway.logged_in(ref, referent)
+        await gateway.logged_in(sec, secretariat)
+        seen_by_referent = html.unescape((await ref.get("/engagements/48")).text)
+        seen_by_secretariat = html.unescape((await sec.get("/engagements/48")).text)
+    assert note not in seen_by_referent and 'class="note"' not in seen_by_referent
+    assert note in seen_by_secretariat

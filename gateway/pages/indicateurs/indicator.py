@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import period_fr, plain, with_unit
+from gateway.formatting import period_fr, plain, to_org, with_unit
 from gateway.forms import Notice
 from gateway.labels import UNITS
 from gateway.pages.indicateurs.chart import build_chart, build_table
@@ -145,7 +145,7 @@ def success(code: str, s: dict[str, Any], org_names: dict[str, str] | None = Non
         "correction-brouillon": f"Correction enregistrée en brouillon : version {s['version']} ({what}).",
         "transmis": f"Brouillon soumis au secrétariat ({what}). État : Soumis.",
         "approuve": f"Valeur approuvée ({what}, {org}) : elle figure désormais dans la série.",
-        "renvoye": f"Valeur renvoyée à {org} pour reprise ({what}), avec votre motif.",
+        "renvoye": f"Valeur renvoyée {to_org(org)} pour reprise ({what}), avec votre motif.",
     }
     place = "validation" if code in ("approuve", "renvoye") else slot_anchor(s["period"], s.get("qpv_id"))
     return Notice("success", texts[code], place)
