@@ -40,11 +40,12 @@ async def _shoot(page: Any, name: str) -> None:
 async def _values(stack: dict[str, Any]) -> dict[str, Any]:
     """Four values waiting for validation (CAF: two; Ville de Nantes: two, one a large jump from last year)."""
     client = stack["indicateurs"].client
-    places = await definition(stack, 24, "Nombre de places")
-    aides = await definition(stack, 24, "Nombre d'aides")
-    children = await definition(stack, 42, "Nombre d'enfants inscrits")
-    beneficiaries = await definition(stack, 26, "Nombre d'enfants bénéficiaires")
-    marches = await definition(stack, 33, "Nombre de marches exploratoires")
+    # Indicators no other test of the shared stack uses, so that counts stay each test's own.
+    places = await definition(stack, 21, "Nombre de permanences")
+    aides = await definition(stack, 23, "Nombre d'espaces de vie sociale")
+    children = await definition(stack, 7, "Nombre d'aires de jeux rénovées")
+    marches = await definition(stack, 7, "Nombre de temps forts tenus")
+    beneficiaries = await definition(stack, 9, "Nombre de rencontres avec les habitants")
     caf, nantes = identity("caf", name="Claude CAF"), identity("ville-nantes", name="Léa Moreau")
     campaign = await client.post("/api/v1/campaigns", headers=auth(SECRETARIAT), json={
         "title": f"Bilan {PERIOD}", "period": PERIOD, "closes_on": (date.today() + timedelta(days=30)).isoformat()})
@@ -108,9 +109,9 @@ async def test_the_secretariat_s_queue_and_a_referent_correcting_a_value_sent_ba
             await _shoot(secretariat, "file-de-validation")
 
             # --- a selection, with the keyboard: focus a checkbox, Space ----------------------------------
-            await secretariat.get_by_label("Sélectionner : Nombre de marches exploratoires", exact=False).focus()
+            await secretariat.get_by_label("Sélectionner : Nombre de temps forts tenus", exact=False).focus()
             await secretariat.keyboard.press("Space")
-            await secretariat.get_by_label("Sélectionner : Nombre d'enfants inscrits", exact=False).focus()
+            await secretariat.get_by_label("Sélectionner : Nombre d'aires de jeux rénovées", exact=False).focus()
             await secretariat.keyboard.press("Space")
             await queue.get_by_role("button", name="Approuver la sélection…").first.click()
             heading = secretariat.get_by_role("heading", name="Approuver 2 valeurs ?")
