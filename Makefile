@@ -14,7 +14,7 @@ RUN_ARGS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv run test bench lint clean
+.PHONY: help venv run test bench lint clean pdf-libs
 
 help: ## Liste les cibles (cible par défaut)
 	@echo "Contrat de ville — cibles make :"
@@ -48,10 +48,21 @@ $(STAMP): pyproject.toml | $(PY)
 	@touch $@
 	@echo "Dépendances installées dans $(VENV)."
 
-run: venv ## Lance NATS (si besoin), le faux SMTP, les 4 services et la passerelle ; Ctrl-C arrête tout
+# WeasyPrint (the meeting packs as PDF) needs pango and a font; as root on Debian we install them.
+pdf-libs:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "pango absent : installation (dossiers de réunion en PDF)…"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	  else \
+	    echo "ATTENTION : pango absent et pas root : installez libpango-1.0-0 libpangoft2-1.0-0 pour les PDF."; \
+	  fi; \
+	fi
+
+run: venv pdf-libs ## Lance NATS (si besoin), le faux SMTP, les 4 services et la passerelle ; Ctrl-C arrête tout
 	$(PY) infra/local/run.py $(RUN_ARGS)
 
-test: venv ## Lance toute la suite de tests (NATS, PostgreSQL, SMTP et Chromium réels)
+test: venv pdf-libs ## Lance toute la suite de tests (NATS, PostgreSQL, SMTP et Chromium réels)
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Chromium absent : installation (tests navigateur)…"; \

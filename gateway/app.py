@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
-from gateway.pages import admin, engagements, indicateurs, public
+from gateway.pages import admin, engagements, indicateurs, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -185,6 +185,7 @@ def create_app(settings: Settings | None = None,
         return JSONResponse({"status": "ready" if ready else "not ready", "service": "gateway", **checks},
                             status_code=200 if ready else 503)
 
-    for domain in (public, engagements, admin, indicateurs):  # each domain's package gathers its pages' routes
+    # Each domain's package gathers its pages' routes.
+    for domain in (public, engagements, admin, indicateurs, participation):
         app.include_router(domain.router, dependencies=[Depends(csrf_guard)])
     return app

@@ -3,6 +3,7 @@
     python -m gateway.cli load-contract FICHIER [--check]   valide puis charge un contrat dans les services
     python -m gateway.cli demo-accounts                      crée les comptes de démonstration, affiche leurs accès
     python -m gateway.cli create-account --email … --name … [--org …] --role … [--password …]
+    python -m gateway.cli schema                             écrit le schéma JSON du format de contrat
 
 The contract goes to the services through their own APIs, signed as a system administrator identity.
 Accounts are written to the gateway's own database (migrations applied first).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import secrets
 import sys
 from collections.abc import Callable
@@ -83,14 +85,15 @@ async def load_contract(path: Path, settings: Settings, *,
     finally:
         await clients.aclose()
     p, e = reports["participation"], reports["engagements"]
-    if not (p["organisations_changed"] or p["qpv_changed"] or e["added"] or e["changed"]):
+    if not (p["organisations_changed"] or p["qpv_changed"] or p.get("bodies_changed") or e["added"] or e["changed"]):
         out("Aucun changement : ce contrat était déjà chargé tel quel.")
         return 0
     out("Chargé.")
     out(f"  participation : {_plural(len(p['organisations_changed']), 'organisation')} ajoutée(s) ou modifiée(s)"
         f"{' (' + ', '.join(p['organisations_changed']) + ')' if p['organisations_changed'] else ''}, "
         f"{len(p['qpv_changed'])} QPV ajouté(s) ou modifié(s)"
-        f"{' (' + ', '.join(p['qpv_changed']) + ')' if p['qpv_changed'] else ''}")
+        f"{' (' + ', '.join(p['qpv_changed']) + ')' if p['qpv_changed'] else ''}, "
+        f"{len(p.get('bodies_changed', []))} instance(s) ajoutée(s) ou modifiée(s)")
     out(f"  engagements : {len(e['added'])} ajouté(s){' (n° ' + _numbers(e['added']) + ')' if e['added'] else ''}, "
         f"{len(e['changed'])} modifié(s){' (n° ' + _numbers(e['changed']) + ')' if e['changed'] else ''}, "
         f"{e['unchanged']} inchangé(s) ; l'avancement et l'historique sont conservés.")
@@ -176,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                       help=f"fichier YAML ou JSON (par défaut : {DEFAULT_CONTRACT.relative_to(HERE.parent)})")
     load.add_argument("--check", action="store_true", help="valider seulement, sans rien charger")
     commands.add_parser("demo-accounts", help="crée les comptes de démonstration et affiche leurs accès")
+    commands.add_parser("schema", help="écrit sur la sortie le schéma JSON du format de contrat")
     create = commands.add_parser("create-account", help="crée un compte (administrateur compris)")
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
@@ -187,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if args.command == "load-contract":
         return asyncio.run(load_contract(args.file, settings, check_only=args.check))
+    if args.command == "schema":
+        print(json.dumps(validation.json_schema(), ensure_ascii=False, indent=2))
+        return 0
     if args.command == "demo-accounts":
         return asyncio.run(demo_accounts(settings))
     return asyncio.run(create_account(settings, email=args.email, name=args.name, roles=args.role,

@@ -80,9 +80,11 @@ class ServiceClients:
         return response.status_code == 200
 
     async def request(self, identity: Identity, service: str, method: str, path: str, *,
-                      params: dict[str, Any] | None = None, json: Any = None, content: bytes | None = None,
+                      params: dict[str, Any] | None = None, json: Any = None, content: Any = None,
                       content_type: str | None = None, files: Any = None, raw: bool = False) -> Any:
-        """The service's JSON answer (or, with `raw`, its whole response: a CSV export); errors raised."""
+        """The service's JSON answer (or, with `raw`, its whole response: a CSV export); errors raised.
+
+        `content` may be bytes or an async iterator of bytes (an upload streamed on); `files`, a form's files."""
         with self._tracer.start_as_current_span(f"{method} {service}{path}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("peer.service", service)
             headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret)})

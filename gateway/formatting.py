@@ -39,14 +39,17 @@ def day_fr(value: Any) -> str:
     return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def _in_paris(value: datetime) -> datetime:
+    """The time in Paris (a naive value means UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(PARIS)
+
+
 def datetime_fr(value: Any) -> str:
     """12 mars 2025 à 14 h 05 (heure de Paris)."""
     value = _parse(value)
     if not isinstance(value, datetime):
         return day_fr(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(PARIS)
+    local = _in_paris(value)
     return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
 
 
@@ -58,6 +61,24 @@ def local_datetime(value: Any) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(PARIS).replace(tzinfo=None, microsecond=0)
+
+
+def short_datetime_fr(value: Any) -> str:
+    """12/03 à 9 h 14 (heure de Paris), for compact statuses."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return str(value or "")
+    local = _in_paris(value)
+    return f"{local.day:02d}/{local.month:02d} à {local.hour} h {local.minute:02d}"
+
+
+def time_fr(value: Any) -> str:
+    """9 h 30 (heure de Paris)."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return ""
+    local = _in_paris(value)
+    return f"{local.hour} h {local.minute:02d}"
 
 
 def iso_local(value: Any) -> str:

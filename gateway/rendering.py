@@ -2,7 +2,7 @@
 
 A page template has named blocks; an htmx request gets just the block it needs (`block=`), a plain request the
 whole page, so every page also works without JavaScript. Templates live per domain (`engagements/`,
-`indicateurs/`, `admin/`, `public/`), with the shared `layout/` and `components/`.
+`indicateurs/`, `participation/`, `admin/`, `public/`), with the shared `layout/` and `components/`.
 """
 
 from __future__ import annotations
@@ -35,13 +35,16 @@ def static(path: str) -> str:
 templates = Jinja2Blocks(directory=str(HERE / "templates"))
 templates.env.filters.update(
     day_fr=formatting.day_fr, datetime_fr=formatting.datetime_fr, iso_local=formatting.iso_local,
+    short_datetime_fr=formatting.short_datetime_fr, time_fr=formatting.time_fr,
     number_fr=formatting.number_fr, with_unit=formatting.with_unit, period_fr=formatting.period_fr,
     of_org=formatting.of_org, to_org=formatting.to_org,
 )
 templates.env.globals.update(
     STATUSES=labels.STATUSES, FIELD_LABELS=labels.FIELD_LABELS, ORGANISATION_KINDS=labels.ORGANISATION_KINDS,
     QUALIFICATIONS=labels.QUALIFICATIONS, PERIODICITIES=labels.PERIODICITIES, PERIOD_FORMATS=labels.PERIOD_FORMATS,
-    OWED=labels.OWED, change_value=formatting.change_value, static=static,
+    OWED=labels.OWED, BODY_KINDS=labels.BODY_KINDS, BODY_KIND_HEADINGS=labels.BODY_KIND_HEADINGS,
+    SEATS=labels.SEATS, PRESENCES=labels.PRESENCES, FOLLOW_UPS=labels.FOLLOW_UPS, AGENDA_CHANGES=labels.AGENDA_CHANGES,
+    change_value=formatting.change_value, static=static,
 )
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

@@ -21,7 +21,8 @@ class LoadFailed(Exception):
 
 def participation_part(contract: ContractFile) -> dict[str, Any]:
     return {"organisations": [o.model_dump() for o in contract.organisations],
-            "qpv": [q.model_dump() for q in contract.qpv]}
+            "qpv": [q.model_dump() for q in contract.qpv],
+            "bodies": [b.model_dump() for b in contract.bodies]}
 
 
 def engagements_part(contract: ContractFile) -> dict[str, Any]:

@@ -76,6 +76,26 @@ class EngagementDef(Strict):
     indicators: list[IndicatorDef] = Field(default_factory=list)
 
 
+BodyKind = Literal["copil", "gtc", "groupe-thematique", "interbailleurs", "inter-associatif", "conseil-citoyen",
+                   "rdv-politique-de-la-ville"]
+
+
+class BodyDef(Strict):
+    """A governance body of the contract (COPIL, GTC, thematic group, conseil citoyen…)."""
+
+    id: str = Slug
+    name: str = Field(min_length=1)
+    kind: BodyKind
+    description: str | None = None
+    organisation: str | None = Field(default=None, description="Organisation que l'instance est aussi (ex. "
+                                                                "l'inter-associatif), par identifiant ou graphie")
+    qpv: str | None = Field(default=None, description="Quartier d'un conseil citoyen")
+    engagements: list[int] = Field(default_factory=list, description="Engagements qui la prévoient")
+    themes: list[str] = Field(default_factory=list, description="Thèmes suivis (groupe thématique)")
+    uncertain: bool = Field(default=False, description="Ce que le texte signé ne dit pas (ex. le nom d'un groupe)")
+    note: str | None = None
+
+
 class ContractFile(Strict):
     """A contrat de ville: its axes, themes, numbered engagements, organisations and QPV."""
 
@@ -85,3 +105,4 @@ class ContractFile(Strict):
     qpv: list[QpvDef] = Field(default_factory=list)
     axes: list[AxisDef] = Field(min_length=1)
     engagements: list[EngagementDef] = Field(min_length=1)
+    bodies: list[BodyDef] = Field(default_factory=list, description="Instances de gouvernance du contrat")

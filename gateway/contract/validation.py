@@ -98,9 +98,29 @@ def validate(data: Any) -> ContractFile:
         for q_i, q in enumerate(e.qpv):
             if q not in qpv_ids:
                 errors.append(f"{where}.qpv[{q_i}] : QPV inconnu « {q} »")
+    _bodies(errors, contract, names, qpv_ids, theme_axis)
     if errors:
         raise ContractErrors(errors)
     return contract
+
+
+def _bodies(errors: list[str], contract: ContractFile, names: dict[str, str], qpv_ids: set[str],
+            theme_axis: dict[str, int]) -> None:
+    """Bodies refer to known organisations, QPV, themes and engagement numbers."""
+    _duplicates(errors, "bodies", [b.id for b in contract.bodies])
+    numbers = {e.number for e in contract.engagements}
+    for b_i, body in enumerate(contract.bodies):
+        where = f"bodies[{b_i}]"
+        if body.organisation is not None:
+            org_id = names.get(_key(body.organisation))
+            if org_id is None:
+                errors.append(f"{where}.organisation : organisation inconnue « {body.organisation} »")
+            else:
+                body.organisation = org_id
+        if body.qpv is not None and body.qpv not in qpv_ids:
+            errors.append(f"{where}.qpv : QPV inconnu « {body.qpv} »")
+        errors.extend(f"{where}.engagements : engagement n° {n} inconnu" for n in body.engagements if n not in numbers)
+        errors.extend(f"{where}.themes : thème inconnu « {t} »" for t in body.themes if t not in theme_axis)
 
 
 def _duplicates(errors: list[str], field: str, values: list[Any], what: str = "identifiant") -> None:

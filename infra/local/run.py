@@ -245,9 +245,9 @@ class Launcher:
                 raise LaunchError(f"pas prêt après {self.args.timeout:g} s : {', '.join(pending)}\n{details}")
             time.sleep(0.5)
 
-    def run_cli(self, label: str, args: list[str]) -> list[str] | None:
-        """Runs `python -m gateway.cli <args>` against the running services; its output, None on failure."""
-        child = Child.start(label, [sys.executable, "-m", "gateway.cli", *args], self.env, self.log_dir, cwd=ROOT,
+    def run_cli(self, label: str, args: list[str], module: str = "gateway.cli") -> list[str] | None:
+        """Runs `python -m <module> <args>` against the running services; its output, None on failure."""
+        child = Child.start(label, [sys.executable, "-m", module, *args], self.env, self.log_dir, cwd=ROOT,
                             keep_lines=True)
         deadline = time.monotonic() + 180
         while child.alive and time.monotonic() < deadline:
@@ -255,11 +255,11 @@ class Launcher:
             time.sleep(0.1)
         if child.alive:
             stop_children([child], 5, self.force)
-            console.warn(f"gateway.cli {args[0]} n'a pas fini en 180 s : interrompu.")
+            console.warn(f"{module} {label} n'a pas fini en 180 s : interrompu.")
             return None
         child.finish()
         if child.proc.returncode != 0:
-            console.warn(f"gateway.cli {args[0]} a échoué (code {child.proc.returncode}), "
+            console.warn(f"{module} {label} a échoué (code {child.proc.returncode}), "
                          f"voir {child.log_path}.")
             return None
         return child.lines or []
@@ -277,6 +277,10 @@ class Launcher:
         if self.run_cli("load-contract", ["load-contract", str(contract)]) is not None:
             self.notes.append(("Contrat", f"{contract} chargé"))
         lines = self.run_cli("demo-accounts", ["demo-accounts"])
+        # A governance year (members, a past COPIL, a published GTC agenda, a COPIL in preparation), written by
+        # participation's own code; the running service publishes its events.
+        if self.run_cli("demo-governance", [], module="services.participation.demo") is not None:
+            self.notes.append(("Gouvernance", "année de démonstration chargée (voir /reunions)"))
         # The command prints one "email / password / role / organisation" line per account.
         self.logins = [line.strip() for line in lines or [] if line.count(" / ") >= 3 and "@" in line]
 

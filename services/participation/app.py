@@ -2,8 +2,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+import services.participation.service  # noqa: F401 - registers every aggregate's tables
 from kernel.app import ServiceSpec, create_service_app
-from services.participation.api import router
+from services.participation.api import ROUTERS
 from services.participation.handlers import SUBSCRIPTIONS
 from services.participation.models import metadata
 from services.participation.settings import Settings
@@ -11,6 +12,6 @@ from services.participation.settings import Settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     spec = ServiceSpec(name="participation", title="Participation — contrat de ville", metadata=metadata,
-                       migrations_dir=Path(__file__).parent / "migrations", routers=[router],
-                       subscriptions=SUBSCRIPTIONS)
+                       migrations_dir=Path(__file__).parent / "migrations", routers=ROUTERS,
+                       subscriptions=SUBSCRIPTIONS, internal_stream=True)
     return create_service_app(spec, settings or Settings())

@@ -69,6 +69,7 @@ class AgendaItemOut(BaseModel):
     presenter_organisation_name: str | None = None
     duration_minutes: int | None = None
     documents: list[AgendaDocument] = []
+    description: str | None = Field(None, description="Présentation du point, si le secrétariat en donne une.")
 
 
 class AgendaChange(BaseModel):
@@ -203,6 +204,9 @@ class PersonChanged(EventPayload):
     email: str | None = Field(description="Adresse de courriel ; absente après anonymisation.")
     user_id: int | None = Field(None, description="Compte de la plateforme, si la personne en a un.")
     anonymised: bool = False
+    account_id: str | None = Field(None, description="Identifiant du compte de la plateforme (texte), si la "
+                                                     "personne en a un ; remplit l'office de `user_id`, les "
+                                                     "comptes n'ayant pas d'identifiant numérique.")
 
 
 @event_type("cdv.participation-internal.decision.recorded",

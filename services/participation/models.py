@@ -1,9 +1,12 @@
-"""Tables of the participation service: the registry of organisations and priority neighbourhoods (QPV)."""
+"""The participation service's table registry: every aggregate module of `service/` declares its tables on `Base`.
+
+Importing `services.participation.service` registers them all (the app and the migrations do).
+"""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, DateTime
+from sqlmodel import SQLModel
 
 from kernel.app import kernel_tables
 from kernel.db import new_registry
@@ -16,26 +19,17 @@ class Base(SQLModel, registry=registry):
     pass
 
 
-class Organisation(Base, table=True):
-    """A signatory, a pilot or a participative body (conseil citoyen, inter-associatif, interbailleurs)."""
-
-    id: str = Field(primary_key=True, max_length=80)
-    name: str
-    short_name: str | None = None
-    kind: str = Field(max_length=40, index=True)
-    signatory: bool = False
-    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
-class Qpv(Base, table=True):
-    """A priority neighbourhood (quartier prioritaire de la politique de la ville)."""
+def aware(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes: every instant this service stores is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-    id: str = Field(primary_key=True, max_length=80)
-    name: str
-    cities: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    code: str | None = Field(default=None, max_length=20, description="Code national du QPV")
-    conseil_citoyen: bool | None = None
+
+def timestamp(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
 
 
 kernel_tables(metadata)

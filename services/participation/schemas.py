@@ -1,6 +1,17 @@
-"""API shapes of the participation service."""
+"""API shapes of the participation service (requests; answers are built by each aggregate)."""
 
-from pydantic import BaseModel
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+BodyKind = Literal["copil", "gtc", "groupe-thematique", "interbailleurs", "inter-associatif", "conseil-citoyen",
+                   "rdv-politique-de-la-ville"]
+Seat = Literal["titulaire", "suppleant"]
+FollowUpStatus = Literal["a_faire", "en_cours", "fait", "abandonne"]
+Presence = Literal["present", "excuse", "represente", "absent"]
 
 
 class OrganisationIn(BaseModel):
@@ -20,13 +31,163 @@ class QpvIn(BaseModel):
     conseil_citoyen: bool | None = None
 
 
+class BodyIn(BaseModel):
+    """A governance body as the contract file names it."""
+
+    id: str
+    name: str
+    kind: BodyKind
+    description: str | None = None
+    organisation: str | None = None
+    qpv: str | None = None
+    engagements: list[int] = []
+    themes: list[str] = []
+    uncertain: bool = False
+    note: str | None = None
+
+
 class RegistryIn(BaseModel):
     """The part of a contract file this service owns."""
 
     organisations: list[OrganisationIn]
     qpv: list[QpvIn]
+    bodies: list[BodyIn] = []
 
 
 class RegistryReport(BaseModel):
     organisations_changed: list[str]
     qpv_changed: list[str]
+    bodies_changed: list[str] = []
+
+
+class BodyRename(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(None, max_length=4000)
+
+
+class PersonIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    account_id: str | None = Field(None, max_length=64)
+    public_name: bool = Field(False, description="La personne accepte que son nom soit affiché publiquement.")
+
+
+class MembershipIn(BaseModel):
+    """A seat: an existing person (`person_id`) or a new one (`person`)."""
+
+    person_id: str | None = None
+    person: PersonIn | None = None
+    organisation_id: str | None = None
+    seat: Seat = "titulaire"
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class MembershipEnd(BaseModel):
+    ends_on: date | None = None
+
+
+class MeetingIn(BaseModel):
+    body_id: str
+    title: str = Field(min_length=1, max_length=300)
+    starts_at: datetime = Field(description="Heure locale de Paris, sans décalage (ex. 2027-03-30T09:30).")
+    ends_at: datetime | None = None
+    place: str | None = Field(None, max_length=500)
+    video_url: str | None = Field(None, max_length=1000)
+    proposals_until: date | None = None
+
+
+class MeetingMove(BaseModel):
+    starts_at: datetime
+    ends_at: datetime | None = None
+    place: str | None = Field(None, max_length=500)
+    video_url: str | None = Field(None, max_length=1000)
+    reason: str | None = Field(None, max_length=2000)
+
+
+class MeetingCancel(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CutOffIn(BaseModel):
+    proposals_until: date | None
+    draft_rev: int
+
+
+class ItemIn(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    theme: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=4000)
+    engagements: list[int] = []
+    presenter_organisation_id: str | None = None
+    duration_minutes: int | None = Field(None, ge=1, le=600)
+    draft_rev: int
+
+
+class ItemMove(BaseModel):
+    position: int = Field(ge=1)
+    draft_rev: int
+
+
+class DraftRev(BaseModel):
+    draft_rev: int
+
+
+class LinkIn(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    url: str = Field(min_length=1, max_length=2000)
+    item_id: str | None = None
+    public: bool = True
+    draft_rev: int
+
+
+class PublishIn(BaseModel):
+    draft_rev: int
+    late_reason: str | None = Field(None, max_length=2000)
+
+
+class ProposalIn(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(None, max_length=4000)
+    engagements: list[int] = []
+
+
+class ProposalDecision(BaseModel):
+    accepted: bool
+    reason: str | None = Field(None, max_length=2000)
+    version: int
+
+
+class ContributionIn(BaseModel):
+    body_id: str
+    text: str = Field(min_length=1, max_length=8000)
+    version: int = 0
+
+
+class AttendanceLine(BaseModel):
+    person_id: str
+    status: Presence
+    represented_by: str | None = Field(None, max_length=200)
+
+
+class AttendanceIn(BaseModel):
+    lines: list[AttendanceLine]
+
+
+class MinutesIn(BaseModel):
+    text: str = Field(min_length=1, max_length=100_000)
+    publish: bool = False
+
+
+class DecisionIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    engagements: list[int] = []
+    responsible_organisation_id: str | None = None
+    due_on: date | None = None
+    internal: bool = False
+
+
+class FollowUpIn(BaseModel):
+    status: FollowUpStatus
+    comment: str = Field(min_length=1, max_length=4000)
+    version: int

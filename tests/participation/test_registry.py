@@ -26,7 +26,8 @@ async def test_registry_loads_once_and_announces_changes(service_runner, nats_ur
             assert len(first["organisations_changed"]) == len(contract.organisations)
             assert len(first["qpv_changed"]) == len(contract.qpv)
             again = (await c.put("/api/v1/registry", json=body, headers=auth(ADMIN))).json()
-            assert again == {"organisations_changed": [], "qpv_changed": []}
+            assert again == {"organisations_changed": [], "qpv_changed": [], "bodies_changed": []}
+            assert len(first["bodies_changed"]) == len(contract.bodies)
 
             body["organisations"][0]["name"] = "Nantes Métropole (nouveau nom)"
             third = (await c.put("/api/v1/registry", json=body, headers=auth(ADMIN))).json()

@@ -1,5 +1,6 @@
 """The engagement page: title, theme and objectives, actions, pilots and their parts (each editable in place by
-who may, see `part_update`), indicators with their latest values, the whole history."""
+who may, see `part_update`), indicators with their latest values, the bodies' decisions about it, the whole
+history."""
 
 from __future__ import annotations
 
@@ -22,11 +23,13 @@ router = APIRouter()
 
 async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
                          overrides: dict[str, PartState] | None = None) -> dict[str, Any]:
-    # Its indicators with their latest approved values (links to their pages); without them, the engagement's own
-    # indicator labels are shown anyway.
+    # Its indicators with their latest approved values (links to their pages) and the bodies' decisions about it
+    # (participation's register); without them, the engagement's own indicator labels are shown anyway.
     definitions = optional(calls.get("indicateurs", "/api/v1/latest-values", engagement=number), [])
-    detail, qpv, defs, orgs = await asyncio.gather(
-        calls.get("engagements", f"/api/v1/engagements/{number}"), qpv_list(calls), definitions, organisations(calls))
+    decisions = optional(calls.get("participation", "/api/v1/decisions", engagement=number), [])
+    detail, qpv, defs, orgs, decided = await asyncio.gather(
+        calls.get("engagements", f"/api/v1/engagements/{number}"), qpv_list(calls), definitions, organisations(calls),
+        decisions)
     org_names = {o["id"]: o["name"] for o in orgs} | {p["organisation_id"]: p["organisation_name"]
                                                        for p in detail["parts"]}
     states = {p["organisation_id"]: (overrides or {}).get(p["organisation_id"]) or PartState(PartForm.from_part(p))
@@ -34,7 +37,7 @@ async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
     defs_by_label = {d["indicator_label"]: d for d in defs}
     return {"page_title": f"Engagement n° {number}", "nav": "vue-d-ensemble", "e": detail, "states": states,
             "qpv_list": qpv, "qpv_names": {q["id"]: q["name"] for q in qpv}, "org_names": org_names,
-            "definitions": defs_by_label,
+            "definitions": defs_by_label, "decisions": decided,
             "editable": {p["organisation_id"]: viewer.may_edit_part(p["organisation_id"]) and p["active"]
                          for p in detail["parts"]}}
 

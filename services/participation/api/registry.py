@@ -1,21 +1,21 @@
-"""HTTP API of the participation service."""
+"""Routes of the registry: loading a contract's organisations, QPV and bodies; reading organisations and QPV."""
 
 from fastapi import APIRouter
 
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Forbidden
 from kernel.identity import IdentityDep
-from services.participation import service
-from services.participation.models import Organisation, Qpv
 from services.participation.schemas import RegistryIn, RegistryReport
+from services.participation.service import registry as service
+from services.participation.service.registry import Organisation, Qpv
 
-router = APIRouter(prefix="/api/v1", tags=["participation"])
+router = APIRouter(prefix="/api/v1", tags=["référentiel"])
 
 
 @router.put("/registry")
 async def load_registry(registry: RegistryIn, session: SessionDep, runtime: RuntimeDep,
                         who: IdentityDep) -> RegistryReport:
-    """Loads the organisations and QPV of a contract. Administrators only."""
+    """Loads the organisations, QPV and governance bodies of a contract. Administrators only."""
     if not who.has("admin"):
         raise Forbidden("Seul un administrateur peut charger le référentiel.")
     return await service.load_registry(session, runtime.outbox, registry)

@@ -1,0 +1,67 @@
+"""What the governance pages share: calls made for the viewer or, without an account, for the public; a
+service's refusal as the notice shown beside its form; reading dates, times and engagement numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends
+
+from gateway.clients import ServiceCalls, ServiceError
+from gateway.deps import ClientsDep, OptionalViewer
+from gateway.forms import Refusal, iso_date, refusal
+from kernel.identity import Identity
+
+# The identity the gateway signs for a visitor without an account (participation knows this user id).
+PUBLIC = Identity(user_id="public", email="", name="Visiteur", roles=[])
+NOTHING_DONE = "Rien n'a été enregistré."
+# The services' field names, as the person knows them (in the message of a request the service could not read).
+FIELD_NAMES = {"title": "Titre", "starts_at": "Début", "ends_at": "Fin", "text": "Texte", "reason": "Raison",
+               "name": "Nom", "email": "Adresse e-mail", "comment": "Commentaire", "url": "Adresse",
+               "duration_minutes": "Durée", "engagements": "Engagements", "due_on": "Échéance",
+               "late_reason": "Raison du retard", "body_id": "Instance", "lines": "Présences"}
+
+
+def public_calls(viewer: OptionalViewer, clients: ClientsDep) -> ServiceCalls:
+    """Calls for the viewer, or for the public when nobody is logged in."""
+    return clients.on_behalf_of(viewer.identity if viewer else PUBLIC)
+
+
+AnyCalls = Annotated[ServiceCalls, Depends(public_calls)]
+
+
+def refused(exc: ServiceError, place: str) -> Refusal:
+    """The outcome shown at `place` after participation said no (`gateway.forms.refusal`): the service's own
+    message, or, for a request it could not read, the first field at fault named in French."""
+    return refusal(exc, place=place, invalid=_first_field_error(exc.body), fallback="Cette action a été refusée.",
+                   nothing_done=NOTHING_DONE)
+
+
+def _first_field_error(body: Any) -> str | None:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:
+        return None  # a domain refusal: its message says it
+    field = str(errors[0].get("field", ""))
+    return f"{FIELD_NAMES.get(field.split('.')[0], field)} : {errors[0].get('message')}. {NOTHING_DONE}"
+
+
+def numbers(value: str) -> list[int]:
+    """"12, 47" -> [12, 47] (anything else is ignored: the service checks the numbers)."""
+    return [int(n) for n in value.replace(";", ",").replace(" ", ",").split(",") if n.strip().isdigit()]
+
+
+def local_datetime(day: str, hour: str) -> str | None:
+    """A date field (or a date typed as 31/03/2027) and a time field as the ISO wall-clock time the service
+    expects."""
+    day = iso_date(day) or ""
+    if not day:
+        return None
+    try:
+        return datetime.fromisoformat(f"{day}T{hour or '09:00'}").isoformat()
+    except ValueError:
+        return f"{day}T{hour}"  # the service says what is wrong
+
+
+def names(orgs: list[dict[str, Any]]) -> dict[str, str]:
+    return {o["id"]: o["name"] for o in orgs}

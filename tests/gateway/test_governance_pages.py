@@ -1,0 +1,115 @@
+"""Governance pages over HTTP: the public sees bodies, published agendas and the public register without an
+account; the secretariat runs a meeting from scheduling to minutes; a member proposes an item; uploads stream
+through; the engagement page lists the decisions about it."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import nats
+
+from services.notifications.events import DeliveryFailed, DeliverySent
+from tests.conftest import auth
+from tests.participation.conftest import SECRETARIAT
+from tests.participation.test_pack_and_circulation import _publish
+
+
+def _meeting_id(location: str) -> str:
+    found = re.search(r"/reunions/([0-9a-f]{32})", location)
+    assert found, location
+    return found[1]
+
+
+async def test_the_public_reads_bodies_and_the_register_without_an_account(gateway) -> None:
+    async with gateway.client() as client:
+        page = await client.get("/instances")
+        assert page.status_code == 200
+        assert "Comité de pilotage (COPIL) du contrat de ville" in page.text
+        assert "Conseil citoyen de Malakoff" in page.text and "nom à confirmer" in page.text
+        copil = await client.get("/instances/copil")
+        assert copil.status_code == 200 and "Ajouter un membre" not in copil.text
+        assert (await client.get("/decisions")).status_code == 200
+        assert (await client.get("/mes-instances")).status_code == 303  # an account is needed
+
+
+async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, stack, nats_url, namespace) -> None:
+    part = stack["participation"].client
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
+    member = await gateway.account("caf", "referent", name="Karim Membre")
+    added_member = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
+        "person": {"name": "Karim Membre", "email": member.email}, "organisation_id": "caf",
+        "starts_on": str(date.today() - timedelta(days=30))})
+    assert added_member.status_code == 201, added_member.text
+    added_member = added_member.json()
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        day = (date.today() + timedelta(days=4)).isoformat()
+        scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC test",
+                                                         "day": day, "start": "09:30", "place": "Salle 1"})
+        assert scheduled.status_code == 303
+        mid = _meeting_id(scheduled.headers["location"])
+        page = await client.get(f"/reunions/{mid}")
+        assert "Échéance dépassée" in page.text and "GTC test" in page.text
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        added = await client.post(f"/reunions/{mid}/points", data={"csrf_token": token, "draft_rev": rev,
+                                                                  "title": "Bilan emploi", "engagements": "17"})
+        assert added.status_code == 303
+        page = await client.get(f"/reunions/{mid}")
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        upload = await client.post(f"/reunions/{mid}/documents", data={"csrf_token": token, "draft_rev": rev,
+                                                                       "title": "Diaporama", "public": "oui"},
+                                   files={"file": ("diapo.pdf", b"%PDF-1.4\n% test\n", "application/pdf")})
+        assert upload.status_code == 303, upload.text
+        page = await client.get(f"/reunions/{mid}")
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        late = await client.post(f"/reunions/{mid}/publier", data={"csrf_token": token, "draft_rev": rev})
+        notice = re.search(r'id="publication".*?<p class="notice__text">(.*?)</p>', late.text, re.S)
+        assert late.status_code == 422 and notice, late.text[-3000:]  # the refusal shows beside the publish form
+        assert notice[1].startswith("Publication tardive") and html.unescape(notice[1]).endswith(
+            "Rien n'a été enregistré.")
+        ok = await client.post(f"/reunions/{mid}/publier", data={"csrf_token": token, "draft_rev": rev,
+                                                                 "late_reason": "Salle confirmée tardivement"})
+        assert ok.status_code == 303
+        page = await client.get(f"/reunions/{mid}")
+        assert "Ordre du jour diffusé en retard" in page.text and "Salle confirmée tardivement" in page.text
+        doc = re.search(r'href="http://127\.0\.0\.1:8100(/documents/[0-9a-f]+)"', page.text)[1]
+        download = await client.get(doc)
+        assert download.status_code == 200 and download.content.startswith(b"%PDF")
+
+        # The notifications service's proof of delivery shows as the circulation status.
+        nc = await nats.connect(nats_url)
+        try:
+            for i, (kind, extra) in enumerate((("sent", {"smtp_response": "250 OK"}),
+                                               ("failed", {"reason": "adresse refusée"}))):
+                model = DeliverySent if kind == "sent" else DeliveryFailed
+                await _publish(nc.jetstream(), namespace, "notifications", model(
+                    delivery_id=f"{mid}-{i}", notice_kind="agenda", source_event_id="e", meeting_id=mid,
+                    agenda_version=1, attempts=1, at=datetime(2026, 3, 12, 8, 14, tzinfo=UTC),
+                    recipient_id=added_member["person"]["id"] if i == 0 else "inconnu", **extra))
+        finally:
+            await nc.close()
+        for _ in range(50):
+            page = await client.get(f"/reunions/{mid}")
+            if "1 échec" in page.text:
+                break
+            await asyncio.sleep(0.2)
+        assert re.search(r"Ordre du jour v1</strong> envoyé à 1 membre le 12/03 à 9 h 14 ; <span class=\"late\">1 "
+                         r"échec</span> \(adresse refusée\)", page.text), page.text[-3000:]
+
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, member)
+        mine = await client.get("/mes-instances")
+        assert "Groupe technique de coordination (GTC)" in mine.text and "GTC test" in mine.text
+        page = await client.get(f"/reunions/{mid}")
+        assert "Raison donnée par le secrétariat : Salle confirmée tardivement" in page.text
+        proposed = await client.post(f"/reunions/{mid}/propositions", data={"csrf_token": token,
+                                                                            "title": "Point CAF"})
+        assert proposed.status_code == 422  # the cut-off defaults to the agenda's deadline, already passed
+        assert "la date limite est passée" in proposed.text
+
+    async with gateway.client() as client:  # the public: the published agenda, not the editor
+        page = await client.get(f"/reunions/{mid}")
+        assert page.status_code == 200 and "Bilan emploi" in page.text and "Projet d'ordre du jour" not in page.text

@@ -1,0 +1,42 @@
+"""`make run`'s governance year: loaded through the service's own functions (events included), once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import nats
+
+from services.participation.demo import seed
+from tests.participation.test_authorization import PUBLIC
+
+
+async def test_demo_governance_year(gov, nats_url, namespace) -> None:
+    nc = await nats.connect(nats_url)
+    published: asyncio.Queue = asyncio.Queue()
+    await nc.subscribe(f"{namespace}.participation.meeting.agenda_published", cb=published.put)
+    try:
+        message = await seed(gov.running.runtime.settings)
+        assert message.startswith("Démo de la gouvernance chargée")
+        assert await seed(gov.running.runtime.settings) == "Démo de la gouvernance déjà chargée : rien à faire."
+
+        bodies = await gov.ok("GET", "/bodies")
+        assert all(b["members_count"] >= 2 for b in bodies), [b["id"] for b in bodies if b["members_count"] < 2]
+        meetings = await gov.ok("GET", "/meetings")
+        past = next(m for m in meetings if m["phase"] == "past")
+        assert past["body_id"] == "copil" and past["minutes_published_at"]
+        register = await gov.ok("GET", "/decisions", PUBLIC, params={"body_id": "copil"})
+        assert len(register) == 5 and sum(d["overdue"] for d in register) == 2
+        gtc = next(m for m in meetings if m["body_id"] == "gtc")
+        assert gtc["published_version"] == 1 and gtc["lead_time"]["state"] == "published"
+        upcoming = next(m for m in meetings if m["body_id"] == "copil" and m["phase"] == "upcoming")
+        assert upcoming["published_version"] == 0 and upcoming["lead_time"]["state"] in ("ok", "soon")
+        assert len((await gov.view(upcoming["id"]))["draft"]["items"]) == 4
+        assert "Démo" in json.dumps(await gov.ok("GET", "/bodies/copil"), ensure_ascii=False)
+
+        titles = set()
+        while "GTC — préparation du COPIL de printemps" not in titles:
+            event = json.loads((await asyncio.wait_for(published.get(), 15)).data)
+            titles.add(event["data"]["meeting"]["title"])
+    finally:
+        await nc.close()
