@@ -16,9 +16,8 @@ class Settings(KernelSettings):
 
     # Shown in the header and titles (the contract itself is data: another agglomeration loads its own).
     territory: str = "Agglomération nantaise"
-    # The date of the last COPIL, for Mes engagements' filter « pas mis à jour depuis le dernier COPIL » (the page
-    # lets a person give another). TODO(governance): read the last COPIL held from participation once it records
-    # the meetings; this setting then becomes a fallback.
+    # The date of the last COPIL when participation records none (Mes engagements' filter « pas mis à jour depuis le
+    # dernier COPIL » takes the last COPIL meeting held there first; the page lets a person give another date).
     last_copil_date: date | None = None
     # Largest request body the gateway reads (an uploaded file): 413 past it, checked while it streams in.
     upload_max_bytes: int = 20_000_000

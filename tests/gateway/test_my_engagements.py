@@ -8,6 +8,7 @@ import html
 import re
 
 from tests.conftest import auth, identity
+from tests.gateway.indicator_helpers import SECRETARIAT
 from tests.gateway.test_engagements import HTMX, form, part, piloted_by
 
 CARD = re.compile(r'<article class="card card--compact" id="engagement-(\d+)"')
@@ -114,3 +115,27 @@ async def test_extraction_notes_are_shown_to_the_secretariat_only(gateway, stack
         seen_by_secretariat = html.unescape((await sec.get("/engagements/48")).text)
     assert note not in seen_by_referent and 'class="note"' not in seen_by_referent
     assert note in seen_by_secretariat
+
+
+async def test_the_last_copil_held_comes_from_participation(gateway, stack) -> None:
+    participation = stack["participation"].client
+    bodies = (await participation.get("/api/v1/bodies", headers=auth(SECRETARIAT))).json()
+    copil = next(b for b in bodies if b["kind"] == "copil")
+    for day, title in (("2021-03-04", "COPIL de printemps"), ("2021-11-18", "COPIL d'automne")):
+        r = await participation.post("/api/v1/meetings", headers=auth(SECRETARIAT), json={
+            "body_id": copil["id"], "title": title, "starts_at": f"{day}T14:00"})
+        assert r.status_code == 201, r.text
+    later = await participation.post("/api/v1/meetings", headers=auth(SECRETARIAT), json={
+        "body_id": copil["id"], "title": "COPIL annulé", "starts_at": "2021-12-02T14:00"})
+    cancelled = await participation.post(f"/api/v1/meetings/{later.json()['id']}/cancel", headers=auth(SECRETARIAT),
+                                         json={"reason": "Report"})
+    assert cancelled.status_code == 200, cancelled.text
+    who = await gateway.account("nantes-metropole", "secretariat")
+    async with gateway.client() as client:
+        await gateway.logged_in(client, who)
+        page = html.unescape((await client.get("/mes-engagements")).text)
+    held = sorted(m["local_start"][:10] for m in (await participation.get(
+        "/api/v1/meetings", params={"body_id": copil["id"]}, headers=auth(SECRETARIAT))).json()
+        if m["status"] != "cancelled" and m["phase"] == "past")[-1]
+    assert held >= "2021-11-18"
+    assert f'name="depuis" type="date" value="{held}"' in page, "the filter starts from the last COPIL held"

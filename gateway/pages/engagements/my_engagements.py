@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,12 +16,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import plain
+from gateway.formatting import PARIS, plain
 from gateway.forms import Notice
 from gateway.labels import STATUSES
 from gateway.pages.engagements.forms import PartForm, PartState, part_of
 from gateway.pages.engagements.themes import theme_choices
-from gateway.pages.lookups import qpv_list
+from gateway.pages.lookups import optional, qpv_list
 from gateway.rendering import is_htmx, render
 
 router = APIRouter()
@@ -51,24 +51,25 @@ class MyFilters:
         return urlencode({k: v for k, v in values.items() if v})
 
 
-def last_copil(request: Request) -> date | None:
-    """The date of the last COPIL held.
-
-    TODO(governance): once participation records the COPIL's meetings, read the date of the last one held
-    from there; until then it is the gateway setting `last_copil_date` (CDV_GATEWAY_LAST_COPIL_DATE), and the
-    page's « depuis » field lets the person give another date.
-    """
+async def last_copil(request: Request, calls: ServiceCalls) -> date | None:
+    """The day of the last COPIL held: participation's latest COPIL meeting already past (not cancelled) that the
+    viewer may see; without one (or participation not answering), the gateway setting `last_copil_date`."""
+    today = datetime.now(PARIS).date()
+    meetings = await optional(calls.get("participation", "/api/v1/meetings", until=today.isoformat()), [])
+    held = [m["local_start"][:10] for m in meetings
+            if m.get("body_kind") == "copil" and m.get("status") != "cancelled" and m.get("phase") == "past"]
+    if held:
+        return date.fromisoformat(max(held))
     return request.app.state.settings.last_copil_date
 
 
-def read_filters(request: Request, themes: set[str], qpv: set[str]) -> MyFilters:
+def read_filters(request: Request, themes: set[str], qpv: set[str], default: date | None = None) -> MyFilters:
     q = request.query_params
     since = q.get("depuis", "").strip()
     try:
         since = date.fromisoformat(since).isoformat() if since else ""
     except ValueError:
         since = ""
-    default = last_copil(request)
     return MyFilters(statut=q.get("statut", "") if q.get("statut") in STATUSES else "",
                      theme=q.get("theme", "") if q.get("theme") in themes else "",
                      qpv=q.get("qpv", "") if q.get("qpv") in qpv else "",
@@ -115,10 +116,12 @@ async def my_context(request: Request, viewer: Viewer, calls: ServiceCalls,
     axes: list[dict[str, Any]] = []
     qpv: list[dict[str, Any]] = []
     if org:
-        details, axes, qpv = await asyncio.gather(
+        details, axes, qpv, since = await asyncio.gather(
             calls.get("engagements", "/api/v1/engagements/with-parts", pilot=org),
-            calls.get("engagements", "/api/v1/axes"), qpv_list(calls))
-    filters = read_filters(request, {t["id"] for a in axes for t in a["themes"]}, {q["id"] for q in qpv})
+            calls.get("engagements", "/api/v1/axes"), qpv_list(calls), last_copil(request, calls))
+    else:
+        since = None
+    filters = read_filters(request, {t["id"] for a in axes for t in a["themes"]}, {q["id"] for q in qpv}, since)
     parts, counts = {}, dict.fromkeys(STATUSES, 0)
     for d in details:
         part = part_of(d, org or "")
@@ -134,7 +137,6 @@ async def my_context(request: Request, viewer: Viewer, calls: ServiceCalls,
     for number in states:  # a card whose form is open stays on the list, whatever the filters
         if number in parts and all(d["number"] != number for d in shown):
             shown.append(next(d for d in mine if d["number"] == number))
-    since = last_copil(request)
     return {"page_title": "Mes engagements", "nav": "mes-engagements", "groups": group_by_axis_and_theme(shown, axes),
             "shown": len(shown), "total": len(mine), "counts": counts, "states": states, "parts": parts,
             "organisation_id": org, "qpv_list": qpv, "qpv_names": {q["id"]: q["name"] for q in qpv},
