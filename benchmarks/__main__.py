@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from benchmarks import csv_import
+from benchmarks import csv_import, pages
 
-BENCHMARKS = [csv_import]
+BENCHMARKS = [csv_import, pages]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,8 +17,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="lignes du fichier CSV importé (défaut : %(default)s)")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all",
                         help="base(s) mesurée(s) ; PostgreSQL seulement s'il répond (défaut : %(default)s)")
+    parser.add_argument("--only", choices=[b.__name__.rsplit(".", 1)[1] for b in BENCHMARKS],
+                        help="une seule mesure (défaut : toutes)")
     args = parser.parse_args(argv)
     for bench in BENCHMARKS:
+        if args.only and bench.__name__.rsplit(".", 1)[1] != args.only:
+            continue
         print(f"== {bench.TITLE}")
         asyncio.run(bench.main(rows=args.rows, backend=args.backend))
     return 0

@@ -27,6 +27,7 @@ from kernel.db import Database
 from kernel.logs import setup_logging
 from kernel.migrations import upgrade
 from kernel.tracing import setup_tracing
+from kernel.uploads import MULTIPART_SLACK, BodyLimit, TooLarge
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -111,6 +112,11 @@ async def _service_error(request: Request, exc: Exception) -> Response:
                        "prévenez l'administrateur de la plateforme.")
 
 
+async def _too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TooLarge)
+    return _error_page(request, 413, "Fichier trop volumineux", exc.message)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
@@ -157,8 +163,10 @@ def create_app(settings: Settings | None = None,
                       LoginRequired: _login_required, AccessDenied: _access_denied, CsrfRejected: _csrf_rejected,
                       ServiceUnavailable: _service_unavailable, ServiceError: _service_error,
                       StarletteHTTPException: _http_error, RequestValidationError: _validation_error,
+                      TooLarge: _too_large,
                   })
     app.state.settings = settings
+    app.add_middleware(BodyLimit, limit=settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -81,10 +81,10 @@ class ServiceClients:
 
     async def request(self, identity: Identity, service: str, method: str, path: str, *,
                       params: dict[str, Any] | None = None, json: Any = None, content: Any = None,
-                      content_type: str | None = None, raw: bool = False) -> Any:
+                      content_type: str | None = None, files: Any = None, raw: bool = False) -> Any:
         """The service's JSON answer (or, with `raw`, its whole response: a CSV export); errors raised.
 
-        `content` may be bytes or an async iterator of bytes (an upload streamed on)."""
+        `content` may be bytes or an async iterator of bytes (an upload streamed on); `files`, a form's files."""
         with self._tracer.start_as_current_span(f"{method} {service}{path}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("peer.service", service)
             headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret)})
@@ -93,7 +93,7 @@ class ServiceClients:
             clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
             try:
                 response = await self.clients[service].request(method, path, params=clean, json=json,
-                                                                content=content, headers=headers)
+                                                                content=content, files=files, headers=headers)
             except httpx.HTTPError as exc:
                 span.set_status(Status(StatusCode.ERROR))
                 raise ServiceUnavailable(service, str(exc) or type(exc).__name__) from exc
@@ -126,10 +126,11 @@ class ServiceCalls:
     async def post(self, service: str, path: str, body: Any = None, **params: Any) -> Any:
         return await self.clients.request(self.identity, service, "POST", path, params=params, json=body)
 
-    async def post_file(self, service: str, path: str, content: bytes, content_type: str, **params: Any) -> Any:
-        """Sends a file as the request body (a CSV import)."""
-        return await self.clients.request(self.identity, service, "POST", path, params=params, content=content,
-                                          content_type=content_type)
+    async def post_file(self, service: str, path: str, *, filename: str, file: Any, content_type: str,
+                        **params: Any) -> Any:
+        """Sends a file (an open file object, read in chunks as it goes) as the `file` field of a form."""
+        return await self.clients.request(self.identity, service, "POST", path, params=params,
+                                          files={"file": (filename, file, content_type)})
 
     async def download(self, service: str, path: str, **params: Any) -> httpx.Response:
         """The whole response (body and headers), for a file the gateway hands on (an export)."""

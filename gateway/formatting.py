@@ -53,6 +53,16 @@ def datetime_fr(value: Any) -> str:
     return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
 
 
+def local_datetime(value: Any) -> datetime | None:
+    """A service's date-time (ISO, UTC) in Nantes' local time, without a time zone (for a spreadsheet's cell)."""
+    value = _parse(value)
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(PARIS).replace(tzinfo=None, microsecond=0)
+
+
 def short_datetime_fr(value: Any) -> str:
     """12/03 à 9 h 14 (heure de Paris), for compact statuses."""
     value = _parse(value)
@@ -170,3 +180,52 @@ def change_value(field: str, value: Any, qpv_names: Mapping[str, str] | None = N
         return " ; ".join(f"action {a['index'] + 1} : {STATUSES.get(a['status'], a['status'])}"
                           + (f" ({a['comment']})" if a.get("comment") else "") for a in value)
     return str(value)
+
+
+# --- an organisation's name after « de » and « à » ------------------------------------------------------------
+
+# The article a name takes when it starts with a common noun or an acronym read as a word (« la Ville de Nantes »,
+# « l'État », « le PLIE »); a proper name takes none (« Nantes Métropole », « Pôle emploi », « Vilogia »).
+ARTICLES = {
+    "etat": "l'", "ville": "la", "commune": "la", "mairie": "la", "metropole": "la", "region": "la",
+    "departement": "le", "conseil": "le", "conseils": "les", "prefecture": "la", "sous-prefecture": "la",
+    "direction": "la", "agence": "l'", "caisse": "la", "banque": "la", "office": "l'", "union": "l'",
+    "association": "l'", "federation": "la", "maison": "la", "mission": "la", "centre": "le", "service": "le",
+    "syndicat": "le", "groupe": "le", "plan": "le", "communaute": "la", "inter-associatif": "l'",
+    "inter-bailleurs": "l'", "interbailleurs": "l'", "amenageurs": "les", "bailleurs": "les",
+    "atdec": "l'", "plie": "le", "urml": "l'", "caf": "la", "cpam": "la", "ars": "l'", "anru": "l'",
+    "ddsp": "la", "ddcs": "la", "dsden": "la", "ddtm": "la", "drac": "la",
+}
+_VOWELS = "aeiouyh"  # a mute h: « d'Harmonie Habitat », « d'Habitat 44 »
+
+
+def _article(name: str) -> str:
+    first = plain(name.strip().split(" ", 1)[0].rstrip(",;:"))
+    return ARTICLES.get(first, "")
+
+
+def of_org(name: str | None) -> str:
+    """« de la Ville de Nantes », « de l'État – DDSP », « du Conseil départemental », « de Pôle emploi »,
+    « d'Harmonie Habitat », « des Aménageurs »."""
+    name = (name or "").strip()
+    article = _article(name)
+    if article == "le":
+        return f"du {name}"
+    if article == "les":
+        return f"des {name}"
+    if article:
+        return f"de {article}{'' if article.endswith(chr(39)) else ' '}{name}"
+    return f"d'{name}" if plain(name[:1]) in _VOWELS and name[:1].isalpha() else f"de {name}"
+
+
+def to_org(name: str | None) -> str:
+    """« à la Ville de Nantes », « à l'État – DDSP », « au Conseil départemental », « à Pôle emploi »."""
+    name = (name or "").strip()
+    article = _article(name)
+    if article == "le":
+        return f"au {name}"
+    if article == "les":
+        return f"aux {name}"
+    if article:
+        return f"à {article}{'' if article.endswith(chr(39)) else ' '}{name}"
+    return f"à {name}"

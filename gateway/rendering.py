@@ -37,6 +37,7 @@ templates.env.filters.update(
     day_fr=formatting.day_fr, datetime_fr=formatting.datetime_fr, iso_local=formatting.iso_local,
     short_datetime_fr=formatting.short_datetime_fr, time_fr=formatting.time_fr,
     number_fr=formatting.number_fr, with_unit=formatting.with_unit, period_fr=formatting.period_fr,
+    of_org=formatting.of_org, to_org=formatting.to_org,
 )
 templates.env.globals.update(
     STATUSES=labels.STATUSES, FIELD_LABELS=labels.FIELD_LABELS, ORGANISATION_KINDS=labels.ORGANISATION_KINDS,

@@ -1,5 +1,6 @@
 """Settings of the gateway (prefix `CDV_GATEWAY_`, with the shared `CDV_` fallback of the kernel)."""
 
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,6 +17,12 @@ class Settings(KernelSettings):
 
     # Shown in the header and titles (the contract itself is data: another agglomeration loads its own).
     territory: str = "Agglomération nantaise"
+    # The date of the last COPIL when participation records none (Mes engagements' filter « pas mis à jour depuis le
+    # dernier COPIL » takes the last COPIL meeting held there first; the page lets a person give another date).
+    last_copil_date: date | None = None
+    # Largest request body the gateway reads (an uploaded file): 413 past it, checked while it streams in.
+    upload_max_bytes: int = 20_000_000
+
     # The NATS address integrators are given (in the AsyncAPI document's servers).
     public_nats_url: str = "nats://127.0.0.1:4222"
 

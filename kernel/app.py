@@ -30,6 +30,7 @@ from kernel.migrations import upgrade
 from kernel.outbox import Outbox, OutboxRelay, outbox_table
 from kernel.settings import KernelSettings
 from kernel.tracing import setup_tracing
+from kernel.uploads import BodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ class ServiceSpec:
     internal_stream: bool = False
     # Long-running jobs of the service (e.g. a periodic sweep): started when ready, cancelled first at shutdown.
     background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
+    # Largest request body read (413 `too_large` past it, checked while it streams in); None: no limit.
+    max_body_bytes: int | None = None
 
 
 @dataclass
@@ -126,6 +129,9 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
                   exception_handlers={DomainError: domain_error_handler,
                                       RequestValidationError: validation_error_handler,
                                       **spec.exception_handlers})
+
+    if spec.max_body_bytes is not None:
+        app.add_middleware(BodyLimit, limit=spec.max_body_bytes)
 
     @app.get("/healthz", tags=["santé"])
     async def healthz() -> dict[str, str]:

@@ -54,9 +54,10 @@ async def engagements(session: SessionDep, _who: IdentityDep, axis: int | None =
 
 
 @router.get("/engagements/with-parts")
-async def engagements_with_parts(pilot: str, session: SessionDep, _who: IdentityDep) -> list[EngagementWithParts]:
-    """The engagements an organisation pilots, each with its contents and every pilot's part (one call for a
-    referent's whole list, instead of one per engagement)."""
+async def engagements_with_parts(session: SessionDep, _who: IdentityDep,
+                                 pilot: str | None = None) -> list[EngagementWithParts]:
+    """The engagements an organisation pilots (all of them without `pilot`), each with its contents and every
+    pilot's part (one call for a referent's whole list, or an export, instead of one per engagement)."""
     return await service.list_with_parts(session, pilot=pilot)
 
 

@@ -239,8 +239,9 @@ async def list_engagements(session: AsyncSession, *, axis: int | None = None, th
     return result
 
 
-async def list_with_parts(session: AsyncSession, *, pilot: str) -> list[EngagementWithParts]:
-    """Gets the engagements an organisation pilots, with every part, in three queries (not one per engagement)."""
+async def list_with_parts(session: AsyncSession, *, pilot: str | None) -> list[EngagementWithParts]:
+    """Gets the engagements an organisation pilots (every one without `pilot`), with every part, in three queries
+    (not one per engagement)."""
     contract = await current_contract(session)
     axes, themes, orgs = await _context(session, contract.id)
     engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
@@ -250,7 +251,7 @@ async def list_with_parts(session: AsyncSession, *, pilot: str) -> list[Engageme
     result = []
     for e in engagements:
         parts = parts_by_engagement.get(e.id or 0, [])
-        if pilot in {p.organisation_id for p in _active(parts)}:
+        if pilot is None or pilot in {p.organisation_id for p in _active(parts)}:
             result.append(_with_parts(e, parts, axes, themes, orgs, names))
     return result
 

@@ -2,7 +2,7 @@
 
 Errors are JSON `{code, message, …}` in French: 403 `forbidden`, 404 `not_found`, 409 `conflict` (with `current`
 when someone changed the thing first) or `period_locked`, 422 `invalid` (with `errors` per field) or
-`invalid_rows` (CSV import, with `errors: [{line, reason}]`).
+`invalid_rows` (file import, with `errors: [{line, reason}]`), 413 `too_large` (a file past the limit).
 """
 
 from typing import Any, Literal
@@ -13,9 +13,12 @@ from fastapi.responses import JSONResponse
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Invalid
 from kernel.identity import IdentityDep
+from kernel.uploads import spool_body, too_large
 from services.indicateurs import exports, service
 from services.indicateurs.models import ImportRun, State
 from services.indicateurs.schemas import (
+    BulkApproval,
+    BulkOutcome,
     CampaignClose,
     CampaignIn,
     CampaignOut,
@@ -27,6 +30,7 @@ from services.indicateurs.schemas import (
     ImportReport,
     LatestValues,
     QpvOut,
+    QueueOut,
     RejectIn,
     SeriesOut,
     SubmissionDetail,
@@ -37,6 +41,7 @@ from services.indicateurs.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["indicateurs"])
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFLICT = {409: {"description": "Modifié entre-temps, ou période verrouillée"}}
 FORBIDDEN = {403: {"description": "Rôle ou organisation ne le permettant pas"}}
 
@@ -125,40 +130,83 @@ async def reject(submission_id: int, data: RejectIn, session: SessionDep, runtim
                                 identity=who)
 
 
+# --- the validation queue ----------------------------------------------------------------------------------
+
+@router.get("/validation-queue", responses=FORBIDDEN)
+async def validation_queue(session: SessionDep, who: IdentityDep, organisation: str | None = None,
+                           engagement: int | None = None, period: str | None = None,
+                           campaign: int | None = None) -> QueueOut:
+    """The secretariat's queue: submitted values across indicators, each beside the previous value of its series."""
+    return await service.queue(session, identity=who, organisation=organisation, engagement=engagement,
+                               period=period, campaign_id=campaign)
+
+
+@router.post("/submissions/approvals", responses=FORBIDDEN)
+async def approve_many(data: BulkApproval, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> BulkOutcome:
+    """The secretariat approves a selection: each value under its own rules (four eyes, latest version, state),
+    one transaction and one event per value; the refused ones are listed with their reason."""
+    return await service.approve_many(session, runtime.outbox, ids=data.ids, identity=who)
+
+
 # --- bulk import ---------------------------------------------------------------------------------------------
 
-@router.post("/imports", status_code=201, responses={
-    **FORBIDDEN, **CONFLICT,
-    422: {"description": "Lignes invalides : `{code: invalid_rows, errors: [{line, reason}]}`"},
-}, openapi_extra={"requestBody": {"content": {
+FILE_BODY = {"requestBody": {"content": {
     "text/csv": {"schema": {"type": "string"}},
+    XLSX: {"schema": {"type": "string", "format": "binary"}},
     "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
                                                                                    "format": "binary"}}}},
-}}})
-async def import_values(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep,
-                        who: IdentityDep, dry_run: bool = False) -> ImportReport:
-    """Imports a CSV file of values (format: module `services.indicateurs.csv_format`), all or nothing.
+}}}
+IMPORT_REFUSALS = {
+    **FORBIDDEN, **CONFLICT,
+    413: {"description": "Fichier trop volumineux : `{code: too_large, limit}`"},
+    422: {"description": "Lignes invalides : `{code: invalid_rows, errors: [{line, reason}], lines, skipped}`"},
+}
 
-    The file is the request body (`text/csv`) or the `file` field of a form (`multipart/form-data`).
-    `dry_run=true` checks it and reports what an import would do, recording nothing.
-    """
-    limit: int = runtime.settings.import_max_bytes  # type: ignore[attr-defined]
-    filename = None
+
+async def _received_file(request: Request, limit: int) -> tuple[bytes, str | None]:
+    """The file sent: the request body, or the `file` field of a form. Either is streamed to a temporary file
+    with the limit enforced while it arrives (413 past it), never read whole into memory first."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form(max_part_size=limit)
+        form = await request.form()  # file parts spool to disk past 1 MB; BodyLimit bounds the whole body
         upload: Any = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise Invalid("Joignez le fichier CSV dans le champ « file ».", field="file")
-        content, filename = await upload.read(), upload.filename
-    else:
-        content = await request.body()
-    if len(content) > limit:
-        raise Invalid(f"Fichier trop gros ({len(content) // 1_000_000} Mo ; {limit // 1_000_000} Mo au plus).")
+            raise Invalid("Joignez le fichier (CSV ou .xlsx) dans le champ « file ».", field="file")
+        if (upload.size or 0) > limit:
+            raise too_large(limit)
+        await upload.seek(0)
+        return await upload.read(), upload.filename
+    with await spool_body(request, limit) as spooled:
+        return spooled.read(), None
+
+
+@router.post("/imports", status_code=201, responses=IMPORT_REFUSALS, openapi_extra=FILE_BODY)
+async def import_values(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep,
+                        who: IdentityDep, dry_run: bool = False) -> ImportReport:
+    """Imports a file of values, CSV or .xlsx (format: module `services.indicateurs.csv_format`), all or nothing.
+
+    The file is the request body (`text/csv`, or an .xlsx workbook) or the `file` field of a form
+    (`multipart/form-data`). `dry_run=true` checks it and reports what an import would do, recording nothing.
+    """
+    content, filename = await _received_file(request, runtime.settings.import_max_bytes)  # type: ignore[attr-defined]
     report = await service.import_csv(session, runtime.outbox, content=content, filename=filename, identity=who,
                                       dry_run=dry_run)
     if dry_run:
         response.status_code = 200
     return report
+
+
+@router.post("/imports/previews", status_code=201, responses=IMPORT_REFUSALS, openapi_extra=FILE_BODY)
+async def preview_import(request: Request, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> ImportReport:
+    """Checks a file and keeps it for its sender to confirm: what it would record (counts and values), nothing
+    recorded yet. Confirm with `POST /imports/previews/{preview_id}/confirm` within a day."""
+    content, filename = await _received_file(request, runtime.settings.import_max_bytes)  # type: ignore[attr-defined]
+    return await service.preview_import(session, content=content, filename=filename, identity=who)
+
+
+@router.post("/imports/previews/{preview_id}/confirm", status_code=201, responses=IMPORT_REFUSALS)
+async def confirm_import(preview_id: int, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> ImportReport:
+    """Imports a previewed file (checked again), all or nothing; its sender only."""
+    return await service.confirm_import(session, runtime.outbox, preview_id=preview_id, identity=who)
 
 
 @router.get("/imports/{import_id}", responses=FORBIDDEN)
@@ -232,6 +280,16 @@ async def export_csv(session: SessionDep, _who: IdentityDep, engagement: int | N
     rows = await service.approved_values(session, engagement=engagement, indicator=indicator, period=period, qpv=qpv)
     return Response(exports.to_csv(rows, sep), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="valeurs-indicateurs.csv"'})
+
+
+@router.get("/exports/values.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "Valeurs approuvées (.xlsx)"}})
+async def export_xlsx(session: SessionDep, _who: IdentityDep, engagement: int | None = None,
+                      indicator: int | None = None, period: str | None = None, qpv: str | None = None) -> Response:
+    """Approved values as an .xlsx workbook (same columns as the CSV, plus the QPV's name)."""
+    rows = await service.approved_values(session, engagement=engagement, indicator=indicator, period=period, qpv=qpv)
+    return Response(exports.to_xlsx(rows), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="valeurs-indicateurs.xlsx"'})
 
 
 @router.get("/exports/values.json")

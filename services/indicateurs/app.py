@@ -3,6 +3,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kernel.app import ServiceSpec, create_service_app
+from kernel.uploads import MULTIPART_SLACK
 from services.indicateurs.api import router
 from services.indicateurs.handlers import SUBSCRIPTIONS
 from services.indicateurs.jobs import campaign_sweeper
@@ -14,5 +15,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     spec = ServiceSpec(name="indicateurs", title="Indicateurs — contrat de ville", metadata=metadata,
                        migrations_dir=Path(__file__).parent / "migrations", routers=[router],
-                       subscriptions=SUBSCRIPTIONS, background=[campaign_sweeper(settings.campaign_sweep_seconds)])
+                       subscriptions=SUBSCRIPTIONS, background=[campaign_sweeper(settings.campaign_sweep_seconds)],
+                       max_body_bytes=settings.import_max_bytes + MULTIPART_SLACK)
     return create_service_app(spec, settings)

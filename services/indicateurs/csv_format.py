@@ -1,9 +1,11 @@
-"""The CSV file format of indicator values entered in bulk, and the checks of a whole file against it.
+"""The file format of indicator values entered in bulk (CSV or .xlsx), and the checks of a whole file against it.
 
 File format
 -----------
-- Encoding UTF-8 (a byte-order mark is accepted); separator `;` or `,` (read from the header line); fields
-  may be quoted ("…") per RFC 4180, so a comment may contain the separator or a line break.
+- A CSV file in UTF-8 (with or without a byte-order mark) or Windows-1252 (what French Excel saves as « CSV
+  (séparateur : point-virgule) »); separator `;` or `,` (read from the header line); fields may be quoted ("…")
+  per RFC 4180, so a comment may contain the separator or a line break. Or an .xlsx workbook: its sheet
+  « Valeurs » (else its first sheet), read as the same lines (`xlsx_format`).
 - First line: the header, with these columns in any order (case and accents ignored):
 
   ============== =========== =====================================================================================
@@ -15,16 +17,18 @@ File format
   qpv            yes         QPV identifier (e.g. `grand-bellevue`) or national code; required when the indicator
                              is broken down by QPV, empty otherwise
   valeur         yes         a number; decimal point or comma, spaces as thousands separators (`1 234,5`);
-                             negative only for indicators that allow it
-  qualification  yes         `provisoire`, `estimé` or `définitif` (accents optional); empty means `provisoire`
+                             negative only for indicators that allow it; empty: the line is skipped
+  qualification  no          `provisoire`, `estimé` or `définitif` (accents optional); empty means `provisoire`
   commentaire    no          free text, 4,000 characters at most
   source         no          where the figure comes from, 500 characters at most
   ============== =========== =====================================================================================
 
-  Columns with an empty name (a trailing separator added by a spreadsheet) are ignored.
+  Read-only columns of the template (`libelle`, `engagement`, `unite`, `quartier`, `periodicite`) and columns
+  with an empty name (a trailing separator added by a spreadsheet) are ignored.
 
 - Each following line is one value of the importing organisation (the referent's organisation), which must be
-  responsible for the indicator. Blank lines are ignored.
+  responsible for the indicator. Blank lines are ignored; a line without a value (the template's lines left
+  unfilled) is skipped and counted, not refused.
 
 Validation
 ----------
@@ -37,8 +41,8 @@ A valid line becomes a new value (version 1), a correction (a new version of the
 or, when identical to the value in place (same value, qualification, comment and source, already submitted or
 approved), nothing at all — so importing the same file twice records nothing the second time.
 
-This module only reads and checks; `service.imports.import_csv` loads what the checks need in a few queries and
-writes the result in bulk.
+This module only reads and checks; `service.imports` loads what the checks need in a few queries and writes the
+result in bulk.
 """
 
 from __future__ import annotations
@@ -50,14 +54,18 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from services.indicateurs import xlsx_format
 from services.indicateurs.models import IndicatorDefinition, Qpv, Qualification
 from services.indicateurs.periods import PeriodError, check
 
 COLUMNS = ("indicateur", "periode", "qpv", "valeur", "qualification", "commentaire", "source")
-REQUIRED = ("indicateur", "periode", "qpv", "valeur", "qualification")
+REQUIRED = ("indicateur", "periode", "qpv", "valeur")
+READ_ONLY = ("libelle", "engagement", "unite", "quartier", "periodicite")  # the template's, ignored
 MAX_COMMENT, MAX_SOURCE = 4000, 500
+SHOWN = 60  # characters of a bad cell quoted in its line's reason
 QUALIFICATIONS = {"provisoire": Qualification.PROVISOIRE, "estime": Qualification.ESTIME,
                   "definitif": Qualification.DEFINITIF, "": Qualification.PROVISOIRE}
+Lines = list[tuple[int, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,8 @@ class Row:
 class Checked:
     rows: list[Row] = field(default_factory=list)
     errors: list[dict[str, object]] = field(default_factory=list)
+    lines: int = 0  # lines read after the header, blank ones left out
+    skipped: int = 0  # lines without a value
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,7 @@ def _plain(text: str) -> str:
 
 def _number(text: str) -> float | None:
     cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    cleaned = cleaned.replace("\u2212", "-")
     try:
         value = float(cleaned)
     except ValueError:
@@ -105,126 +116,202 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _shown(text: str) -> str:
+    """A cell quoted in a reason, cut when long (a whole paragraph pasted in the wrong column)."""
+    return text if len(text) <= SHOWN else text[:SHOWN] + "…"
+
+
 def _decode(content: bytes) -> tuple[str | None, dict[str, object] | None]:
+    """UTF-8 (with or without BOM), else Windows-1252 (French Excel's CSV); a byte neither allows is reported."""
     try:
         return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252"), None
     except UnicodeDecodeError as exc:
         line = content[:exc.start].count(b"\n") + 1
-        return None, {"line": line, "reason": "encodage invalide : le fichier doit être en UTF-8"}
+        return None, {"line": line, "reason": "encodage non reconnu : enregistrez le fichier en UTF-8 ou en "
+                                              "Windows-1252 (« CSV (séparateur : point-virgule) » d'Excel)"}
+
+
+def _csv_lines(text: str) -> tuple[Lines, dict[str, object] | None]:
+    """The lines of CSV text as (line where the record starts, fields); a line the reader cannot parse stops it."""
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    # A field may be as long as the file: a long one is then refused by its line's checks, not by the reader.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines: Lines = []
+    end_of_previous = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return lines, None
+        except csv.Error as exc:
+            return lines, {"line": end_of_previous + 1, "reason": f"ligne illisible ({exc}) : la suite du fichier "
+                                                                   "n'a pas pu être lue"}
+        lines.append((end_of_previous + 1, fields))  # a quoted field may span several lines
+        end_of_previous = reader.line_num
+
+
+def read_lines(content: bytes) -> tuple[Lines, bool, dict[str, object] | None]:
+    """The file's lines (header first), whether it is a workbook, and what stopped the reading if anything."""
+    if xlsx_format.is_xlsx(content):
+        try:
+            return xlsx_format.read_lines(content), True, None
+        except xlsx_format.Unreadable as exc:
+            return [], True, {"line": 1, "reason": str(exc)}
+    if xlsx_format.is_old_excel(content):
+        return [], True, {"line": 1, "reason": "format .xls (Excel 97-2003) non lu : enregistrez le fichier au "
+                                               "format .xlsx, ou en CSV"}
+    text, error = _decode(content)
+    if text is None:
+        return [], False, error
+    lines, error = _csv_lines(text)
+    return lines, False, error
+
+
+def _header(header: list[str], separator: str) -> tuple[dict[str, int] | None, str | None]:
+    """The index of each known column, or why the header is refused."""
+    names = [_plain(h) for h in header]
+    names = ["periode" if n == "period" else n for n in names]
+    problems = [f"colonne inconnue « {_shown(h)} »" for h, n in zip(header, names, strict=True)
+                if n and n not in COLUMNS and n not in READ_ONLY]
+    problems += [f"colonne « {c} » absente" for c in REQUIRED if c not in names]
+    problems += [f"colonne « {c} » en double" for c in COLUMNS if names.count(c) > 1]
+    if problems:
+        return None, f"en-tête invalide : {', '.join(problems)} (attendu : {separator.join(COLUMNS)})"
+    return {n: i for i, n in enumerate(names) if n in COLUMNS}, None
 
 
 def check_file(content: bytes, context: Context) -> Checked:
     """Reads and checks a whole file; returns its valid rows, or one error per bad line."""
     result = Checked()
-    text, error = _decode(content)
-    if text is None:
-        result.errors.append(error or {})
+    lines, workbook, stopped = read_lines(content)
+    while lines and not any(f.strip() for f in lines[0][1]):
+        lines.pop(0)  # blank lines above the header
+    if not lines:
+        result.errors.append(stopped or {"line": 1, "reason": "fichier vide : il faut une ligne d'en-tête puis "
+                                                              "des valeurs"})
         return result
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        result.errors.append({"line": 1, "reason": "fichier vide : il faut une ligne d'en-tête puis des valeurs"})
+    (header_line, header), rows = lines[0], lines[1:]
+    if workbook:  # a sheet's rows are as wide as its widest: trailing empty cells are not columns
+        while header and not header[-1].strip():
+            header.pop()
+    index, problem = _header(header, ";")
+    if index is None:
+        result.errors.append({"line": header_line, "reason": problem})
         return result
-    names = [_plain(h) for h in header]
-    names = ["periode" if n == "period" else n for n in names]
-    problems = [f"colonne inconnue « {h} »" for h, n in zip(header, names, strict=True)
-                if n and n not in COLUMNS]
-    problems += [f"colonne « {c} » absente" for c in REQUIRED if c not in names]
-    problems += [f"colonne « {c} » en double" for c in COLUMNS if names.count(c) > 1]
-    if problems:
-        expected = delimiter.join(COLUMNS)
-        result.errors.append({"line": 1, "reason": f"en-tête invalide : {', '.join(problems)} (attendu : {expected})"})
-        return result
-    index = {n: i for i, n in enumerate(names)}
-    by_code = {q.code.upper(): q.id for q in context.qpv.values() if q.code}
     seen: dict[tuple[int, str, str | None], int] = {}
-    end_of_previous = reader.line_num
-    for fields in reader:
-        line = end_of_previous + 1  # where the record starts (a quoted field may span several lines)
-        end_of_previous = reader.line_num
+    by_code = {q.code.upper(): q.id for q in context.qpv.values() if q.code}
+    for line, fields in rows:
         if not any(f.strip() for f in fields):
             continue
-        reasons: list[str] = []
-        if len(fields) != len(header):
+        result.lines += 1
+        if workbook:
+            fields = (fields + [""] * len(header))[:max(len(header), len(fields))]
+            if any(f.strip() for f in fields[len(header):]):
+                result.errors.append({"line": line, "reason": "cellules remplies hors des colonnes de l'en-tête"})
+                continue
+            fields = fields[:len(header)]
+        elif len(fields) != len(header):
             result.errors.append({"line": line, "reason": f"nombre de colonnes incorrect : {len(fields)} au lieu "
                                                           f"de {len(header)}"})
             continue
-
         cells = {name: fields[i].strip() for name, i in index.items()}
-        raw_indicator, raw_period, raw_qpv = cells["indicateur"], cells["periode"], cells["qpv"]
-        raw_value, raw_qualification = cells["valeur"], cells["qualification"]
-        comment, source = cells.get("commentaire") or None, cells.get("source") or None
-
-        definition: IndicatorDefinition | None = None
-        if not raw_indicator:
-            reasons.append("indicateur manquant")
-        elif not raw_indicator.isdigit() or int(raw_indicator) not in context.definitions:
-            reasons.append(f"indicateur inconnu « {raw_indicator} »")
-        else:
-            definition = context.definitions[int(raw_indicator)]
-            if not definition.active:
-                reasons.append(f"indicateur {definition.id} retiré du contrat")
-                definition = None
-            elif context.organisation_id not in definition.responsible:
-                reasons.append(f"organisation non responsable : « {context.organisation_id} » ne renseigne pas "
-                               f"l'indicateur {definition.id} (« {definition.label} »)")
-                definition = None
-
-        period: str | None = None
-        if not raw_period:
-            reasons.append("période manquante")
-        elif definition is not None:
-            try:
-                period = check(raw_period, definition.periodicity)
-            except PeriodError as exc:
-                reasons.append(str(exc))
-            else:
-                why = context.lock(period)
-                if why:
-                    reasons.append(f"période verrouillée : {why}")
-
-        qpv_id: str | None = None
-        if raw_qpv:
-            qpv_id = raw_qpv if raw_qpv in context.qpv else by_code.get(raw_qpv.upper())
-            if qpv_id is None:
-                reasons.append(f"QPV inconnu « {raw_qpv} »")
-            elif definition is not None and not definition.by_qpv:
-                reasons.append(f"QPV non attendu : l'indicateur {definition.id} n'est pas décliné par QPV")
-            elif definition is not None and definition.qpv and qpv_id not in definition.qpv:
-                reasons.append(f"QPV « {raw_qpv} » hors du périmètre de l'indicateur {definition.id}")
-        elif definition is not None and definition.by_qpv:
-            reasons.append(f"QPV manquant : l'indicateur {definition.id} est décliné par QPV")
-
-        value = _number(raw_value) if raw_value else None
-        if not raw_value:
-            reasons.append("valeur manquante")
-        elif value is None:
-            reasons.append(f"valeur non numérique « {raw_value} »")
-        elif value < 0 and definition is not None and not definition.negative_allowed:
-            reasons.append(f"valeur négative impossible pour l'indicateur {definition.id} ({raw_value})")
-
-        qualification = QUALIFICATIONS.get(_plain(raw_qualification))
-        if qualification is None:
-            reasons.append(f"qualification inconnue « {raw_qualification} » (provisoire, estimé ou définitif)")
-        if comment and len(comment) > MAX_COMMENT:
-            reasons.append(f"commentaire trop long ({len(comment)} caractères, {MAX_COMMENT} au plus)")
-        if source and len(source) > MAX_SOURCE:
-            reasons.append(f"source trop longue ({len(source)} caractères, {MAX_SOURCE} au plus)")
-
-        if definition is not None and period is not None:
-            key = (definition.id or 0, period, qpv_id)
-            if key in seen:
-                reasons.append(f"ligne en double : même indicateur, période et QPV qu'à la ligne {seen[key]}")
-            else:
-                seen[key] = line
+        if not cells["valeur"] and not cells.get("commentaire") and not cells.get("source"):
+            result.skipped += 1  # a line of the template left unfilled
+            continue
+        reasons, row = _check_line(line, cells, context, by_code, seen)
         if reasons:
             result.errors.append({"line": line, "reason": " ; ".join(reasons)})
-        elif definition is not None and period is not None and value is not None and qualification is not None:
-            result.rows.append(Row(line=line, indicator_id=definition.id or 0, period=period, qpv_id=qpv_id,
-                                   value=value, qualification=qualification, comment=comment, source=source))
+        elif row is not None:
+            result.rows.append(row)
+    if stopped:
+        result.errors.append(stopped)
     if not result.rows and not result.errors:
-        result.errors.append({"line": 2, "reason": "aucune valeur : le fichier n'a que son en-tête"})
+        which = "la ligne du fichier est" if result.skipped == 1 else "les lignes du fichier sont"
+        reason = (f"aucune valeur : {which} sans valeur" if result.skipped
+                  else "aucune valeur : le fichier n'a que son en-tête")
+        result.errors.append({"line": header_line + 1, "reason": reason})
     return result
+
+
+def _check_line(line: int, cells: dict[str, str], context: Context, by_code: dict[str, str],
+                seen: dict[tuple[int, str, str | None], int]) -> tuple[list[str], Row | None]:
+    """The reasons a line is refused (empty: it is valid), and the row it gives."""
+    raw_indicator, raw_period, raw_qpv = cells["indicateur"], cells["periode"], cells["qpv"]
+    raw_value, raw_qualification = cells["valeur"], cells.get("qualification", "")
+    comment, source = cells.get("commentaire") or None, cells.get("source") or None
+    reasons: list[str] = []
+
+    definition: IndicatorDefinition | None = None
+    if not raw_indicator:
+        reasons.append("indicateur manquant")
+    elif not raw_indicator.isdigit() or int(raw_indicator) not in context.definitions:
+        reasons.append(f"indicateur inconnu « {_shown(raw_indicator)} »")
+    else:
+        definition = context.definitions[int(raw_indicator)]
+        if not definition.active:
+            reasons.append(f"indicateur {definition.id} retiré du contrat")
+            definition = None
+        elif context.organisation_id not in definition.responsible:
+            reasons.append(f"organisation non responsable : « {context.organisation_id} » ne renseigne pas "
+                           f"l'indicateur {definition.id} (« {definition.label} »)")
+            definition = None
+
+    period: str | None = None
+    if not raw_period:
+        reasons.append("période manquante")
+    elif len(raw_period) > 20:
+        reasons.append(f"période non reconnue « {_shown(raw_period)} »")
+    elif definition is not None:
+        try:
+            period = check(raw_period, definition.periodicity)
+        except PeriodError as exc:
+            reasons.append(str(exc))
+        else:
+            why = context.lock(period)
+            if why:
+                reasons.append(f"période verrouillée : {why}")
+
+    qpv_id: str | None = None
+    if raw_qpv:
+        qpv_id = raw_qpv if raw_qpv in context.qpv else by_code.get(raw_qpv.upper())
+        if qpv_id is None:
+            reasons.append(f"QPV inconnu « {_shown(raw_qpv)} »")
+        elif definition is not None and not definition.by_qpv:
+            reasons.append(f"QPV non attendu : l'indicateur {definition.id} n'est pas décliné par QPV")
+        elif definition is not None and definition.qpv and qpv_id not in definition.qpv:
+            reasons.append(f"QPV « {raw_qpv} » hors du périmètre de l'indicateur {definition.id}")
+    elif definition is not None and definition.by_qpv:
+        reasons.append(f"QPV manquant : l'indicateur {definition.id} est décliné par QPV")
+
+    value = _number(raw_value) if raw_value else None
+    if not raw_value:
+        reasons.append("valeur manquante")
+    elif value is None:
+        reasons.append(f"valeur non numérique « {_shown(raw_value)} »")
+    elif value < 0 and definition is not None and not definition.negative_allowed:
+        reasons.append(f"valeur négative impossible pour l'indicateur {definition.id} ({_shown(raw_value)})")
+
+    qualification = QUALIFICATIONS.get(_plain(raw_qualification))
+    if qualification is None:
+        reasons.append(f"qualification inconnue « {_shown(raw_qualification)} » (provisoire, estimé ou définitif)")
+    if comment and len(comment) > MAX_COMMENT:
+        reasons.append(f"commentaire trop long ({len(comment)} caractères, {MAX_COMMENT} au plus)")
+    if source and len(source) > MAX_SOURCE:
+        reasons.append(f"source trop longue ({len(source)} caractères, {MAX_SOURCE} au plus)")
+
+    if definition is not None and period is not None:
+        key = (definition.id or 0, period, qpv_id)
+        if key in seen:
+            reasons.append(f"ligne en double : même indicateur, période et QPV qu'à la ligne {seen[key]}")
+        else:
+            seen[key] = line
+    if reasons or definition is None or period is None or value is None or qualification is None:
+        return reasons, None
+    return [], Row(line=line, indicator_id=definition.id or 0, period=period, qpv_id=qpv_id, value=value,
+                   qualification=qualification, comment=comment, source=source)

@@ -89,7 +89,8 @@ class SubmissionRejected(SubmissionEvent):
 
 
 @event_type("cdv.indicateurs.import.completed",
-            "Un fichier CSV de valeurs a été importé en entier (chaque valeur a aussi son propre événement).")
+            "Un fichier de valeurs (CSV ou .xlsx) a été importé en entier (chaque valeur a aussi son propre "
+            "événement).")
 class ImportCompleted(EventPayload):
     import_id: int
     organisation_id: str
@@ -100,6 +101,8 @@ class ImportCompleted(EventPayload):
     corrected: int = Field(description="Nouvelles versions de valeurs existantes.")
     unchanged: int = Field(description="Lignes identiques à la valeur en place (rien d'enregistré).")
     periods: list[str]
+    skipped: int = Field(default=0, description="Lignes sans valeur, ignorées (les lignes d'un modèle non "
+                                                "remplies).")
 
 
 class CampaignEvent(EventPayload):

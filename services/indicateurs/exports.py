@@ -1,4 +1,4 @@
-"""Open-data exports of approved indicator values: `GET /api/v1/exports/values.csv` and `.json`.
+"""Open-data exports of approved indicator values: `GET /api/v1/exports/values.csv`, `.xlsx` and `.json`.
 
 Only approved values are exported: for each value (indicator, period, QPV, organisation), its latest approved
 version. A correction awaiting validation does not replace the approved version until it is approved itself.
@@ -28,16 +28,18 @@ version             integer    version of the value (1 for a first entry, +1 per
 ==================  =========  ==============================================================================
 
 CSV: UTF-8 without byte-order mark, `,` separator by default (`sep=;` for spreadsheets set to French),
-RFC 4180 quoting, one header line, empty cell for a missing value. JSON: `{"columns": …, "count": n,
-"values": [{column: value, …}, …]}` with `null` for a missing value.
+RFC 4180 quoting, one header line, empty cell for a missing value. .xlsx: one sheet « Valeurs » with the same
+columns (and the QPV's name), numbers as numbers. In CSV and .xlsx a text starting with `=`, `+`, `-` or `@` is
+prefixed with an apostrophe so that no spreadsheet runs it as a formula (`kernel.spreadsheets`).
+JSON: `{"columns": …, "count": n, "values": [{column: value, …}, …]}` with `null` for a missing value.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
+
+from kernel import spreadsheets
 
 EXPORT_COLUMNS: dict[str, dict[str, str]] = {
     "contract_id": {"type": "string", "description": "Identifiant du contrat (ex. nantes-metropole-2019)."},
@@ -72,12 +74,17 @@ def _cell(value: Any) -> Any:
 
 
 def to_csv(rows: list[dict[str, Any]], sep: str = ",") -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=sep, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row[c] is None else _cell(row[c]) for c in EXPORT_COLUMNS])
-    return out.getvalue()
+    return spreadsheets.to_csv(list(EXPORT_COLUMNS), ([row[c] for c in EXPORT_COLUMNS] for row in rows), sep)
+
+
+XLSX_WIDTHS = (22, 10, 10, 60, 10, 10, 18, 12, 12, 12, 18, 20, 8, 24)
+
+
+def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    """The same columns in a workbook, plus the QPV's name after its code (for people reading it)."""
+    columns = [*EXPORT_COLUMNS, "qpv_name"]
+    return spreadsheets.to_xlsx([spreadsheets.Sheet(
+        title="Valeurs", header=columns, rows=([row.get(c) for c in columns] for row in rows), widths=XLSX_WIDTHS)])
 
 
 def to_json(rows: list[dict[str, Any]], filters: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ version and never rewrites an older one (only its `latest` flag drops).
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint, false
+from sqlalchemy import JSON, Column, LargeBinary, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from kernel.app import kernel_tables
@@ -118,6 +118,19 @@ class ImportRun(Base, table=True):
     recorded: int = 0
     corrected: int = 0
     unchanged: int = 0
+    skipped: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # lines without a value
+
+
+class ImportPreview(Base, table=True):
+    """A file checked and shown to its referent before it is recorded; kept until confirmed (or a day old)."""
+
+    __tablename__ = "import_preview"
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: str = Field(max_length=80)
+    actor_user_id: str = Field(max_length=80, index=True)
+    filename: str | None = None
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=now)
 
 
 class Submission(Base, table=True):

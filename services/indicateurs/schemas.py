@@ -148,16 +148,75 @@ class SubmissionDetail(SubmissionOut):
     history: list[SubmissionOut] = Field(description="Toutes les versions de cette valeur, la plus récente d'abord.")
 
 
+# --- the validation queue ----------------------------------------------------------------------------------
+
+class QueueItem(SubmissionOut):
+    """A value waiting for the secretariat, beside the previous value of its series."""
+
+    engagement_title: str
+    previous_period: str | None = Field(description="Dernière période antérieure ayant une valeur approuvée "
+                                                    "(même indicateur, QPV et organisation).")
+    previous_value: float | None
+    approved_value: float | None = Field(description="Valeur approuvée en place pour la même période, qu'une "
+                                                    "correction remplacerait.")
+    variation: float | None = Field(description="Écart relatif à la valeur précédente (0,5 = +50 %) ; absent sans "
+                                                "valeur précédente non nulle.")
+    large_variation: bool = Field(description="Écart d'au moins 50 % (ou depuis zéro) : à regarder de près.")
+    own: bool = Field(description="Saisie par la personne qui consulte : elle ne peut pas la valider.")
+
+
+class QueueOut(BaseModel):
+    items: list[QueueItem]
+    total: int = Field(description="Valeurs en attente, tous filtres confondus.")
+
+
+class BulkApproval(BaseModel):
+    ids: list[int] = Field(min_length=1, max_length=1000)
+
+
+class BulkRefusal(BaseModel):
+    id: int
+    code: str
+    message: str
+
+
+class BulkOutcome(BaseModel):
+    approved: list[int]
+    refused: list[BulkRefusal]
+
+
 # --- imports -------------------------------------------------------------------------------------------------
+
+class ImportLine(BaseModel):
+    """A value a file would record (shown in a preview before anything is written)."""
+
+    line: int
+    indicator_id: int
+    indicator_label: str
+    engagement_number: int
+    unit: str
+    period: str
+    qpv_id: str | None
+    qpv_name: str | None
+    value: float
+    kind: Literal["nouvelle", "correction"]
+    previous_value: float | None = Field(description="Valeur en place qu'une correction remplace.")
+
 
 class ImportReport(BaseModel):
     import_id: int | None = Field(description="Absent quand le fichier a seulement été vérifié (dry_run).")
     organisation_id: str
-    rows: int
+    lines: int = Field(default=0, description="Lignes lues après l'en-tête (lignes entièrement vides exclues).")
+    skipped: int = Field(default=0, description="Lignes sans valeur, ignorées (les lignes du modèle non remplies).")
+    rows: int = Field(description="Lignes portant une valeur valide.")
     recorded: int
     corrected: int
     unchanged: int
     dry_run: bool = False
+    preview_id: int | None = Field(default=None, description="Aperçu à confirmer (POST /imports/previews/{id}/"
+                                                              "confirm) ; seulement pour un aperçu.")
+    values: list[ImportLine] = Field(default=[], description="Dans un aperçu : les valeurs à enregistrer (500 au "
+                                                             "plus).")
 
 
 # --- campaigns -----------------------------------------------------------------------------------------------

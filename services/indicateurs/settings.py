@@ -12,5 +12,5 @@ class Settings(KernelSettings):
 
     # How often campaigns whose closing day has passed are closed on record (the lock itself is immediate).
     campaign_sweep_seconds: float = 300.0
-    # Largest CSV file accepted by POST /api/v1/imports (10,000 lines are about 1 MB).
+    # Largest file (CSV or .xlsx) accepted by POST /api/v1/imports (10,000 lines are about 1 MB); 413 past it.
     import_max_bytes: int = 20_000_000

@@ -110,7 +110,7 @@ async def test_a_referent_updates_an_engagement_in_chromium(stack, nats_url, nam
 
             await page.evaluate("window.__sameDocument = true")  # gone if the page reloads
             card = page.locator(f"#engagement-{number}")
-            await card.get_by_text("Mettre à jour la part de Ville de Nantes").click()
+            await card.get_by_role("link", name=re.compile("Mettre à jour la part de la Ville de Nantes")).click()
             # A value out of range first: the French message shows next to the field, nothing is saved.
             await card.get_by_label("Avancement estimé (%)").fill("150")
             await card.get_by_role("button", name="Enregistrer").click()

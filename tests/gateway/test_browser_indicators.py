@@ -169,9 +169,9 @@ async def test_a_value_is_submitted_then_approved_and_charted_in_chromium(stack,
                      f"{d['id']};2016;;beaucoup;provisoire;;",
                      f"{d['id']};2015;;-3;estimé;;",
                      f"{d['id']};2025;;121;définitif;;"]
-            await referent.get_by_label("Fichier CSV").set_input_files(
+            await referent.get_by_label("Fichier (.xlsx ou .csv)").set_input_files(
                 {"name": "valeurs-pre.csv", "mimeType": "text/csv", "buffer": ("\n".join(lines) + "\n").encode()})
-            await referent.get_by_role("button", name="Importer", exact=True).click()
+            await referent.get_by_role("button", name="Vérifier le fichier", exact=True).click()
             refused = referent.locator("#resultat-import .notice--error")
             await expect(refused).to_contain_text("Fichier refusé : 5 lignes invalides")
             await expect(refused).to_be_focused()

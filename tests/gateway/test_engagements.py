@@ -41,7 +41,7 @@ async def test_mes_engagements_lists_exactly_what_the_organisation_pilots(gatewa
         async with gateway.client() as client:
             await gateway.logged_in(client, who)
             page = (await client.get("/mes-engagements")).text
-        shown = [int(n) for n in re.findall(r'<article class="card" id="engagement-(\d+)"', page)]
+        shown = [int(n) for n in re.findall(r'<article class="card card--compact" id="engagement-(\d+)"', page)]
         expected = await piloted_by(stack, org)
         assert expected, org
         assert sorted(shown) == sorted(expected)
@@ -63,7 +63,7 @@ async def test_a_pilot_referent_updates_its_part_inline(gateway, stack) -> None:
                                      headers={**HTMX, "X-CSRF-Token": token})
     assert response.status_code == 200, response.text
     fragment = response.text
-    assert fragment.lstrip().startswith(f'<article class="card" id="engagement-{number}"')  # just the card
+    assert fragment.lstrip().startswith(f'<article class="card card--compact" id="engagement-{number}"')  # the card
     assert "<html" not in fragment
     assert "Votre mise à jour est enregistrée" in fragment
     assert "En cours" in fragment and "45 %" in fragment and "Léa Moreau" in fragment
@@ -106,7 +106,7 @@ async def test_a_referent_of_another_organisation_is_refused(gateway, stack) -> 
                                      headers={**HTMX, "X-CSRF-Token": token})
     assert number in ville
     assert response.status_code == 403
-    assert "Modification refusée" in response.text and "« Ville de Nantes »" in html.unescape(response.text)
+    assert "Modification refusée : seul un référent de la Ville de Nantes" in html.unescape(response.text)
     assert await part(stack, number, "ville-nantes") == before
 
 
@@ -150,9 +150,9 @@ async def test_a_stale_version_gets_the_conflict_message_and_the_newer_value(gat
     assert "Quelqu'un a modifié cette part entre-temps" in text and "Première Personne" in text
     assert "Version actuelle (enregistrée)" in text and "Terminé." in text
     assert "Votre saisie (non enregistrée)" in text and "Abandon ?" in text
-    # the form is reloaded on the new version, with the newer values
+    # the form keeps what was typed, now on the version stored: sending it again is a choice made knowing it
     assert f'name="version" value="{read["version"] + 1}"' in text
-    assert '<option value="realise" selected>' in text
+    assert '<option value="abandonne" selected>' in text and ">Abandon ?</textarea>" in text
     after = await part(stack, number, "ville-nantes")
     assert (after["status"], after["comment"], after["version"]) == ("realise", "Terminé.", read["version"] + 1)
 
@@ -312,7 +312,7 @@ async def test_pilot_reports_per_action_on_the_engagement_page(gateway, stack) -
         mine = next(p for p in after["parts"] if p["organisation_id"] == "ville-nantes")
         assert mine["actions"] == [{"index": 1, "status": "realise", "comment": "Rencontres avec les gendarmes"}]
 
-        # The list page's form carries the recorded detail, so an update from there does not erase it.
-        listing = await client.get("/mes-engagements")
+        # The list's form (opened on demand) carries the recorded detail, so an update from there keeps it.
+        listing = await client.get("/mes-engagements/9/modifier", headers={"HX-Request": "true"})
         assert 'name="action_1_comment" type="text" placeholder="Commentaire (facultatif)" ' \
                'value="Rencontres avec les gendarmes"' in listing.text

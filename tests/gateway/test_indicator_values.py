@@ -184,7 +184,7 @@ async def test_a_value_returned_with_a_reason_is_corrected_and_both_versions_sta
                      rf'motif-{first["id"]}-erreur"[^>]*aria-invalid="true"', blank.text)
     assert "Indiquez le motif du renvoi : il sera montré au référent qui a saisi la valeur." in blank_text
     assert returned.status_code == 200
-    assert "Valeur renvoyée à Ville de Nantes pour reprise (2019 : 9), avec votre motif." in text_of(returned)
+    assert "Valeur renvoyée à la Ville de Nantes pour reprise (2019 : 9), avec votre motif." in text_of(returned)
     # the referent sees the outcome and the reason, the correction form open
     shown = text_of(page)
     assert "À reprendre" in shown and "Motif du renvoi par le secrétariat : Il manque les jumelages de Bellevue." \
@@ -221,6 +221,9 @@ async def test_a_second_first_value_for_the_same_period_is_a_conflict(gateway, s
     assert "Votre organisation a déjà une valeur pour 2018 : 300 (version 1" in text
     assert "Version actuelle (enregistrée)" in text and "Votre saisie (non enregistrée)" in text
     assert "Autre chiffre" in text
+    # what was typed stays in the value's correction form, on the version stored, ready to send knowingly
+    kept = again.text.split('id="f-valeur-2018"')[1].split("</form>")[0]
+    assert 'value="310"' in kept and ">Autre chiffre</textarea>" in kept and 'name="version" value="1"' in kept
     assert [s["value"] for s in await submissions(stack, d["id"], period="2018", all_versions=True)] == [300]
     assert invalid.status_code == 422
     assert "Saisissez un nombre, par exemple 1 234,5" in text_of(invalid) and 'value="douze"' in invalid.text

@@ -72,7 +72,9 @@ def test_every_bad_line_is_reported_with_its_number_and_its_reasons() -> None:
         ";;;;",                        # blank: ignored
         "3;2020;;5;",                  # 15
         "3;2020;;6;",                  # 16
-        ";2020;;;",                    # 17
+        ";2020;;;",                    # 17: no value, skipped
+        ";2020;;;estimé",              # 18: no value, skipped
+        "1;2024;;;;",                  # 19
     ])
     checked = check(text)
     assert checked.errors == [
@@ -91,9 +93,10 @@ def test_every_bad_line_is_reported_with_its_number_and_its_reasons() -> None:
                                "(« Demandeurs d'emploi »)"},
         {"line": 13, "reason": "nombre de colonnes incorrect : 4 au lieu de 5"},
         {"line": 16, "reason": "ligne en double : même indicateur, période et QPV qu'à la ligne 15"},
-        {"line": 17, "reason": "indicateur manquant ; valeur manquante"},
+        {"line": 19, "reason": "nombre de colonnes incorrect : 6 au lieu de 5"},
     ]
     assert [r.line for r in checked.rows] == [15], "the service records nothing while any line is bad"
+    assert (checked.lines, checked.skipped) == (17, 2), "lines without a value are counted, not refused"
 
 
 def test_a_locked_period_and_overlong_texts_are_refused() -> None:
@@ -116,10 +119,75 @@ def test_a_bad_header_is_one_error_on_line_1_naming_what_is_wrong() -> None:
                                                     "periode;qpv;valeur;qualification;commentaire;source)"}]
 
 
-def test_an_empty_file_a_header_alone_and_a_wrong_encoding_are_explained() -> None:
+def test_an_empty_file_a_header_alone_and_an_unknown_encoding_are_explained() -> None:
     assert check("").errors == [{"line": 1, "reason": "fichier vide : il faut une ligne d'en-tête puis des valeurs"}]
     assert check("indicateur;periode;qpv;valeur;qualification\n\n").errors == [
         {"line": 2, "reason": "aucune valeur : le fichier n'a que son en-tête"}]
-    latin1 = "indicateur;periode;qpv;valeur;qualification;commentaire\n1;2020;;1;;\n1;2021;;1;;été\n".encode("latin-1")
-    assert check_file(latin1, context()).errors == [
-        {"line": 3, "reason": "encodage invalide : le fichier doit être en UTF-8"}]
+    assert check("indicateur;periode;qpv;valeur\n1;2020;;\n3;2020;;\n").errors == [
+        {"line": 2, "reason": "aucune valeur : les lignes du fichier sont sans valeur"}]
+    neither = b"indicateur;periode;qpv;valeur;qualification;commentaire\n1;2020;;1;;\n1;2021;;1;;\x81t\xe9\n"
+    assert check_file(neither, context()).errors == [
+        {"line": 3, "reason": "encodage non reconnu : enregistrez le fichier en UTF-8 ou en Windows-1252 (« CSV "
+                              "(séparateur : point-virgule) » d'Excel)"}]
+
+
+def test_what_french_excel_saves_is_read_windows_1252_semicolons_decimal_comma_and_blank_lines_skipped() -> None:
+    text = ("indicateur;libellé;engagement;unité;periode;qpv;quartier;valeur;qualification;commentaire;source\r\n"
+            "1;Nombre de places;24;nombre;2020;;;1\xa0234,5;provisoire;Été 2020 – recompté;CAF\r\n"
+            "2;Participation;40;nombre;2020-S1;bellevue;Bellevue;;provisoire;;\r\n"
+            "2;Participation;40;nombre;2020-S1;dervallieres;Dervallières;12;provisoire;;\r\n"
+            "3;Solde;12;euros;2021;;;;provisoire;;\r\n")
+    checked = check_file(text.encode("cp1252"), context())
+    assert checked.errors == []
+    assert [(r.indicator_id, r.qpv_id, r.value, r.comment) for r in checked.rows] == [
+        (1, None, 1234.5, "Été 2020 – recompté"), (2, "dervallieres", 12.0, None)]
+    assert (checked.lines, checked.skipped) == (4, 2)
+
+
+def test_an_overlong_field_is_its_line_s_error_not_the_reader_s() -> None:
+    huge = "x" * 200_000
+    checked = check(f"indicateur;periode;qpv;valeur;commentaire\n1;2020;;1;{huge}\n1;2021;;{huge};\n")
+    assert checked.errors == [
+        {"line": 2, "reason": f"commentaire trop long (200000 caractères, {MAX_COMMENT} au plus)"},
+        {"line": 3, "reason": f"valeur non numérique « {'x' * 60}… »"}]
+
+
+def _workbook(rows: list[list[object]], percent_cells: tuple[str, ...] = (), sheet: str = "Valeurs") -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    for ref in percent_cells:
+        ws[ref].number_format = "0%"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_an_xlsx_workbook_reads_like_the_csv_numbers_percentages_and_unfilled_lines() -> None:
+    content = _workbook([
+        ["indicateur", "libellé", "periode", "qpv", "valeur", "qualification", "commentaire"],
+        [1, "Nombre de places", 2020, None, 1234.5, "définitif", None],
+        [2, "Participation", "2020-S1", "QP044002", 0.125, None, "en %"],
+        [3, "Solde", 2021, None, None, "provisoire", None],
+        [None, None, None, None, None, None, None],
+        [3, "Solde", 2022, None, -40, None, None],
+    ], percent_cells=("E3",))
+    checked = check_file(content, context())
+    assert checked.errors == []
+    assert [(r.line, r.indicator_id, r.period, r.qpv_id, r.value) for r in checked.rows] == [
+        (2, 1, "2020", None, 1234.5), (3, 2, "2020-S1", "dervallieres", 12.5), (6, 3, "2022", None, -40.0)]
+    assert (checked.lines, checked.skipped) == (4, 1)
+
+
+def test_a_bad_workbook_line_is_named_and_unreadable_workbooks_are_explained() -> None:
+    content = _workbook([["indicateur", "periode", "qpv", "valeur"], [1, 2020, None, "beaucoup"]], sheet="Feuil1")
+    assert check_file(content, context()).errors == [{"line": 2, "reason": "valeur non numérique « beaucoup »"}]
+    assert check_file(b"PK\x03\x04 not a zip", context()).errors == [
+        {"line": 1, "reason": "fichier Excel illisible : enregistrez-le de nouveau au format .xlsx, ou en CSV"}]
+    assert "format .xls" in str(check_file(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", context()).errors)

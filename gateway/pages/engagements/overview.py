@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from gateway.clients import ServiceCalls
 from gateway.deps import CallsDep, CurrentViewer
 from gateway.labels import STATUSES
+from gateway.pages.engagements.themes import theme_choices
 from gateway.pages.lookups import qpv_list
 from gateway.rendering import is_htmx, render
 
@@ -27,16 +29,18 @@ def summary_by_axis(items: list[dict[str, Any]], axes: list[dict[str, Any]]) -> 
     return rows + [{"axis": None, "counts": totals, "total": len(items)}]
 
 
-@router.get("/vue-d-ensemble")
-async def overview(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """Filters by axis, theme, pilot organisation, status and QPV; htmx swaps only the results."""
+async def filtered(request: Request, calls: ServiceCalls) -> dict[str, Any]:
+    """The engagements the overview's filters keep (axis, theme, pilot, status, QPV), with what the filters offer.
+
+    Unknown values are dropped rather than sent on: a stale bookmark still gives a page. The exports take the same
+    filters from the same query string.
+    """
     everything, axes, qpv = await asyncio.gather(calls.get("engagements", "/api/v1/engagements"),
                                                  calls.get("engagements", "/api/v1/axes"), qpv_list(calls))
     pilots = sorted({(pid, name) for e in everything for pid, name in zip(e["pilots"], e["pilot_names"],
                                                                           strict=True)}, key=lambda p: p[1].lower())
     themes = {t["id"] for a in axes for t in a["themes"]}
     q = request.query_params
-    # Unknown values are dropped rather than sent on: a stale bookmark still gives a page.
     filters = {
         "axe": q.get("axe") if q.get("axe", "") in {str(a["number"]) for a in axes} else "",
         "theme": q.get("theme") if q.get("theme") in themes else "",
@@ -48,8 +52,18 @@ async def overview(request: Request, viewer: CurrentViewer, calls: CallsDep) -> 
     items = everything if not active else await calls.get(
         "engagements", "/api/v1/engagements", axis=filters["axe"], theme=filters["theme"],
         pilot=filters["pilote"], status=filters["statut"], qpv=filters["qpv"])
+    return {"items": items, "everything": everything, "axes": axes, "qpv_list": qpv, "pilots": pilots,
+            "filters": filters, "active": active}
+
+
+@router.get("/vue-d-ensemble")
+async def overview(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
+    """Filters by axis, theme, pilot organisation, status and QPV; htmx swaps only the results."""
+    found = await filtered(request, calls)
+    items, axes, qpv, filters = found["items"], found["axes"], found["qpv_list"], found["filters"]
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     context = {"page_title": "Vue d'ensemble", "nav": "vue-d-ensemble", "items": items, "axes": axes,
-               "pilots": pilots, "qpv_list": qpv, "qpv_names": {x["id"]: x["name"] for x in qpv},
-               "filters": filters, "active": active, "summary": summary_by_axis(items, axes),
-               "total": len(everything)}
+               "pilots": found["pilots"], "qpv_list": qpv, "qpv_names": {x["id"]: x["name"] for x in qpv},
+               "filters": filters, "active": found["active"], "summary": summary_by_axis(items, axes),
+               "themes": theme_choices(axes), "total": len(found["everything"]), "export_query": query}
     return render(request, "engagements/vue_d_ensemble.html", context, block="results" if is_htmx(request) else None)

@@ -11,11 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceError
 from gateway.deps import CallsDep, CurrentViewer
+from gateway.formatting import of_org
 from gateway.forms import Notice, changed_meanwhile, refusal
 from gateway.pages.engagements.engagement import engagement_context
 from gateway.pages.engagements.forms import PART_FIELDS, PartForm, PartState, part_of
-from gateway.pages.engagements.my_engagements import SAVED, my_context
-from gateway.pages.lookups import qpv_list
+from gateway.pages.engagements.my_engagements import SAVED, card_response, my_context
 from gateway.rendering import is_htmx, render
 
 router = APIRouter()
@@ -34,6 +34,7 @@ async def update_part(request: Request, number: int, organisation_id: str, viewe
     tried = PartForm.from_form(form)
     path = f"/api/v1/engagements/{number}/parts/{quote(organisation_id, safe='')}"
     status_code = 200
+    editing = False
     try:
         detail = await calls.patch("engagements", path, tried.body())
         part = part_of(detail, organisation_id)
@@ -53,10 +54,19 @@ async def update_part(request: Request, number: int, organisation_id: str, viewe
             raise
         notice = outcome.notice
         if notice.kind == "refused":  # who may, named, rather than the service's general rule
-            notice = replace(notice, text=f"Modification refusée : seul un référent de « {part['organisation_name']} » "
-                                          "ou le secrétariat du COPIL peut modifier cette part. Rien n'a été changé.")
-        # Fields to correct keep what was typed; otherwise the form starts again from the part as it is now.
-        state = PartState(tried if outcome.errors else PartForm.from_part(part), errors=outcome.errors, notice=notice)
+            who = of_org(part["organisation_name"])
+            notice = replace(notice, text=f"Modification refusée : seul un référent {who} ou le secrétariat du COPIL "
+                                          "peut modifier cette part. Rien n'a été changé.")
+        # What was typed stays in the form: beside the errors, or beside the version now stored (a conflict: the
+        # form is then on that version, so sending it again is a choice made knowing the other change).
+        if outcome.errors:
+            form_state = tried
+        elif notice.kind == "conflict":
+            form_state = replace(tried, version=str(part["version"]))
+        else:
+            form_state = PartForm.from_part(part)
+        state = PartState(form_state, errors=outcome.errors, notice=notice)
+        editing = notice.kind != "refused"
 
     if vue == "fiche":
         context = await engagement_context(number, viewer, calls, overrides={organisation_id: state})
@@ -64,12 +74,10 @@ async def update_part(request: Request, number: int, organisation_id: str, viewe
         return render(request, "engagements/engagement.html", context, block="suivi" if is_htmx(request) else None,
                       status_code=status_code)
     if is_htmx(request):
-        qpv = await qpv_list(calls)
-        return render(request, "engagements/mes_engagements.html", {
-            "e": detail, "part": part, "state": state, "qpv_list": qpv,
-            "qpv_names": {q["id"]: q["name"] for q in qpv}}, block="card", status_code=status_code)
-    context = await my_context(viewer, calls, overrides={number: state})
-    if number not in context["states"]:  # not one of the viewer's engagements: show it on its own page
+        return await card_response(request, viewer, calls, number, state if editing else None, notice=state.notice,
+                                   detail=detail, organisation_id=organisation_id, status_code=status_code)
+    context = await my_context(request, viewer, calls, overrides={number: state})
+    if number not in context["parts"]:  # not one of the viewer's engagements: show it on its own page
         context = await engagement_context(number, viewer, calls, overrides={organisation_id: state})
         return render(request, "engagements/engagement.html", context, status_code=status_code)
     return render(request, "engagements/mes_engagements.html", context, status_code=status_code)

@@ -1,5 +1,5 @@
 """The indicators' pages: their list and each indicator's page (series, values, validation, definition), what is
-owed and the campaigns, the CSV import and the open-data exports."""
+owed and the campaigns, the secretariat's validation queue, the import of a file and the open-data exports."""
 
 from fastapi import APIRouter
 
@@ -11,9 +11,10 @@ from gateway.pages.indicateurs import (
     indicator,
     listing,
     owed,
+    queue,
     submissions,
 )
 
 router = APIRouter()
-for module in (listing, indicator, submissions, definition, owed, campaigns, csv_import, exports):
+for module in (listing, indicator, submissions, definition, owed, queue, campaigns, csv_import, exports):
     router.include_router(module.router)

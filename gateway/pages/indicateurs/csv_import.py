@@ -1,11 +1,11 @@
-"""The CSV import of indicator values: its documented format, an example and a template to fill, the file checked
-first (every bad line with its reason) then imported all or nothing."""
+"""The import of indicator values from a file, CSV or .xlsx: its documented format, a template to fill (.xlsx or
+CSV, with the indicator's label, engagement, unit and expected QPV as read-only columns), then the file previewed
+(« 79 lignes : 12 valeurs à enregistrer, 67 lignes vides ignorées, 0 erreur », every bad line with its reason)
+and, once confirmed, recorded all or nothing by the indicateurs service (which keeps the previewed file)."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,9 +15,10 @@ from starlette.datastructures import UploadFile
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import AccessDenied, CallsDep, CurrentViewer, Viewer
 from gateway.forms import Notice, refusal
-from gateway.pages.indicateurs.period_choices import default_period
-from gateway.pages.lookups import indicator_qpv
+from gateway.pages.indicateurs.period_choices import default_period, parts_of
+from gateway.pages.lookups import indicator_qpv, optional
 from gateway.rendering import is_htmx, render
+from kernel import spreadsheets
 
 router = APIRouter()
 
@@ -27,12 +28,19 @@ IMPORT_COLUMNS = (
                        "la périodicité de l'indicateur.")),
     ("qpv", True, "Identifiant ou code national du quartier pour un indicateur décliné par QPV ; vide sinon."),
     ("valeur", True, ("Un nombre : virgule ou point pour les décimales, espaces acceptés entre les milliers "
-                      "(1 234,5) ; négatif seulement pour les indicateurs qui l'acceptent.")),
-    ("qualification", True, "provisoire, estimé ou définitif (accents facultatifs) ; vide vaut provisoire."),
+                      "(1 234,5) ; négatif seulement pour les indicateurs qui l'acceptent. Vide : la ligne est "
+                      "ignorée (et comptée).")),
+    ("qualification", False, "provisoire, estimé ou définitif (accents facultatifs) ; vide vaut provisoire."),
     ("commentaire", False, "Texte libre, 4 000 caractères au plus."),
     ("source", False, "D'où vient le chiffre, 500 caractères au plus."),
 )
 HEADER = "indicateur;periode;qpv;valeur;qualification;commentaire;source"
+# The template's columns; those not in IMPORT_COLUMNS are read-only reminders the import ignores.
+TEMPLATE = ("indicateur", "libellé", "engagement", "unité", "periode", "qpv", "quartier", "valeur", "qualification",
+            "commentaire", "source")
+READ_ONLY = ("indicateur", "libellé", "engagement", "unité", "qpv", "quartier")
+TEMPLATE_WIDTHS = (11, 60, 11, 10, 10, 18, 24, 12, 14, 40, 24)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def previous(period: str) -> str:
@@ -59,30 +67,59 @@ def example(mine: list[dict[str, Any]], qpv: list[dict[str, Any]]) -> str:
 async def _import_context(viewer: Viewer, calls: ServiceCalls) -> dict[str, Any]:
     mine: list[dict[str, Any]] = []
     qpv: list[dict[str, Any]] = []
+    campaigns: list[dict[str, Any]] = []
     if viewer.is_referent:
-        definitions, qpv = await asyncio.gather(calls.get("indicateurs", "/api/v1/definitions"), indicator_qpv(calls))
+        definitions, qpv, campaigns = await asyncio.gather(
+            calls.get("indicateurs", "/api/v1/definitions"), indicator_qpv(calls),
+            optional(calls.get("indicateurs", "/api/v1/campaigns"), []))
         mine = [d for d in definitions if viewer.organisation_id in d["responsible"]]
-    return {"page_title": "Import CSV de valeurs", "nav": "indicateurs", "sub": "import", "columns": IMPORT_COLUMNS,
-            "example": example(mine, qpv), "mine": mine, "qpv_list": qpv, "result": None}
+    return {"page_title": "Importer des valeurs", "nav": "indicateurs", "sub": "import", "columns": IMPORT_COLUMNS,
+            "example": example(mine, qpv), "mine": mine, "qpv_list": qpv, "campaigns": campaigns, "result": None}
+
+
+def template_rows(mine: list[dict[str, Any]], qpv: list[dict[str, Any]],
+                  campaigns: list[dict[str, Any]]) -> list[list[Any]]:
+    """One line per value the organisation owes: for the open campaign's period, each QPV when broken down."""
+    names = {q["id"]: q["name"] for q in qpv}
+    open_periods = [c["period"] for c in campaigns if not c["locked"]]
+    rows = []
+    for d in mine:
+        locked = {p for c in campaigns if c["locked"] for p in parts_of(c["period"], d["periodicity"])}
+        period = default_period(d["periodicity"], open_periods, locked=locked)
+        for q in ((d["qpv"] or list(names)) if d["by_qpv"] else [""]):
+            rows.append([d["id"], d["label"], d["engagement_number"], d["unit"], period, q, names.get(q, ""), None,
+                         "provisoire", None, None])
+    return rows
 
 
 def _refused_file(exc: ServiceError) -> dict[str, Any]:
     """The outcome of a refused file: every bad line with its reason, or the one reason for the whole file."""
     if exc.code == "invalid_rows":
         errors = exc.body.get("errors") or []
-        return {"kind": "rows", "errors": errors, "count": len(errors)}
+        return {"kind": "rows", "errors": errors, "count": len(errors), "lines": exc.body.get("lines"),
+                "skipped": exc.body.get("skipped")}
     unreadable = isinstance(exc.body, dict) and bool(exc.body.get("errors"))  # no file part in the request
-    outcome = refusal(exc, fallback="Import refusé.",
-                      invalid="Le fichier n'a pas pu être lu : joignez un fichier CSV." if unreadable else None)
+    invalid = "Le fichier n'a pas pu être lu : joignez un fichier CSV ou .xlsx." if unreadable else None
+    outcome = refusal(exc, fallback="Import refusé.", invalid=invalid)
     return {"kind": "notice", "notice": outcome.notice}
+
+
+async def _result(request: Request, viewer: Viewer, calls: ServiceCalls, result: dict[str, Any],
+                  status_code: int) -> Response:
+    if is_htmx(request):
+        return render(request, "indicateurs/import.html", {"result": result}, block="resultat",
+                      status_code=status_code)
+    context = await _import_context(viewer, calls)
+    context["result"] = result
+    return render(request, "indicateurs/import.html", context, status_code=status_code)
 
 
 @router.get("/indicateurs/import")
 async def import_page(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """The documented format, the viewer's indicators with their numbers, and the upload form."""
+    """The documented format, the templates, the viewer's indicators with their numbers, and the upload form."""
     context = await _import_context(viewer, calls)
     run_id = request.query_params.get("import", "")
-    if run_id.isdigit():
+    if run_id.isdigit() and len(run_id) <= 12:
         try:
             run = await calls.get("indicateurs", f"/api/v1/imports/{run_id}")
         except ServiceError:
@@ -93,54 +130,65 @@ async def import_page(request: Request, viewer: CurrentViewer, calls: CallsDep) 
 
 
 @router.post("/indicateurs/import")
-async def import_file(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """Checks (`action=verifier`) or imports a CSV file; htmx gets just the outcome."""
+async def preview_file(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
+    """Sends the file to be checked and kept for confirmation; shows what it would record, or every bad line.
+
+    The file was spooled to a temporary file as it arrived (the body limit enforced while reading) and is passed
+    on to the service in chunks, never held whole in memory here.
+    """
     form = await request.form()
     upload = form.get("file")
-    dry_run = form.get("action") == "verifier"
-    status_code = 200
-    result: dict[str, Any]
-    content = await upload.read() if isinstance(upload, UploadFile) else b""
-    if not content:
-        result = {"kind": "notice",
-                  "notice": Notice("error", "Choisissez un fichier CSV à envoyer : aucun fichier n'a été reçu.")}
-        status_code = 422
+    if not isinstance(upload, UploadFile) or not upload.size:
+        notice = Notice("error", "Choisissez un fichier (CSV ou .xlsx) à envoyer : aucun fichier n'a été reçu.")
+        return await _result(request, viewer, calls, {"kind": "notice", "notice": notice}, 422)
+    upload.file.seek(0)
+    try:
+        report = await calls.post_file("indicateurs", "/api/v1/imports/previews", filename=upload.filename or "",
+                                       file=upload.file, content_type=upload.content_type or "text/csv")
+    except ServiceError as exc:
+        result, status_code = _refused_file(exc), exc.status_code
     else:
-        try:
-            report = await calls.post_file("indicateurs", "/api/v1/imports", content, "text/csv; charset=utf-8",
-                                           dry_run="true" if dry_run else None)
-        except ServiceError as exc:
-            result, status_code = _refused_file(exc), exc.status_code
-        else:
-            if not dry_run and not is_htmx(request):
-                return RedirectResponse(f"/indicateurs/import?import={report['import_id']}#resultat-import",
-                                        status_code=303)
-            result = {"kind": "checked" if dry_run else "done", "report": report}
-            status_code = 200 if dry_run else 201
-    filename = upload.filename if isinstance(upload, UploadFile) else None
-    result["filename"] = filename
-    if is_htmx(request):
-        return render(request, "indicateurs/import.html", {"result": result}, block="resultat",
-                      status_code=status_code)
-    context = await _import_context(viewer, calls)
-    context["result"] = result
-    return render(request, "indicateurs/import.html", context, status_code=status_code)
+        result, status_code = {"kind": "preview", "report": report}, 200
+    result["filename"] = upload.filename
+    return await _result(request, viewer, calls, result, status_code)
 
 
-@router.get("/indicateurs/import/modele.csv")
-async def import_template(viewer: CurrentViewer, calls: CallsDep) -> Response:
-    """A file ready to fill: one line per indicator (and QPV) the viewer's organisation reports, last year."""
+@router.post("/indicateurs/import/{preview_id:int}/confirmer")
+async def confirm(request: Request, preview_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+    """Records a previewed file, all or nothing (the service checks it again)."""
+    try:
+        report = await calls.post("indicateurs", f"/api/v1/imports/previews/{preview_id}/confirm")
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            notice = Notice("error", exc.message or "Cet aperçu n'existe plus : envoyez le fichier de nouveau.")
+            return await _result(request, viewer, calls, {"kind": "notice", "notice": notice}, 404)
+        return await _result(request, viewer, calls, _refused_file(exc), exc.status_code)
+    if not is_htmx(request):
+        return RedirectResponse(f"/indicateurs/import?import={report['import_id']}#resultat-import", status_code=303)
+    return await _result(request, viewer, calls, {"kind": "done", "report": report}, 201)
+
+
+async def _template(viewer: Viewer, calls: ServiceCalls) -> tuple[list[list[Any]], dict[str, Any]]:
     if not viewer.is_referent:
         raise AccessDenied("Le modèle est préparé pour le référent d'une organisation.")
     context = await _import_context(viewer, calls)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c[0] for c in IMPORT_COLUMNS])
-    all_qpv = [q["id"] for q in context["qpv_list"]]
-    for d in context["mine"]:
-        period = default_period(d["periodicity"], [])
-        for qpv in ((d["qpv"] or all_qpv) if d["by_qpv"] else [""]):
-            writer.writerow([d["id"], period, qpv, "", "provisoire", "", ""])
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="modele-valeurs-indicateurs.csv"',
-                             "Cache-Control": "no-store"})
+    return template_rows(context["mine"], context["qpv_list"], context["campaigns"]), context
+
+
+@router.get("/indicateurs/import/modele.xlsx")
+async def template_xlsx(viewer: CurrentViewer, calls: CallsDep) -> Response:
+    """A workbook ready to fill: one line per value the organisation owes, read-only columns greyed and locked."""
+    rows, _ = await _template(viewer, calls)
+    content = spreadsheets.to_xlsx([spreadsheets.Sheet(title="Valeurs", header=TEMPLATE, rows=rows,
+                                                       widths=TEMPLATE_WIDTHS, locked=READ_ONLY)])
+    return Response(content, media_type=XLSX, headers={
+        "Content-Disposition": 'attachment; filename="modele-valeurs-indicateurs.xlsx"', "Cache-Control": "no-store"})
+
+
+@router.get("/indicateurs/import/modele.csv")
+async def template_csv(viewer: CurrentViewer, calls: CallsDep) -> Response:
+    """The same lines as CSV (`;`, UTF-8 with a byte-order mark so that Excel reads the accents)."""
+    rows, _ = await _template(viewer, calls)
+    text = spreadsheets.to_csv(TEMPLATE, rows, sep=";")
+    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="modele-valeurs-indicateurs.csv"', "Cache-Control": "no-store"})

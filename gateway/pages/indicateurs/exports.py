@@ -1,5 +1,5 @@
-"""The open-data exports of the approved values: their documented columns, a filter form, and the CSV and JSON
-files, handed on from the indicateurs service with the viewer's identity."""
+"""The exports of the approved values: their documented columns, a filter form, and the CSV, .xlsx and JSON files,
+handed on from the indicateurs service with the viewer's identity."""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ async def _export(request: Request, calls: ServiceCalls, kind: str) -> Response:
 async def export_csv(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """The approved values as CSV, with the viewer's identity (logged-in people only)."""
     return await _export(request, calls, "csv")
+
+
+@router.get("/indicateurs/exports/valeurs.xlsx")
+async def export_xlsx(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Response:
+    """The approved values as an .xlsx workbook, for the secretariat's spreadsheets."""
+    return await _export(request, calls, "xlsx")
 
 
 @router.get("/indicateurs/exports/valeurs.json")

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import period_fr, plain, with_unit
+from gateway.formatting import period_fr, plain, to_org, with_unit
 from gateway.forms import Notice
 from gateway.labels import UNITS
 from gateway.pages.indicateurs.chart import build_chart, build_table
@@ -85,7 +85,8 @@ async def page_context(request: Request, indicator_id: int, viewer: Viewer, call
                                                       for p in parts_of(c, d["periodicity"])])
     wanted = request.query_params.get("periode", "")
     qpv_choices = [q for q in qpv if not d["qpv"] or q["id"] in d["qpv"]] if d["by_qpv"] else []
-    new_form = ValueForm(period=wanted if wanted in choices else default_period(d["periodicity"], open_periods),
+    new_form = ValueForm(period=wanted if wanted in choices else default_period(d["periodicity"], open_periods,
+                                                                                locked=locked),
                          qpv=request.query_params.get("qpv", ""))
     slots = _slots(mine, qpv_names)
     # Values under way (draft, submitted, returned) show as cards with their correction form; approved ones as
@@ -144,7 +145,7 @@ def success(code: str, s: dict[str, Any], org_names: dict[str, str] | None = Non
         "correction-brouillon": f"Correction enregistrée en brouillon : version {s['version']} ({what}).",
         "transmis": f"Brouillon soumis au secrétariat ({what}). État : Soumis.",
         "approuve": f"Valeur approuvée ({what}, {org}) : elle figure désormais dans la série.",
-        "renvoye": f"Valeur renvoyée à {org} pour reprise ({what}), avec votre motif.",
+        "renvoye": f"Valeur renvoyée {to_org(org)} pour reprise ({what}), avec votre motif.",
     }
     place = "validation" if code in ("approuve", "renvoye") else slot_anchor(s["period"], s.get("qpv_id"))
     return Notice("success", texts[code], place)

@@ -49,15 +49,21 @@ def period_choices(periodicity: str, *, extra: Iterable[str] = (), now: datetime
     return sorted(found, key=sort_key, reverse=True)
 
 
-def default_period(periodicity: str, open_campaign_periods: Iterable[str], *, now: datetime | None = None) -> str:
-    """What the form proposes first: the latest period of an open campaign, else the last period completed."""
+def default_period(periodicity: str, open_campaign_periods: Iterable[str], *, locked: Iterable[str] = (),
+                   now: datetime | None = None) -> str:
+    """What a form proposes first: the latest period of an open campaign; else the last period completed that no
+    closed campaign locks (a locked one would only be refused)."""
     wanted = sorted({p for c in open_campaign_periods for p in parts_of(c, periodicity)}, key=sort_key)
     if wanted:
         return wanted[-1]
     now = now or today()
     if periodicity == "semestrielle":
-        return f"{now.year}-S1" if now.month > 6 else f"{now.year - 1}-S2"
-    if periodicity == "trimestrielle":
+        last = f"{now.year}-S1" if now.month > 6 else f"{now.year - 1}-S2"
+    elif periodicity == "trimestrielle":
         quarter = (now.month - 1) // 3
-        return f"{now.year}-T{quarter}" if quarter else f"{now.year - 1}-T4"
-    return str(now.year - 1)
+        last = f"{now.year}-T{quarter}" if quarter else f"{now.year - 1}-T4"
+    else:
+        last = str(now.year - 1)
+    closed = set(locked)
+    earlier = [p for p in period_choices(periodicity, now=now) if sort_key(p) <= sort_key(last) and p not in closed]
+    return earlier[0] if earlier else last

@@ -54,8 +54,13 @@ async def submit_value(request: Request, indicator_id: int, viewer: CurrentViewe
             notice = replace(notice, kind="error")
         if outcome.errors or exc.code == "period_locked":
             state.value_forms[key] = (tried, outcome.errors)
-        elif notice.current and tried.version in ("", "0"):  # the value exists: said on its own card
-            notice = notice.at(slot_anchor(notice.current["period"], notice.current.get("qpv_id")))
+        elif notice.current:
+            # What was typed stays in the value's form, now on the version stored (shown beside it in the notice):
+            # sending it again is then a correction made knowing the other one.
+            anchor = slot_anchor(notice.current["period"], notice.current.get("qpv_id"))
+            state.value_forms[anchor] = (replace(tried, version=str(notice.current["version"])), {})
+            if tried.version in ("", "0"):  # the value exists: said on its own card
+                notice = notice.at(anchor)
         state.notice = notice
         return await indicator_response(request, indicator_id, viewer, calls, state, status_code=outcome.status_code)
     corrected = s["version"] > 1

@@ -60,3 +60,19 @@
     showError("Le serveur ne répond pas. Vérifiez votre connexion, puis réessayez.");
   });
 })();
+
+/* « Tout cocher » of a list of checkboxes (without JavaScript, the link reloads the list with all of them checked). */
+(function () {
+  "use strict";
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest && evt.target.closest("[data-check-all]");
+    if (!link) { return; }
+    var form = document.querySelector(link.getAttribute("data-check-all"));
+    if (!form) { return; }
+    evt.preventDefault();
+    var boxes = form.querySelectorAll('input[type="checkbox"][name="ids"]');
+    var all = Array.prototype.every.call(boxes, function (b) { return b.checked; });
+    boxes.forEach(function (b) { b.checked = !all; });
+    link.textContent = all ? "Tout cocher" : "Tout décocher";
+  });
+})();

@@ -1,8 +1,9 @@
-"""Imports: a CSV file of values (format and checks: `services.indicateurs.csv_format`), checked whole, then
-recorded at once, or nothing."""
+"""Imports: a file of values, CSV or .xlsx (format and checks: `services.indicateurs.csv_format`), checked whole,
+then recorded at once, or nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,7 @@ from kernel.outbox import Outbox
 from kernel.rows import get_or_404, guarded_update_all
 from services.indicateurs import csv_format
 from services.indicateurs.events import ImportCompleted, SubmissionCorrected, SubmissionRecorded
-from services.indicateurs.models import ImportRun, IndicatorDefinition, State, Submission, slot_key
+from services.indicateurs.models import ImportRun, IndicatorDefinition, Qpv, State, Submission, slot_key
 from services.indicateurs.periods import sort_key
 from services.indicateurs.schemas import ImportReport
 from services.indicateurs.service import common
@@ -29,16 +30,28 @@ class InvalidRows(DomainError):
     code = "invalid_rows"
 
 
-async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, filename: str | None,
-                     identity: Identity, dry_run: bool = False) -> ImportReport:
-    """Checks a whole CSV file, then records all its values at once, or nothing (see `csv_format`).
+@dataclass
+class Plan:
+    """What a checked file would do: its new values and corrections (with the version each replaces)."""
 
-    Events: one `submission.recorded` or `submission.corrected` per value, exactly as if each value had been
-    entered alone, so that an integrator replaying `cdv.indicateurs.submission.>` gets every value whatever the
-    way it came in (each carries `import_id`); plus one `import.completed` summary, so that notifications can
-    send one message for a file instead of one per line. All are written with multi-row INSERTs in the same
-    transaction as the values.
-    """
+    organisation_id: str
+    checked: csv_format.Checked
+    new_rows: list[tuple[csv_format.Row, Any]]
+    unchanged: int
+    definitions: dict[int, IndicatorDefinition]
+    qpvs: dict[str, Qpv]
+
+    def report(self, *, dry_run: bool) -> ImportReport:
+        corrected = sum(1 for _, p in self.new_rows if p is not None)
+        return ImportReport(import_id=None, organisation_id=self.organisation_id, lines=self.checked.lines,
+                            skipped=self.checked.skipped, rows=len(self.checked.rows),
+                            recorded=len(self.new_rows) - corrected, corrected=corrected, unchanged=self.unchanged,
+                            dry_run=dry_run)
+
+
+async def plan_import(session: AsyncSession, *, content: bytes, identity: Identity) -> Plan:
+    """Checks a whole file for the referent's organisation and works out what it would record; raises
+    `InvalidRows` (every bad line, with the counts of the file) if any line is bad."""
     if not identity.has("referent") or not identity.organisation_id:
         raise Forbidden("Seul un référent d'une organisation responsable peut importer des valeurs.")
     organisation_id = identity.organisation_id
@@ -51,7 +64,8 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
     if checked.errors:
         n = len(checked.errors)
         raise InvalidRows(f"{n} ligne{'s' if n > 1 else ''} invalide{'s' if n > 1 else ''} : rien n'a été "
-                          "enregistré. Corrigez le fichier et importez-le de nouveau.", errors=checked.errors)
+                          "enregistré. Corrigez le fichier et importez-le de nouveau.", errors=checked.errors,
+                          lines=checked.lines, skipped=checked.skipped)
 
     # Plain rows, not ORM objects: ten thousand of them load several times faster.
     latest = {s.slot: s for s in (await session.exec(select(
@@ -68,16 +82,29 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
             unchanged += 1
             continue
         new_rows.append((row, previous))
-    corrected = sum(1 for _, p in new_rows if p is not None)
-    report = ImportReport(import_id=None, organisation_id=organisation_id, rows=len(checked.rows),
-                          recorded=len(new_rows) - corrected, corrected=corrected, unchanged=unchanged,
-                          dry_run=dry_run)
+    return Plan(organisation_id, checked, new_rows, unchanged, definitions, qpvs)
+
+
+async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, filename: str | None,
+                     identity: Identity, dry_run: bool = False) -> ImportReport:
+    """Checks a whole file (CSV or .xlsx), then records all its values at once, or nothing (see `csv_format`).
+
+    Events: one `submission.recorded` or `submission.corrected` per value, exactly as if each value had been
+    entered alone, so that an integrator replaying `cdv.indicateurs.submission.>` gets every value whatever the
+    way it came in (each carries `import_id`); plus one `import.completed` summary, so that notifications can
+    send one message for a file instead of one per line. All are written with multi-row INSERTs in the same
+    transaction as the values.
+    """
+    plan = await plan_import(session, content=content, identity=identity)
+    report = plan.report(dry_run=dry_run)
     if dry_run:
         return report
+    organisation_id, checked, new_rows = plan.organisation_id, plan.checked, plan.new_rows
+    definitions, qpvs = plan.definitions, plan.qpvs
 
     run = ImportRun(organisation_id=organisation_id, actor_user_id=identity.user_id, actor_name=identity.name,
                     filename=filename, rows=report.rows, recorded=report.recorded, corrected=report.corrected,
-                    unchanged=report.unchanged)
+                    unchanged=report.unchanged, skipped=report.skipped)
     session.add(run)
     await session.flush()
     await guarded_update_all(session, Submission, [p.id for _, p in new_rows if p is not None],
@@ -117,7 +144,7 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
                                            previous_state=previous.state))
     events.append((ImportCompleted(import_id=run.id or 0, organisation_id=organisation_id, actor_name=identity.name,
                                    filename=filename, rows=report.rows, recorded=report.recorded,
-                                   corrected=report.corrected, unchanged=report.unchanged,
+                                   corrected=report.corrected, unchanged=report.unchanged, skipped=report.skipped,
                                    periods=sorted({r.period for r in checked.rows}, key=sort_key)),
                    f"import/{run.id}"))
     await outbox.record_many(session, events)

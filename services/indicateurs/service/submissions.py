@@ -1,7 +1,8 @@
 """Values submitted per period and QPV, their versions and their validation.
 
 A referent of an organisation responsible for an indicator submits its organisation's values; only the
-secretariat validates them or returns them for revision. A correction is a new version of a value, the older
+secretariat validates them or returns them for revision, and never a value its reviewer entered (four eyes, even
+for an account holding both roles). A correction is a new version of a value, the older
 ones stay readable; a state change (submitted, approved, returned) applies to the latest version only and is
 checked in the UPDATE itself, so two people acting on the same version cannot both win.
 """
@@ -106,7 +107,7 @@ async def _latest(session: AsyncSession, slot: str) -> Submission | None:
                                )).first()
 
 
-async def _submission(session: AsyncSession, submission_id: int) -> Submission:
+async def submission_row(session: AsyncSession, submission_id: int) -> Submission:
     return await get_or_404(session, Submission, submission_id, f"La valeur n° {submission_id} n'existe pas.")
 
 
@@ -166,7 +167,7 @@ async def _transition(session: AsyncSession, s: Submission, *, expected: State, 
 async def submit_draft(session: AsyncSession, outbox: Outbox, *, submission_id: int,
                        identity: Identity) -> SubmissionDetail:
     """A referent submits its organisation's draft to the secretariat."""
-    s = await _submission(session, submission_id)
+    s = await submission_row(session, submission_id)
     d = await definition(session, s.indicator_id)
     if _referent_of(identity, d) != s.organisation_id:
         raise Forbidden("Seul un référent de l'organisation qui a saisi cette valeur peut la soumettre.")
@@ -179,27 +180,43 @@ async def submit_draft(session: AsyncSession, outbox: Outbox, *, submission_id: 
     return await get_submission(session, submission_id, identity)
 
 
-async def approve(session: AsyncSession, outbox: Outbox, *, submission_id: int,
-                  identity: Identity) -> SubmissionDetail:
-    """The secretariat approves a submitted value."""
-    common.require_secretariat(identity, "valider une valeur")
-    s = await _submission(session, submission_id)
-    d = await definition(session, s.indicator_id)
+def _four_eyes(s: Submission, identity: Identity, what: str) -> None:
+    """Nobody validates a value they entered, even holding both roles: another person must look at it."""
+    if s.submitted_by_user_id == identity.user_id:
+        raise Forbidden(f"Vous avez saisi cette valeur : une autre personne du secrétariat doit la {what} (règle "
+                        "des quatre yeux).", rule="four_eyes")
+
+
+async def approve_one(session: AsyncSession, outbox: Outbox, *, s: Submission, d: IndicatorDefinition,
+                      qpvs: dict[str, Qpv], identity: Identity) -> None:
+    """Approves one submitted value with its event, under its own rules (four eyes, latest version, state
+    checked in the UPDATE); the caller commits."""
+    _four_eyes(s, identity, "valider")
     await _transition(session, s, expected=State.SOUMIS, what="valider",
                       values={"state": State.APPROUVE, "reviewed_by_name": identity.name,
                               "reviewed_at": common.now(), "reason": None})
-    payload, subject = submission_event(SubmissionValidated, s, d, await qpv_by_id(session), actor=identity)
+    payload, subject = submission_event(SubmissionValidated, s, d, qpvs, actor=identity)
     await outbox.record(session, payload, subject=subject)
+
+
+async def approve(session: AsyncSession, outbox: Outbox, *, submission_id: int,
+                  identity: Identity) -> SubmissionDetail:
+    """The secretariat approves a submitted value (not one its approver entered)."""
+    common.require_secretariat(identity, "valider une valeur")
+    s = await submission_row(session, submission_id)
+    d = await definition(session, s.indicator_id)
+    await approve_one(session, outbox, s=s, d=d, qpvs=await qpv_by_id(session), identity=identity)
     await session.commit()
     return await get_submission(session, submission_id, identity)
 
 
 async def reject(session: AsyncSession, outbox: Outbox, *, submission_id: int, reason: str,
                  identity: Identity) -> SubmissionDetail:
-    """The secretariat returns a submitted value for revision, with a reason."""
+    """The secretariat returns a submitted value for revision, with a reason (not one its reviewer entered)."""
     common.require_secretariat(identity, "renvoyer une valeur à reprendre")
-    s = await _submission(session, submission_id)
+    s = await submission_row(session, submission_id)
     d = await definition(session, s.indicator_id)
+    _four_eyes(s, identity, "renvoyer à reprendre")
     await _transition(session, s, expected=State.SOUMIS, what="renvoyer à reprendre",
                       values={"state": State.A_REPRENDRE, "reviewed_by_name": identity.name,
                               "reviewed_at": common.now(), "reason": reason})
@@ -212,7 +229,7 @@ async def reject(session: AsyncSession, outbox: Outbox, *, submission_id: int, r
 
 async def get_submission(session: AsyncSession, submission_id: int, identity: Identity) -> SubmissionDetail:
     """Gets one version of a value with all the versions of that value, newest first."""
-    s = await _submission(session, submission_id)
+    s = await submission_row(session, submission_id)
     if not common.may_read(identity, s.organisation_id):
         raise Forbidden("Vous ne pouvez consulter que les valeurs de votre organisation.")
     d = await definition(session, s.indicator_id)

@@ -55,9 +55,45 @@ def test_the_periods_a_form_proposes() -> None:
     assert default_period("trimestrielle", [], now=now) == "2025-T2"  # the last quarter completed
     assert default_period("annuelle", ["2026", "2024"], now=now) == "2026"  # an open campaign first
     assert default_period("semestrielle", [], now=datetime(2025, 3, 1)) == "2024-S2"
+    # without an open campaign, a period a closed campaign locks is not proposed: it would be refused
+    assert default_period("annuelle", [], locked={"2024", "2023"}, now=now) == "2022"
+    assert default_period("trimestrielle", [], locked={"2025-T2"}, now=now) == "2025-T1"
 
 
 def test_history_changes_and_sorting_names() -> None:
     assert change_value("status", "en_cours") == "En cours" and change_value("qpv", []) == "non renseigné"
     assert change_value("qpv", ["malakoff"], {"malakoff": "Malakoff"}) == "Malakoff"
     assert sorted(["Zola", "État", "Ecole"], key=plain) == ["Ecole", "État", "Zola"]
+
+
+def test_every_organisation_of_the_default_contract_takes_its_article() -> None:
+    from pathlib import Path
+
+    from gateway.contract import validation
+    from gateway.formatting import of_org, to_org
+
+    contract = validation.load_file(Path(__file__).resolve().parents[3] / "contracts" / "nantes-metropole-2019.yaml")
+    expected = {
+        "nantes-metropole": "de Nantes Métropole", "ville-nantes": "de la Ville de Nantes",
+        "ville-orvault": "de la Ville d'Orvault", "ville-reze": "de la Ville de Rezé",
+        "ville-saint-herblain": "de la Ville de Saint-Herblain", "departement-loire-atlantique": "du Conseil",
+        "etat-prefecture": "de l'État – Préfecture", "etat-ddsp": "de l'État – Direction",
+        "etat-ddcs": "de l'État – Direction", "etat-dsden": "de l'État – Direction",
+        "etat-ddtm": "de l'État – Direction", "etat-drac": "de l'État – Direction", "ars": "de l'Agence régionale",
+        "anru": "de l'Agence nationale", "caf": "de la Caisse d'allocations", "cpam": "de la Caisse primaire",
+        "pole-emploi": "de Pôle emploi", "banque-des-territoires": "de la Banque des Territoires",
+        "atdec": "de l'ATDEC", "plie": "du PLIE", "accoord": "d'ACCOORD", "amenageurs": "des Aménageurs",
+        "urml": "de l'URML", "reso-villes": "de RésO Villes", "inter-associatif": "de l'Inter-associatif",
+        "groupe-culture": "du Groupe thématique", "conseils-citoyens": "des Conseils citoyens",
+        "inter-bailleurs": "de l'Inter-bailleurs", "nantes-metropole-habitat": "de Nantes Métropole Habitat",
+        "cdc-habitat-social": "de CDC Habitat Social", "harmonie-habitat": "d'Harmonie Habitat",
+        "aiguillon-construction": "d'Aiguillon Construction", "la-nantaise-d-habitations": "de La Nantaise",
+        "atlantique-habitations": "d'Atlantique Habitations", "habitat-44": "d'Habitat 44", "vilogia": "de Vilogia",
+    }
+    assert {o.id for o in contract.organisations} == set(expected), "every organisation has its expected form"
+    for o in contract.organisations:
+        assert of_org(o.name).startswith(expected[o.id]), (o.id, of_org(o.name))
+        assert " de État" not in of_org(o.name) and "de le " not in of_org(o.name)
+    assert to_org("Ville de Nantes") == "à la Ville de Nantes" and to_org("Conseil départemental") == \
+        "au Conseil départemental" and to_org("État – DDSP") == "à l'État – DDSP" and to_org("Vilogia") == \
+        "à Vilogia" and to_org("Aménageurs") == "aux Aménageurs"
