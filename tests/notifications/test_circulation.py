@@ -191,3 +191,17 @@ async def test_a_member_known_only_by_address_is_linked_to_their_account_by_e_ma
     await wait_until(in_centre, what="the agenda in the linked account's notification centre")
     other = identity("ville-nantes", "referent")
     assert (await api.get("/api/v1/notices", headers=auth(other))).json()["items"] == []
+
+
+async def test_the_proposer_learns_that_their_proposal_is_retenue(notifications, bus, sink) -> None:
+    """The subject agrees with « proposition » (feminine); the body speaks of « le point »."""
+    body = await seat_members(bus, 1)
+    await asyncio.sleep(0.5)  # the member's address lands first (internal stream)
+    await bus.publish(pe.AgendaItemDecided(meeting=meeting_ref("reunion-proposition", body.body_id),
+                                           proposal_id="p1", title="Point CAF", accepted=True, reason=None,
+                                           proposer_member_id=body.members[0][0]))
+    await wait_until(lambda: sink.to(body.emails[0]), what="the decision mailed to the proposer")
+    [message] = sink.to(body.emails[0])
+    assert message["Subject"].startswith("Votre proposition de point est retenue — ")
+    assert "« Point CAF » que vous avez proposé pour la réunion « Séance de printemps » est retenu." in \
+        message.get_body(("plain",)).get_content()
