@@ -192,12 +192,25 @@ def service_runner(nats_url: str, namespace: str, database_factory: Callable[[st
 
 
 @pytest.fixture(scope="session")
-async def stack(service_runner: Any, namespace: str) -> AsyncIterator[dict[str, Running]]:
+def stack_smtp_port() -> Any:
+    """The stack's own SMTP server (a real one that discards what it gets), so that no test mails whatever
+    listens on the default port, such as a developer's `make run` mailbox."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    controller = Controller(Sink(), hostname="127.0.0.1", port=components.free_port())
+    controller.start()
+    yield controller.port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+async def stack(service_runner: Any, namespace: str, stack_smtp_port: int) -> AsyncIterator[dict[str, Running]]:
     """The four services in-process on SQLite, with the default contract loaded (shared by many tests)."""
     from gateway.contract import loader, validation
 
     async with service_runner("engagements") as eng, service_runner("participation") as part, \
-            service_runner("indicateurs") as ind, service_runner("notifications") as notif:
+            service_runner("indicateurs") as ind, service_runner("notifications", smtp_port=stack_smtp_port) as notif:
         contract = validation.load_file(DEFAULT_CONTRACT)
         await loader.load(contract, participation=part.client, engagements=eng.client, headers=auth(ADMIN))
         yield {"engagements": eng, "participation": part, "indicateurs": ind, "notifications": notif}

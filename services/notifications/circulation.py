@@ -210,8 +210,9 @@ async def proposal_decided(session: AsyncSession, event: CloudEvent, data: Agend
                            settings: Settings) -> None:
     """The member who proposed an agenda item learns whether it was accepted, and why not."""
     m = data.meeting
-    verdict = "retenu" if data.accepted else "non retenu"
-    subject = f"Votre proposition de point est {verdict} — {m.body_name} du {day_fr(m.starts_at)}"
+    verdict = "retenu" if data.accepted else "non retenu"  # le point…
+    subject = (f"Votre proposition de point est {verdict}e — "  # …la proposition
+               f"{m.body_name} du {day_fr(m.starts_at)}")
     paragraphs = [f"Le point « {data.title} » que vous avez proposé pour la réunion « {m.title} » est {verdict}."]
     if data.reason:
         paragraphs.append(("Motif : " if not data.accepted else "Commentaire : ") + data.reason)

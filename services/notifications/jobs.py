@@ -20,7 +20,7 @@ from datetime import date
 from kernel.app import ServiceRuntime
 from services.notifications import deliveries, digests, messages, people, reminders, webhook_http
 from services.notifications.base import now
-from services.notifications.mailer import InDoubt, Mailer, Refused, SmtpConfig, Unreachable
+from services.notifications.mailer import InDoubt, Mailer, Refused, SmtpConfig, Unreachable, Unsendable
 from services.notifications.settings import Settings
 from services.notifications.webhook_dispatch import Dispatcher
 
@@ -58,12 +58,22 @@ async def send_one(runtime: ServiceRuntime, mailer: Mailer, settings: Settings) 
         return True
     try:
         body = messages.build(row, recipient, settings)
+    except Exception as exc:  # noqa: BLE001 - never a stuck row: a message that cannot be built fails, with why
+        reason = exc.reason if isinstance(exc, messages.Unbuildable) else f"message impossible à composer ({exc})"
+        log.warning("delivery %s to %s failed: %s", row.id, row.recipient_id, reason)
+        await deliveries.mark_attempt_failed(db, outbox, row.id, reason=reason, retry=False, **retry)
+        return True
+    try:
         response = await mailer.send(sender=settings.mail_from, recipient=recipient.email, message=body,
                                      handing_over=lambda: deliveries.mark_handed_over(db, row.id, recipient.email))
     except (Refused, Unreachable) as exc:
         final = await deliveries.mark_attempt_failed(db, outbox, row.id, reason=exc.reason, **retry)
         log.warning("delivery %s to %s %s: %s", row.id, row.recipient_id,
                     "failed" if final else "will be retried", exc.reason)
+        return True
+    except Unsendable as exc:
+        await deliveries.mark_attempt_failed(db, outbox, row.id, reason=exc.reason, retry=False, **retry)
+        log.warning("delivery %s to %s failed: %s", row.id, row.recipient_id, exc.reason)
         return True
     except InDoubt as exc:  # handed over, unanswered: sending again could deliver it twice
         log.warning("delivery %s to %s: %s", row.id, row.recipient_id, exc.reason)

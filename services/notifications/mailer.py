@@ -52,6 +52,15 @@ class Unreachable(Exception):
         return f"serveur de courriel injoignable ({self.args[0]})"
 
 
+class Unsendable(Exception):
+    """This message cannot go to this address at all (retrying would not help): e.g. an address that is not
+    ASCII when the server does not offer SMTPUTF8 (RFC 6531), or a message that cannot be built."""
+
+    @property
+    def reason(self) -> str:
+        return str(self.args[0])
+
+
 class InDoubt(Exception):
     """The message was handed over (its final "." written) but no answer came: the server most likely has it.
     Sending it again would risk a duplicate, so it counts as delivered, with this reason."""
@@ -98,12 +107,20 @@ class Mailer:
         durably that the message is being handed over. Raises Refused or Unreachable.
         """
         client = await self._connected()
+        utf8 = not (sender.isascii() and recipient.isascii())
+        encoding, options = ("utf-8", ["SMTPUTF8"]) if utf8 else ("ascii", [])
         stage = "mail"
         handed = False
         try:
-            await client.mail(sender)
+            if utf8:
+                if client.is_ehlo_or_helo_needed:  # the server's extensions are known after EHLO
+                    await client.ehlo()
+                if not client.supports_extension("smtputf8"):
+                    raise Unsendable(f"adresse non ASCII ({recipient}) : "
+                                     "le serveur de courriel n'accepte pas SMTPUTF8")
+            await client.mail(sender, options=options, encoding=encoding)
             stage = "rcpt"
-            await client.rcpt(recipient)
+            await client.rcpt(recipient, encoding=encoding)
             stage = "data"
             start = await client.execute_command(b"DATA")
             if start.code != 354:

@@ -8,8 +8,9 @@ Messages are rendered at send time from the delivery's context and the recipient
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
@@ -93,15 +94,38 @@ def _plain_description(context: dict[str, Any]) -> str:
     return text + f"Page de la réunion : {context['meeting']['url']}"
 
 
+class Unbuildable(ValueError):
+    """The message cannot be built for this recipient (e.g. an invalid address); `reason` is in French."""
+
+    @property
+    def reason(self) -> str:
+        return str(self.args[0])
+
+
+def _recipient_header(name: str, address: str) -> str | Address:
+    """`To:`; an address that is not ASCII is written as UTF-8 (sent only to servers offering SMTPUTF8)."""
+    if address.isascii():
+        return formataddr((name, address))
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain):
+        raise ValueError(address)
+    return Address(display_name=name, username=local, domain=domain)
+
+
 def build(delivery: Delivery, recipient: Recipient, settings: Settings) -> bytes:
-    """The whole message for this recipient, as bytes ready for SMTP (CRLF line endings)."""
+    """The whole message for this recipient, as bytes ready for SMTP (CRLF line endings).
+
+    Raises Unbuildable when the recipient's address cannot be written in a message."""
     assert recipient.email, "no address"
     context = {**delivery.context, "recipient_name": recipient.name, "territory": settings.territory,
                **links(settings, recipient, delivery.category)}
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=SMTP if recipient.email.isascii() else SMTPUTF8)
     message["Subject"] = context["subject"]
     message["From"] = formataddr((settings.mail_from_name, settings.mail_from))
-    message["To"] = formataddr((recipient.name or "", recipient.email))
+    try:
+        message["To"] = _recipient_header(recipient.name or "", recipient.email)
+    except (ValueError, IndexError, UnicodeError) as exc:
+        raise Unbuildable(f"adresse invalide ({recipient.email})") from exc
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = delivery.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please

@@ -122,11 +122,27 @@ async def upsert_account(session: AsyncSession, *, user_id: str, name: str, emai
 
 # --- who to tell ---------------------------------------------------------------------------------------------------
 
-def _member(member_id: str, person: Person | None) -> Recipient:
+def _member(member_id: str, person: Person | None, accounts: dict[str, str]) -> Recipient:
+    """`accounts`: active accounts' ids by lower-case address, to link a member whose event named no account."""
     if person is None:  # the internal stream has not told us yet: the address is looked up again at send time
         return Recipient(member_id, member_id, None, None, False)
-    key = user_key(person.user_id) if person.user_id else member_id
-    return Recipient(member_id, key, person.name, person.email, bool(person.user_id))
+    user_id = person.user_id or (accounts.get(person.email.strip().lower()) if person.email else None)
+    key = user_key(user_id) if user_id else member_id
+    return Recipient(member_id, key, person.name, person.email, bool(user_id))
+
+
+async def _accounts_by_email(session: AsyncSession, persons: list[Person]) -> dict[str, str]:
+    """Participation links a member to an account by e-mail when it knows no account id ("Mes instances"); so do
+    we, at each use, so an account created after the member (or the other way round) links as well."""
+    emails = {p.email.strip().lower() for p in persons if p.email and not p.user_id}
+    if not emails:
+        return {}
+    rows = (await session.exec(select(Account).where(col(Account.email).in_(emails), col(Account.active).is_(True))
+                               .order_by(Account.user_id))).all()
+    found: dict[str, str] = {}
+    for account in rows:
+        found.setdefault(account.email, account.user_id)
+    return found
 
 
 def _account(account: Account) -> Recipient:
@@ -141,11 +157,13 @@ async def body_members(session: AsyncSession, body_id: str) -> list[Recipient]:
     )).all()
     persons = {p.member_id: p for p in (await session.exec(
         select(Person).where(col(Person.member_id).in_(member_ids)))).all()} if member_ids else {}
-    return [_member(m, persons.get(m)) for m in member_ids]
+    accounts = await _accounts_by_email(session, list(persons.values()))
+    return [_member(m, persons.get(m), accounts) for m in member_ids]
 
 
 async def member(session: AsyncSession, member_id: str) -> Recipient:
-    return _member(member_id, await session.get(Person, member_id))
+    person = await session.get(Person, member_id)
+    return _member(member_id, person, await _accounts_by_email(session, [person] if person else []))
 
 
 async def resolve(session: AsyncSession, recipient_id: str) -> Recipient:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import date, datetime, time, timedelta
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -66,6 +67,12 @@ REPRESENTS = {
 }
 
 
+def demo_address(first: str, n: int) -> str:
+    """`chloe.demo3@…`: accents folded, as real municipal addresses are (many mail servers refuse others)."""
+    folded = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
+    return f"{folded.lower()}.demo{n}@{DOMAIN}"
+
+
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute))
 
@@ -85,7 +92,7 @@ async def _members(session, outbox, today: date) -> int:  # type: ignore[no-unty
         for i, org in enumerate(REPRESENTS.get(body.kind, ["nantes-metropole"])):
             first = FIRST[n % len(FIRST)]
             n += 1
-            person = PersonIn(name=f"{first} Démo", email=f"{first.lower()}.demo{n}@{DOMAIN}",
+            person = PersonIn(name=f"{first} Démo", email=demo_address(first, n),
                               public_name=n % 3 == 0)
             await members.add_member(session, outbox, SECRETARIAT, body.id, MembershipIn(
                 person=person, organisation_id=org, seat="suppleant" if i and i % 3 == 0 else "titulaire",
@@ -169,7 +176,7 @@ async def seed(settings: Settings) -> str:
             await _item(session, gtc.id, "Avancement des engagements de l'axe 2", engagements=[17, 18, 21],
                         duration_minutes=45, presenter_organisation_id="nantes-metropole")
             await _item(session, gtc.id, "Ordre du jour du COPIL de printemps", duration_minutes=20)
-            await _publish(session, outbox, settings, gtc.id, datetime.now(PARIS))
+            await _publish(session, outbox, settings, gtc.id, datetime.now(UTC))
 
             # A COPIL three weeks ahead, its draft agenda ready to publish.
             copil_day = today + timedelta(days=21)

@@ -113,3 +113,55 @@ async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, sta
     async with gateway.client() as client:  # the public: the published agenda, not the editor
         page = await client.get(f"/reunions/{mid}")
         assert page.status_code == 200 and "Bilan emploi" in page.text and "Projet d'ordre du jour" not in page.text
+
+
+async def test_the_secretariat_reads_a_proposal_before_deciding_and_the_wording_is_clean(gateway, stack) -> None:
+    """The secretariat sees the proposal's text and engagements, its decision reads as one sentence, agenda lines
+    have no empty separators, and the home page says when the services were checked."""
+    part = stack["participation"].client
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
+    member = await gateway.account("caf", "referent", name="Nora Membre")
+    seated = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
+        "person": {"name": "Nora Membre", "email": member.email}, "organisation_id": "caf",
+        "starts_on": str(date.today() - timedelta(days=30))})
+    assert seated.status_code == 201, seated.text
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        day = (date.today() + timedelta(days=60)).isoformat()
+        scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC mots",
+                                                         "day": day, "start": "09:30", "place": "Salle 1"})
+        mid = _meeting_id(scheduled.headers["location"])
+        page = await client.get(f"/reunions/{mid}")
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        added = await client.post(f"/reunions/{mid}/points", data={
+            "csrf_token": token, "draft_rev": rev, "title": "Point sans durée", "engagements": "30",
+            "presenter_organisation_id": "ville-nantes"})
+        assert added.status_code == 303, added.text[-2000:]
+        page = await client.get(f"/reunions/{mid}")
+        line = re.search(r'<p class="muted">présenté par ([^<]*)</p>', page.text)
+        assert line and line[1].endswith(" · engagements 30") and "· ·" not in line[1], line
+        home = await client.get("/fragments/health")
+        assert "Vérifié le " in home.text and "Vérifié à" not in home.text
+
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, member)
+        proposed = await client.post(f"/reunions/{mid}/propositions", data={
+            "csrf_token": token, "title": "Point CAF", "description": "Bilan des permanences CAF dans les QPV.",
+            "engagements": "12, 13"})
+        assert proposed.status_code == 303, proposed.text[-2000:]
+
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        page = await client.get(f"/reunions/{mid}")
+        assert "Bilan des permanences CAF dans les QPV." in page.text
+        assert 'Engagements liés : <a href="/engagements/12">n° 12</a>, <a href="/engagements/13">n° 13</a>' \
+            in page.text
+        pid, version = re.search(r'action="/reunions/[0-9a-f]+/propositions/([0-9a-f]+)".*?name="version" '
+                                 r'value="(\d+)"', page.text, re.S).groups()
+        decided = await client.post(f"/reunions/{mid}/propositions/{pid}", data={
+            "csrf_token": token, "version": version, "accepted": "oui",
+            "reason": "Retenu : ajouté à l'ordre du jour."})
+        assert decided.status_code == 303, decided.text[-2000:]
+        page = html.unescape((await client.get(f"/reunions/{mid}")).text)
+        assert "Acceptée. Réponse du secrétariat : « Retenu : ajouté à l'ordre du jour. »" in page
+        assert "Acceptée :" not in page and ".." not in page.split("Propositions de points")[1].split("</section>")[0]

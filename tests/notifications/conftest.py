@@ -38,6 +38,7 @@ class Sink:
     slow: set[str] = field(default_factory=set)
     slow_seconds: float = 3.0
     port: int = 0
+    accepted: str = "250 2.0.0 Message accepté"  # a server without SMTPUTF8 must answer in ASCII
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_attempts[address] += 1
@@ -52,7 +53,7 @@ class Sink:
             self.received.append((rcpt, message))
         if self.slow & set(envelope.rcpt_tos):  # taken, but the answer comes too late for the client
             await asyncio.sleep(self.slow_seconds)
-        return "250 2.0.0 Message accepté"
+        return self.accepted
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for r, m in self.received if r == address]
@@ -139,13 +140,13 @@ class Body:
 
 
 async def seat_members(bus: Bus, count: int, *, account_ids: dict[int, str] | None = None,
-                       prefix: str = "m") -> Body:
+                       prefix: str = "m", addresses: dict[int, str] | None = None) -> Body:
     """A body with `count` members: their seats (public stream) and their addresses (internal stream)."""
     body = Body(f"body-{uuid.uuid4().hex[:8]}", [])
     tag = uuid.uuid4().hex[:6]
     for i in range(count):
         member_id = f"{prefix}{tag}{i:03d}"
-        address = f"membre{i:03d}.{tag}@exemple.test"
+        address = (addresses or {}).get(i) or f"membre{i:03d}.{tag}@exemple.test"
         body.members.append((member_id, address))
         await bus.publish(pe.MembershipChanged(
             membership_id=f"s-{member_id}", body_id=body.body_id, member_id=member_id,

@@ -10,13 +10,17 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from aiosmtpd.controller import Controller
 
 from kernel.events import stream_name
 from tests.components import free_port
 from tests.conftest import SECRET, auth, identity
 from tests.notifications.conftest import (
+    Sink,
     agenda_published,
     meeting_ref,
     notifications_settings,
@@ -56,6 +60,62 @@ async def test_a_refused_recipient_is_retried_then_failed_with_its_reason(notifi
     assert "550" in data["reason"] and "@" not in json.dumps(data)  # an opaque id, never an address
     sent = await js.get_last_msg(stream, f"{bus.ns}.notifications.delivery.sent")
     assert json.loads(sent.data)["data"]["smtp_response"].startswith("250")
+
+
+@pytest.fixture
+def ascii_sink() -> Any:
+    """A real SMTP server that does not offer SMTPUTF8, as many still do not."""
+    handler = Sink(accepted="250 2.0.0 OK", port=free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port, enable_SMTPUTF8=False)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+async def test_an_accented_address_fails_with_its_reason_and_the_others_are_sent(service_runner, bus, ascii_sink,
+                                                                                  js) -> None:
+    """The server does not offer SMTPUTF8: the accented address cannot be sent to; it fails once and for all with
+    a French reason (no retry, no stuck row), the other members get the agenda, and the worker goes on."""
+    sink = ascii_sink
+    accented = "chloé.demo3@exemple.test"
+    async with service_runner("notifications", **notifications_settings(bus, sink)) as svc:
+        body = await seat_members(bus, 3, addresses={1: accented})
+        await bus.publish(agenda_published(meeting_ref("reunion-accent", body.body_id)))
+
+        async def settled(meeting_id: str, total: int) -> list[dict]:
+            rows = (await svc.client.get(f"/api/v1/meetings/{meeting_id}/deliveries",
+                                         headers=auth(SECRETARIAT))).json()
+            return rows if rows and rows[0]["pending"] == 0 and rows[0]["sent"] + rows[0]["failed"] == total else []
+
+        await wait_until(lambda: settled("reunion-accent", 3), what="every delivery settled")
+        [summary] = await settled("reunion-accent", 3)
+        assert (summary["sent"], summary["failed"]) == (2, 1)
+        [failure] = summary["failures"]
+        assert failure["recipient_id"] == body.members[1][0] and failure["attempts"] == 1
+        assert "adresse non ASCII" in failure["reason"] and "SMTPUTF8" in failure["reason"]
+        assert accented not in sink.count() and len(sink.count()) == 2
+        failed = await js.get_last_msg(stream_name(bus.ns, "notifications"),
+                                       f"{bus.ns}.notifications.delivery.failed")
+        assert json.loads(failed.data)["data"]["recipient_id"] == body.members[1][0]
+
+        # The worker did not stop: the next circulation goes out too.
+        other = await seat_members(bus, 1, prefix="n")
+        await bus.publish(agenda_published(meeting_ref("reunion-suivante", other.body_id)))
+        await wait_until(lambda: settled("reunion-suivante", 1), what="the next circulation settled")
+        assert sink.count()[other.emails[0]] == 1
+
+
+async def test_an_accented_address_is_sent_with_smtputf8_when_the_server_offers_it(notifications, bus,
+                                                                                    sink) -> None:
+    accented = "chloé.demo3@exemple.test"
+    body = await seat_members(bus, 1, addresses={0: accented})
+    await bus.publish(agenda_published(meeting_ref("reunion-utf8", body.body_id)))
+    await wait_until(lambda: sink.count()[accented] == 1, what="the accented address reached")
+    [message] = sink.to(accented)
+    assert accented in message["To"]
+    rows = (await notifications.client.get("/api/v1/meetings/reunion-utf8/deliveries",
+                                           headers=auth(SECRETARIAT))).json()
+    assert rows and rows[0]["failed"] == 0
 
 
 async def test_a_message_taken_but_unanswered_is_not_sent_twice(service_runner, bus, sink) -> None:

@@ -43,3 +43,11 @@ async def test_progress_update_appears_once_in_the_activity_feed(stack) -> None:
 
 async def _settled(stack) -> bool:
     return await stack["engagements"].runtime.relay.backlog() == 0
+
+
+async def test_the_shared_stack_mails_its_own_smtp_server_never_the_default_one(stack, stack_smtp_port) -> None:
+    """A developer's `make run` mailbox listens on the default port: the tests' stack must not send there."""
+    from services.notifications.settings import Settings
+
+    port = stack["notifications"].runtime.settings.smtp_port  # type: ignore[attr-defined]
+    assert port == stack_smtp_port and port != Settings.model_fields["smtp_port"].default

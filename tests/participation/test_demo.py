@@ -6,8 +6,10 @@ import asyncio
 import json
 
 import nats
+from sqlmodel import select
 
 from services.participation.demo import seed
+from services.participation.service.people import Person
 from tests.participation.test_authorization import PUBLIC
 
 
@@ -33,6 +35,10 @@ async def test_demo_governance_year(gov, nats_url, namespace) -> None:
         assert upcoming["published_version"] == 0 and upcoming["lead_time"]["state"] in ("ok", "soon")
         assert len((await gov.view(upcoming["id"]))["draft"]["items"]) == 4
         assert "Démo" in json.dumps(await gov.ok("GET", "/bodies/copil"), ensure_ascii=False)
+        async with gov.running.runtime.db.session() as session:  # plain ASCII addresses, as real ones
+            addresses = [p.email for p in (await session.exec(select(Person))).all()]
+        assert addresses and all(a.isascii() for a in addresses), [a for a in addresses if not a.isascii()]
+        assert "chloe.demo3@cdv-demo.test" in addresses
 
         titles = set()
         while "GTC — préparation du COPIL de printemps" not in titles:

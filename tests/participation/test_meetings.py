@@ -220,3 +220,26 @@ async def test_lead_time_share_per_body_and_year(gov) -> None:
     stats = await gov.ok("GET", "/lead-time-stats", SECRETARIAT)
     gtc = [s for s in stats if s["body_id"] == "gtc"]
     assert sum(s["meetings"] for s in gtc) == 2 and sum(s["on_time"] for s in gtc) == 1
+
+
+async def test_a_publication_time_given_in_paris_is_stored_as_that_instant(gov) -> None:
+    """A caller passing Paris time (as the demo did) must not shift the publication by an hour."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from services.participation.schemas import PublishIn
+    from services.participation.service import agendas, meetings
+
+    meeting = await gov.meeting("gtc", days_ahead=30)
+    await gov.item(meeting["id"], "Point unique", duration_minutes=20)
+    at = datetime.now(ZoneInfo("Europe/Paris")).replace(microsecond=0)
+    runtime = gov.running.runtime
+    async with runtime.db.session() as session:
+        rev = (await meetings.get_meeting(session, meeting["id"])).draft_rev
+        await agendas.publish(session, runtime.outbox, runtime.settings, SECRETARIAT, meeting["id"],
+                              PublishIn(draft_rev=rev), at=at)
+        await session.commit()
+    [version] = (await gov.view(meeting["id"]))["versions"]
+    published = datetime.fromisoformat(version["published_at"])
+    published = published if published.tzinfo else published.replace(tzinfo=UTC)  # SQLite gives UTC back naive
+    assert published == at, (version["published_at"], at.isoformat())

@@ -22,7 +22,7 @@ from services.participation.models import Base, timestamp
 from services.participation.schemas import ItemIn, ItemMove, LinkIn, PublishIn
 from services.participation.service import agenda_diff
 from services.participation.service.bodies import Body, get_body
-from services.participation.service.common import clean, new_id, require_secretariat, today_paris, utcnow
+from services.participation.service.common import as_utc, clean, new_id, require_secretariat, today_paris, utcnow
 from services.participation.service.documents import Document, add_link, current_documents, document_url
 from services.participation.service.meetings import (
     Access,
@@ -251,7 +251,7 @@ async def publish(session: AsyncSession, outbox: Outbox, settings: Settings, who
         previous[0].items, items, before_documents=previous[0].documents, after_documents=documents)
     if previous[0] is not None and not changes:
         raise Invalid(f"Rien n'a changé depuis la version {previous[0].number} : il n'y a rien à diffuser.")
-    at = at or utcnow()
+    at = as_utc(at) if at else utcnow()  # a caller's Paris time would be stored as if it were UTC
     due = agenda_due_on(meeting, body, settings)
     on_time = today_paris(at) <= due
     reason = clean(data.late_reason, "late_reason", "Raison du retard", max_length=2000)

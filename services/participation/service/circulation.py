@@ -9,6 +9,7 @@ from sqlmodel import Field, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.participation.models import Base, aware, timestamp
+from services.participation.service.common import as_utc
 from services.participation.service.members import seats_of_body
 
 KIND_LABELS = {"agenda": "ordre du jour", "agenda_revision": "ordre du jour révisé",
@@ -32,6 +33,7 @@ async def record_delivery(session: AsyncSession, *, delivery_id: str, meeting_id
                           notice_kind: str, recipient_id: str, status: str, detail: str, attempts: int,
                           at: datetime) -> None:
     """Keeps the latest word on each delivery (a failure then a success ends as sent)."""
+    at = as_utc(at)
     row = await session.get(Delivery, delivery_id)
     if row is not None and aware(row.at) > at:
         return

@@ -21,6 +21,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """An instant to store: in UTC, since the database keeps the wall clock as given (a naive one is taken as UTC,
+    as every instant this service stores is)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def today_paris(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(PARIS).date()
 
