@@ -8,54 +8,16 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gateway.labels import STATUSES
+from kernel.french import PARIS, day_fr, in_paris, moment, number_fr
 from services.indicateurs.periods import PeriodError, Periodicity, parse
-
-PARIS = ZoneInfo("Europe/Paris")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-
 
 # --- dates ---------------------------------------------------------------------------------------------------
 
-def _parse(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def day_fr(value: Any) -> str:
-    """12 mars 2025."""
-    value = _parse(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
-    if not isinstance(value, date):
-        return str(value or "")
-    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def _in_paris(value: datetime) -> datetime:
-    """The time in Paris (a naive value means UTC)."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(PARIS)
-
-
-def datetime_fr(value: Any) -> str:
-    """12 mars 2025 à 14 h 05 (heure de Paris)."""
-    value = _parse(value)
-    if not isinstance(value, datetime):
-        return day_fr(value)
-    local = _in_paris(value)
-    return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
-
-
 def local_datetime(value: Any) -> datetime | None:
     """A service's date-time (ISO, UTC) in Nantes' local time, without a time zone (for a spreadsheet's cell)."""
-    value = _parse(value)
+    value = moment(value)
     if not isinstance(value, datetime):
         return None
     if value.tzinfo is None:
@@ -65,44 +27,20 @@ def local_datetime(value: Any) -> datetime | None:
 
 def short_datetime_fr(value: Any) -> str:
     """12/03 à 9 h 14 (heure de Paris), for compact statuses."""
-    value = _parse(value)
+    value = moment(value)
     if not isinstance(value, datetime):
         return str(value or "")
-    local = _in_paris(value)
+    local = in_paris(value)
     return f"{local.day:02d}/{local.month:02d} à {local.hour} h {local.minute:02d}"
-
-
-def time_fr(value: Any) -> str:
-    """9 h 30 (heure de Paris)."""
-    value = _parse(value)
-    if not isinstance(value, datetime):
-        return ""
-    local = _in_paris(value)
-    return f"{local.hour} h {local.minute:02d}"
 
 
 def iso_local(value: Any) -> str:
     """Machine-readable value for <time datetime="…">."""
-    value = _parse(value)
+    value = moment(value)
     return value.isoformat() if isinstance(value, date) else ""
 
 
 # --- numbers -------------------------------------------------------------------------------------------------
-
-def number_fr(value: Any) -> str:
-    """1 234,5 (narrow no-break space between thousands, decimal comma, no trailing zeros)."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if number.is_integer():
-        text = f"{int(number):,}"
-    else:
-        text = f"{number:,.6f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
-
 
 _SINGULAR = {"personnes": "personne", "ménages": "ménage", "logements": "logement", "places": "place",
              "jours": "jour", "heures": "heure"}

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from starlette.datastructures import FormData
 
 from gateway.clients import ServiceError
-from gateway.formatting import datetime_fr
+from kernel.french import datetime_fr
 
 Kind = Literal["success", "error", "conflict", "refused"]
 REFUSALS = (403, 409, 413, 422)  # what a form answers in place; anything else is an error page

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway import formatting, labels
+from kernel import french
 
 HERE = Path(__file__).resolve().parent
 _asset_versions: dict[str, str] = {}
@@ -34,9 +35,9 @@ def static(path: str) -> str:
 
 templates = Jinja2Blocks(directory=str(HERE / "templates"))
 templates.env.filters.update(
-    day_fr=formatting.day_fr, datetime_fr=formatting.datetime_fr, iso_local=formatting.iso_local,
-    short_datetime_fr=formatting.short_datetime_fr, time_fr=formatting.time_fr,
-    number_fr=formatting.number_fr, with_unit=formatting.with_unit, period_fr=formatting.period_fr,
+    day_fr=french.day_fr, datetime_fr=french.datetime_fr, iso_local=formatting.iso_local,
+    short_datetime_fr=formatting.short_datetime_fr, time_fr=french.time_fr,
+    number_fr=french.number_fr, with_unit=formatting.with_unit, period_fr=formatting.period_fr,
     of_org=formatting.of_org, to_org=formatting.to_org,
 )
 templates.env.globals.update(

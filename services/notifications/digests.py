@@ -5,16 +5,14 @@ marked in the same transaction, so a restart sends neither twice nor nothing."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from kernel.french import PARIS
 from services.notifications import deliveries
 from services.notifications.base import Base, now
 from services.notifications.preferences import CATEGORIES
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class DigestItem(Base, table=True):

@@ -7,69 +7,32 @@ Messages are rendered at send time from the delivery's context and the recipient
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from kernel.french import datetime_fr, day_fr, time_fr
 from services.notifications import calendar
 from services.notifications.deliveries import Delivery
 from services.notifications.people import Recipient
 from services.notifications.preferences import CATEGORIES, DIGEST, unsubscribe_token
 from services.notifications.settings import Settings
 
-PARIS = ZoneInfo("Europe/Paris")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 CALENDAR_KINDS = {"agenda": "REQUEST", "agenda_revision": "REQUEST", "meeting_moved": "REQUEST",
                   "meeting_cancelled": "CANCEL"}
-
-
-def _moment(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def day_fr(value: Any) -> str:
-    value = _moment(value)
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date()
-    if not isinstance(value, date):
-        return str(value or "")
-    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def hour_fr(value: Any) -> str:
-    value = _moment(value)
-    if not isinstance(value, datetime):
-        return ""
-    local = value.astimezone(PARIS)
-    return f"{local.hour} h {local.minute:02d}"
-
-
-def datetime_fr(value: Any) -> str:
-    """12 mars 2027 à 9 h 30 (Paris)."""
-    value = _moment(value)
-    if not isinstance(value, datetime):
-        return day_fr(value)
-    return f"{day_fr(value)} à {hour_fr(value)}"
 
 
 def _environment(autoescape: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]) if autoescape else False, trim_blocks=False,
                       keep_trailing_newline=True)
-    env.filters.update(day_fr=day_fr, datetime_fr=datetime_fr, hour_fr=hour_fr)
+    env.filters.update(day_fr=day_fr, datetime_fr=datetime_fr, hour_fr=time_fr)
     return env
 
 

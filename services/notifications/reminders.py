@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.consumer import EventView
+from kernel.french import PARIS
 from services.notifications import indicators, people
 from services.notifications.base import Base
 from services.notifications.dispatch import Message, tell_all
@@ -29,7 +29,6 @@ from services.notifications.messages import datetime_fr, day_fr
 from services.notifications.settings import Settings
 
 log = logging.getLogger(__name__)
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class DecisionView(EventView):

@@ -16,13 +16,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import PARIS, plain
+from gateway.formatting import plain
 from gateway.forms import Notice
 from gateway.labels import STATUSES
 from gateway.pages.engagements.forms import PartForm, PartState, part_of
 from gateway.pages.engagements.themes import theme_choices
 from gateway.pages.lookups import optional, qpv_list
 from gateway.rendering import is_htmx, render
+from kernel.french import PARIS
 
 router = APIRouter()
 SAVED = "Votre mise à jour est enregistrée."

@@ -13,11 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import day_fr
 from gateway.forms import Notice, refusal
 from gateway.pages.indicateurs.forms import CAMPAIGN_FIELDS, CampaignForm, ReopenForm
 from gateway.pages.indicateurs.period_choices import today
 from gateway.rendering import is_htmx, render
+from kernel.french import day_fr
 
 router = APIRouter()
 NOTHING_CHANGED = "Rien n'a été changé."

@@ -9,8 +9,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.formatting import number_fr, period_fr, period_short, with_unit
+from gateway.formatting import period_fr, period_short, with_unit
 from gateway.labels import QUALIFICATIONS
+from kernel.french import number_fr
 from services.indicateurs.periods import sort_key
 
 WIDTH, HEIGHT = 720, 320

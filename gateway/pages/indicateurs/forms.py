@@ -9,8 +9,9 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from gateway.formatting import number_fr, parse_number
+from gateway.formatting import parse_number
 from gateway.forms import Fields, form_version, iso_date, text, texts, too_long
+from kernel.french import number_fr
 
 
 def _number_or_raw(typed: str) -> float | str | None:

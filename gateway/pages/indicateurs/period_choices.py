@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from kernel.french import PARIS
 from services.indicateurs.periods import PeriodError, Periodicity, parse, sort_key
 
-PARIS = ZoneInfo("Europe/Paris")
 FIRST_YEAR = 2015  # the contrat de ville runs from 2015 (extended by the 2019 amendment)
 
 

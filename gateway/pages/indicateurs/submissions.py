@@ -12,12 +12,12 @@ from fastapi.responses import Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import datetime_fr
 from gateway.forms import refusal
 from gateway.pages.indicateurs.forms import REASON_FIELDS, ValueForm, value_fields
 from gateway.pages.indicateurs.indicator import PageState, describe, indicator_response, redirect, slot_anchor, success
 from gateway.pages.lookups import organisations
 from gateway.rendering import is_htmx
+from kernel.french import datetime_fr
 
 router = APIRouter()
 

@@ -12,7 +12,6 @@ import json
 from datetime import datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,9 +21,9 @@ from gateway.deps import AdminViewer, CallsDep
 from gateway.pages.public.integrations import EVENT_MODULES
 from gateway.rendering import render
 from kernel.events import CATALOGUE, is_internal
+from kernel.french import PARIS
 
 router = APIRouter(prefix="/admin/webhooks")
-PARIS = ZoneInfo("Europe/Paris")
 SERVICE_LABELS = {"engagements": "Engagements", "indicateurs": "Indicateurs", "participation": "Participation",
                   "notifications": "Notifications"}
 STATES = {"pending": ("reporte", "en attente"), "delivered": ("realise", "remise"),

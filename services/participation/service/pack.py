@@ -6,7 +6,6 @@ in French with a table of contents."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,38 +13,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.errors import Forbidden
+from kernel.french import datetime_fr, day_fr, number_fr
 from kernel.identity import Identity
 from services.participation.labels import BODY_KIND_LABELS, FOLLOW_UP_LABELS
 from services.participation.service.agendas import draft_snapshot, versions_of
-from services.participation.service.common import PARIS, utcnow
+from services.participation.service.common import utcnow
 from services.participation.service.decisions import overdue, register
 from services.participation.service.meetings import ends_at, previous_meeting, starts_at, visible_meeting
 from services.participation.service.readmodel import progress_between, values_between
 from services.participation.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 ENGAGEMENT_STATUSES = {"a_lancer": "À lancer", "en_cours": "En cours", "realise": "Réalisé", "reporte": "Reporté",
                        "abandonne": "Abandonné"}
-
-
-def day_fr(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
-    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def datetime_fr(value: datetime) -> str:
-    local = value.astimezone(PARIS) if value.tzinfo else value
-    return f"{day_fr(local.date())} à {local.hour} h {local.minute:02d}"
-
-
-def number_fr(value: float) -> str:
-    text = f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
-    return text.replace(",", "\u202f").replace(".", ",")
 
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True,

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.formatting import (
-    change_value,
-    datetime_fr,
-    day_fr,
-    number_fr,
-    parse_number,
-    period_fr,
-    plain,
-    short_datetime_fr,
-    time_fr,
-    with_unit,
-)
+from gateway.formatting import change_value, parse_number, period_fr, plain, short_datetime_fr, with_unit
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices, periodicity_of
+from kernel.french import datetime_fr, day_fr, number_fr, time_fr
 
 
 def test_numbers_and_units() -> None:

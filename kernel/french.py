@@ -1,0 +1,72 @@
+"""Dates, times and numbers written the French way, in Paris time: shared by the gateway's pages, the mails of
+notifications and participation's meeting packs, so that a date reads the same everywhere.
+
+A naive date-time means UTC (that is how the services store them); an ISO string is read first.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def moment(value: Any) -> Any:
+    """A date or date-time from its ISO text (anything else is returned as it is)."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def in_paris(value: datetime) -> datetime:
+    """The time in Paris (a naive value means UTC)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(PARIS)
+
+
+def day_fr(value: Any) -> str:
+    """12 mars 2025, 1er avril 2025."""
+    value = moment(value)
+    if isinstance(value, datetime):
+        value = in_paris(value).date()
+    if not isinstance(value, date):
+        return str(value or "")
+    return f"{'1er' if value.day == 1 else value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def time_fr(value: Any) -> str:
+    """9 h 30 (heure de Paris)."""
+    value = moment(value)
+    if not isinstance(value, datetime):
+        return ""
+    local = in_paris(value)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def datetime_fr(value: Any) -> str:
+    """12 mars 2025 à 14 h 05 (heure de Paris)."""
+    value = moment(value)
+    if not isinstance(value, datetime):
+        return day_fr(value)
+    return f"{day_fr(value)} à {time_fr(value)}"
+
+
+def number_fr(value: Any) -> str:
+    """1 234,5 (narrow no-break space between thousands, decimal comma, no trailing zeros)."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number.is_integer():
+        text = f"{int(number):,}"
+    else:
+        text = f"{number:,.6f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
