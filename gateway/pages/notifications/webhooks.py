@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import AdminViewer, CallsDep
+from gateway.forms import Fields, Notice, refusal
 from gateway.pages.public.integrations import EVENT_MODULES
 from gateway.rendering import render
 from kernel.events import CATALOGUE, is_internal
@@ -55,11 +56,19 @@ def _back(path: str, **query: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
 
 
-def _message(exc: ServiceError) -> str:
-    return exc.message or "La demande a été refusée."
+REFUSED = "La demande a été refusée."
+REGISTRATION = Fields(names={"url": "url", "event_types": "event_types", "description": "description"},
+                      message=lambda _name, error: error.get("message") or REFUSED, fallback=REFUSED)
 
 
-async def _list_page(request: Request, calls: ServiceCalls, *, notice: dict[str, Any] | None = None,
+def _done(code: str) -> Notice | None:
+    """The outcome named by the redirect after an action (`?maj=…`)."""
+    if code not in DONE:
+        return None
+    return Notice("error" if code == "non-revalide" else "success", DONE[code])
+
+
+async def _list_page(request: Request, calls: ServiceCalls, *, notice: Notice | None = None, secret: str = "",
                      form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                      status_code: int = 200) -> Response:
     endpoints = await calls.get("notifications", "/api/v1/webhooks")
@@ -67,16 +76,14 @@ async def _list_page(request: Request, calls: ServiceCalls, *, notice: dict[str,
     return render(request, "notifications/webhooks.html", {
         "page_title": "Webhooks", "nav": "webhooks", "endpoints": endpoints, "alerts": notices,
         "catalogue": event_catalogue(), "form": form or {"event_types": []}, "errors": errors or {},
-        "notice": notice, "states": STATES,
+        "notice": notice, "secret": secret, "states": STATES,
     }, status_code=status_code)
 
 
 @router.get("")
 async def webhooks_page(request: Request, _admin: AdminViewer, calls: CallsDep) -> Response:
     """The endpoints, the administrators' notices, the registration form."""
-    done = request.query_params.get("maj", "")
-    notice = {"kind": "success", "text": DONE[done]} if done in DONE else None
-    return await _list_page(request, calls, notice=notice)
+    return await _list_page(request, calls, notice=_done(request.query_params.get("maj", "")))
 
 
 @router.post("")
@@ -91,19 +98,15 @@ async def register(request: Request, _admin: AdminViewer, calls: CallsDep, url: 
         created = await calls.post("notifications", "/api/v1/webhooks",
                                    {"url": url, "description": description, "event_types": chosen})
     except ServiceError as exc:
-        if exc.status_code != 422:
-            raise
-        errors: dict[str, str] = {}
-        for error in exc.body.get("errors", []) if isinstance(exc.body, dict) else []:
-            field = "event_types" if error.get("field", "").startswith("event_types") else error.get("field", "")
-            errors[field if field in ("url", "event_types", "description") else "_form"] = error["message"]
-        return await _list_page(request, calls, form=form, errors=errors or {"_form": _message(exc)},
-                                status_code=422)
-    return await _list_page(request, calls, status_code=201, notice={
-        "kind": "success" if created["validated"] else "error", "secret": created["secret"],
-        "text": (f"Point de terminaison enregistré et validé : {created['url']}." if created["validated"] else
-                 f"Point de terminaison enregistré mais non validé : {created['handshake']} Rien ne lui sera "
-                 "envoyé ; une fois son récepteur prêt, utilisez « Revalider » sur sa page.")})
+        refused = refusal(exc, fields=REGISTRATION, fallback=REFUSED)
+        return await _list_page(request, calls, form=form, errors=refused.errors or {"_form": refused.notice.text},
+                                status_code=refused.status_code)
+    validated = created["validated"]
+    return await _list_page(request, calls, status_code=201, secret=created["secret"], notice=Notice(
+        "success" if validated else "error",
+        f"Point de terminaison enregistré et validé : {created['url']}." if validated else
+        f"Point de terminaison enregistré mais non validé : {created['handshake']} Rien ne lui sera envoyé ; une "
+        "fois son récepteur prêt, utilisez « Revalider » sur sa page."))
 
 
 @router.post("/avis/{notice_id}/lu")
@@ -113,15 +116,15 @@ async def dismiss(notice_id: int, _admin: AdminViewer, calls: CallsDep) -> Respo
     return _back("/admin/webhooks", maj="avis-lu")
 
 
-async def _endpoint_page(request: Request, calls: ServiceCalls, endpoint_id: str, *,
-                         notice: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+async def _endpoint_page(request: Request, calls: ServiceCalls, endpoint_id: str, *, notice: Notice | None = None,
+                         secret: str = "", status_code: int = 200) -> Response:
     endpoint = await calls.get("notifications", f"/api/v1/webhooks/{endpoint_id}")
     status = request.query_params.get("etat") or None
     deliveries = await calls.get("notifications", f"/api/v1/webhooks/{endpoint_id}/deliveries",
                                  status=status if status in STATES else None, limit=200)
     return render(request, "notifications/webhook.html", {
         "page_title": f"Webhook {endpoint['url']}", "nav": "webhooks", "endpoint": endpoint,
-        "deliveries": deliveries, "notice": notice, "states": STATES, "status": status,
+        "deliveries": deliveries, "notice": notice, "secret": secret, "states": STATES, "status": status,
         "today": datetime.now(PARIS).date().isoformat(),
     }, status_code=status_code)
 
@@ -129,10 +132,7 @@ async def _endpoint_page(request: Request, calls: ServiceCalls, endpoint_id: str
 @router.get("/{endpoint_id}")
 async def endpoint_page(request: Request, endpoint_id: str, _admin: AdminViewer, calls: CallsDep) -> Response:
     """One endpoint: its state, its actions, its delivery log (newest first) and the replay form."""
-    done = request.query_params.get("maj", "")
-    kind = "error" if done == "non-revalide" else "success"
-    return await _endpoint_page(request, calls, endpoint_id,
-                                notice={"kind": kind, "text": DONE[done]} if done in DONE else None)
+    return await _endpoint_page(request, calls, endpoint_id, notice=_done(request.query_params.get("maj", "")))
 
 
 @router.post("/{endpoint_id}/desactiver")
@@ -147,10 +147,9 @@ async def enable(request: Request, endpoint_id: str, _admin: AdminViewer, calls:
     try:
         await calls.post("notifications", f"/api/v1/webhooks/{endpoint_id}/enable")
     except ServiceError as exc:
-        if exc.status_code != 422:
-            raise
-        return await _endpoint_page(request, calls, endpoint_id, status_code=422,
-                                    notice={"kind": "error", "text": _message(exc)})
+        refused = refusal(exc, fallback=REFUSED, nothing_done="")
+        return await _endpoint_page(request, calls, endpoint_id, status_code=refused.status_code,
+                                    notice=refused.notice)
     return _back(f"/admin/webhooks/{endpoint_id}", maj="reactive")
 
 
@@ -164,10 +163,9 @@ async def revalidate(endpoint_id: str, _admin: AdminViewer, calls: CallsDep) -> 
 async def rotate_secret(request: Request, endpoint_id: str, _admin: AdminViewer, calls: CallsDep) -> Response:
     """A new secret, shown once in the answer; the previous one keeps signing for 24 hours."""
     rotated = await calls.post("notifications", f"/api/v1/webhooks/{endpoint_id}/rotate-secret")
-    return await _endpoint_page(request, calls, endpoint_id, notice={
-        "kind": "success", "secret": rotated["secret"],
-        "text": "Nouveau secret créé. Pendant 24 heures, chaque envoi porte deux signatures (ancien et nouveau "
-                "secret) : le récepteur a ce temps pour passer au nouveau."})
+    return await _endpoint_page(request, calls, endpoint_id, secret=rotated["secret"], notice=Notice(
+        "success", "Nouveau secret créé. Pendant 24 heures, chaque envoi porte deux signatures (ancien et nouveau "
+                   "secret) : le récepteur a ce temps pour passer au nouveau."))
 
 
 @router.post("/{endpoint_id}/supprimer")
@@ -185,20 +183,19 @@ async def replay_since(request: Request, endpoint_id: str, _admin: AdminViewer, 
         day = datetime.combine(datetime.strptime(since, "%Y-%m-%d").date(), time(0), tzinfo=PARIS)
     except ValueError:
         return await _endpoint_page(request, calls, endpoint_id, status_code=422,
-                                    notice={"kind": "error", "text": "Indiquez la date de départ (jj/mm/aaaa)."})
+                                    notice=Notice("error", "Indiquez la date de départ (jj/mm/aaaa)."))
     try:
         done = await calls.post("notifications", f"/api/v1/webhooks/{endpoint_id}/replay",
                                 {"event_type": event_type.strip(), "since": day.isoformat()})
     except ServiceError as exc:
-        if exc.status_code != 422:
-            raise
-        return await _endpoint_page(request, calls, endpoint_id, status_code=422,
-                                    notice={"kind": "error", "text": _message(exc)})
+        refused = refusal(exc, fallback=REFUSED, nothing_done="")
+        return await _endpoint_page(request, calls, endpoint_id, status_code=refused.status_code,
+                                    notice=refused.notice)
     count = done["count"]
     text = (f"{count} livraison{'s' if count > 1 else ''} de « {event_type.strip()} » depuis le "
             f"{day.strftime('%d/%m/%Y')} reprogrammée{'s' if count > 1 else ''}." if count else
             "Aucune livraison de ce type depuis cette date dans le journal de ce point de terminaison.")
-    return await _endpoint_page(request, calls, endpoint_id, notice={"kind": "success", "text": text})
+    return await _endpoint_page(request, calls, endpoint_id, notice=Notice("success", text))
 
 
 @router.get("/livraisons/{delivery_id}")
