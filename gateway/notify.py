@@ -53,7 +53,8 @@ async def send_account_mail(clients: ServiceClients, *, account: Account, purpos
 
 
 async def keep_in_sync(db: Database, clients: ServiceClients, *, every: float = 5.0, tries: int = 60) -> None:
-    """At start-up: describes every account to notifications, retrying while it does not answer yet."""
+    """At start-up: describes every account to notifications (one request), retrying while it does not answer yet;
+    this repairs any change made while notifications was down, which `sync_accounts` only logged."""
     for _ in range(tries):
         async with db.session() as session:
             everyone = list((await session.exec(select(Account))).all())

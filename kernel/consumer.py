@@ -115,7 +115,7 @@ class EventConsumer:
 
     async def _subscribe(self) -> None:
         filter_subject = subject_for(self.sub_spec.filter, self.namespace)
-        delay = 0.5
+        delay = first = 0.5
         while not self._stopping.is_set():
             try:
                 self._sub = await self.js.pull_subscribe(
@@ -128,7 +128,9 @@ class EventConsumer:
                 self.subscribed.set()
                 return
             except NotFoundError:
-                log.info("stream of %s not there yet; %s waits", self.sub_spec.service, self.durable)
+                # Said once at INFO; the retries every few seconds until the owner starts are DEBUG noise.
+                log.log(logging.INFO if delay == first else logging.DEBUG, "stream of %s not there yet; %s waits",
+                        self.sub_spec.service, self.durable)
             await self._pause(delay)
             delay = min(delay * 2, 5)
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.identity import Identity
 from services.participation.labels import PRESENCE_LABELS
 from services.participation.service import agenda_diff
-from services.participation.service.agendas import draft_snapshot, items_of, version_out, versions_of
-from services.participation.service.bodies import get_body
+from services.participation.service.agendas import draft_snapshot, version_out, versions_of
+from services.participation.service.bodies import Body
 from services.participation.service.circulation import Delivery, circulation_of
 from services.participation.service.common import is_public
 from services.participation.service.decisions import decision_out, decisions_of_meeting, history_of
@@ -64,7 +64,7 @@ async def meeting_view(session: AsyncSession, settings: Settings, who: Identity,
     if access.secretariat:
         items, documents = await draft_snapshot(session, settings, meeting.id)
         view["draft"] = {"items": items, "documents": documents,
-                         "item_ids": [i.id for i in await items_of(session, meeting.id)]}
+                         "item_ids": [i["item_id"] for i in items]}
         view["pending_changes"] = (agenda_diff.diff(versions[-1].items, items,
                                                     before_documents=versions[-1].documents,
                                                     after_documents=documents) if versions else [])
@@ -76,7 +76,9 @@ async def meeting_view(session: AsyncSession, settings: Settings, who: Identity,
         view["proposals"] = [proposal_out(p) for p in await proposals_for(session, who, meeting.id)]
     view["contributions"] = ([contribution_out(c) for c in await contributions_of(session, meeting.id)]
                              if not is_public(who) else [])
-    contributing = [b for b in [await get_body(session, s.body_id) for s in seats] if b.kind in CONTRIBUTING_KINDS]
+    seat_bodies = {s.body_id for s in seats}
+    contributing = (await session.exec(select(Body).where(col(Body.id).in_(seat_bodies),
+                                                          col(Body.kind).in_(CONTRIBUTING_KINDS)))).all()
     view["contributing_bodies"] = [b.id for b in contributing]
     view["contributing_names"] = {b.id: b.name for b in contributing}
     rows = await attendance_of(session, meeting.id)
