@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import psycopg
 
 from gateway.contract import loader, validation
@@ -146,14 +145,7 @@ async def run(backend: str, *, rows: int, nats_url: str, database_url: str) -> N
             await _wait(drained, timeout=600)
             _print(backend, "toutes les valeurs corrigées", rows, await timed(changed, (0, rows, 0)))
             await _wait(drained, timeout=600)
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        for info in await js.streams_info():
-            if info.config.name.startswith(namespace.upper() + "_"):
-                await js.delete_stream(info.config.name)
-    finally:
-        await nc.close()
+    await components.drop_streams(nats_url, namespace)
 
 
 async def main(*, rows: int = DEFAULT_ROWS, backend: str = "all") -> None:

@@ -24,7 +24,6 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
-import nats
 
 from benchmarks.csv_import import CONTRACT, _headers, _service, _wait
 from gateway import accounts
@@ -108,14 +107,7 @@ async def main(**_options: Any) -> None:
                                                           organisation_name=org)
                     await _pages(gateway)
     finally:
-        nc = await nats.connect(nats_url)
-        try:
-            js = nc.jetstream()
-            for info in await js.streams_info():
-                if info.config.name.startswith(namespace.upper() + "_"):
-                    await js.delete_stream(info.config.name)
-        finally:
-            await nc.close()
+        await components.drop_streams(nats_url, namespace)
         if nats_handle is not None:
             nats_handle.stop()  # type: ignore[attr-defined]
 

@@ -17,6 +17,7 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nats
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -113,3 +114,15 @@ def postgres_url() -> tuple[str | None, object | None, str]:
         container = PostgresContainer("postgres:16", driver="psycopg").start()
         return container.get_connection_url(), container, ""
     return None, None, f"nothing answers at {parsed.hostname}:{parsed.port} and no Docker engine"
+
+
+async def drop_streams(nats_url: str, namespace: str) -> None:
+    """Deletes the streams of a run's namespace from a shared NATS server (the run cleans up after itself)."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            if info.config.name.startswith(namespace.upper() + "_"):
+                await js.delete_stream(info.config.name)
+    finally:
+        await nc.close()

@@ -125,12 +125,18 @@ async def _item(session: AsyncSession, meeting_id: str, item_id: str) -> AgendaI
     return item
 
 
-async def update_item(session: AsyncSession, who: Identity, meeting_id: str, item_id: str, data: ItemIn) -> AgendaItem:
+async def _editing(session: AsyncSession, who: Identity, meeting_id: str, item_id: str, draft_rev: int) -> AgendaItem:
+    """An item of a working agenda the secretariat is changing, from the draft revision it saw (bumped)."""
     require_secretariat(who, "composer l'ordre du jour")
     meeting = await get_meeting(session, meeting_id)
     _editable(meeting)
     item = await _item(session, meeting_id, item_id)
-    await bump_draft(session, meeting, data.draft_rev)
+    await bump_draft(session, meeting, draft_rev)
+    return item
+
+
+async def update_item(session: AsyncSession, who: Identity, meeting_id: str, item_id: str, data: ItemIn) -> AgendaItem:
+    item = await _editing(session, who, meeting_id, item_id, data.draft_rev)
     item.title = clean(data.title, "title", "Titre du point", required=True, max_length=300) or item.title
     item.theme = clean(data.theme, "theme", "Thème", max_length=200)
     item.description = clean(data.description, "description", "Présentation")
@@ -144,11 +150,7 @@ async def update_item(session: AsyncSession, who: Identity, meeting_id: str, ite
 
 async def move_item(session: AsyncSession, who: Identity, meeting_id: str, item_id: str, data: ItemMove) -> None:
     """Moves an item to another position (the others follow)."""
-    require_secretariat(who, "composer l'ordre du jour")
-    meeting = await get_meeting(session, meeting_id)
-    _editable(meeting)
-    item = await _item(session, meeting_id, item_id)
-    await bump_draft(session, meeting, data.draft_rev)
+    item = await _editing(session, who, meeting_id, item_id, data.draft_rev)
     items = [i for i in await items_of(session, meeting_id) if i.id != item.id]
     items.insert(min(data.position, len(items) + 1) - 1, item)
     await _renumber(session, items)
@@ -157,11 +159,7 @@ async def move_item(session: AsyncSession, who: Identity, meeting_id: str, item_
 
 async def remove_item(session: AsyncSession, who: Identity, meeting_id: str, item_id: str, draft_rev: int) -> None:
     """Removes an item from the working agenda (its documents are withdrawn; published versions keep them)."""
-    require_secretariat(who, "composer l'ordre du jour")
-    meeting = await get_meeting(session, meeting_id)
-    _editable(meeting)
-    item = await _item(session, meeting_id, item_id)
-    await bump_draft(session, meeting, draft_rev)
+    item = await _editing(session, who, meeting_id, item_id, draft_rev)
     for doc in await current_documents(session, meeting_id):
         if doc.item_id == item.id:
             doc.withdrawn = True
