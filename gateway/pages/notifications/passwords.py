@@ -6,7 +6,7 @@ in the same time (the lookup and the e-mail happen after the answer is sent).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import Response
@@ -69,18 +69,25 @@ async def forgotten(request: Request, viewer: OptionalViewer, settings: Settings
     return _page(request, settings, "mot_de_passe_oublie.html", {**context, "sent": True})
 
 
+def _expired(request: Request, settings: Settings) -> Response:
+    return _page(request, settings, "mot_de_passe.html", {"page_title": "Lien expiré", "invalid": INVALID},
+                 status_code=404)
+
+
+def _link(row: Any, account: Any, token: str) -> dict[str, Any]:
+    """What the set-password page shows of a valid link."""
+    return {"page_title": "Choisir mon mot de passe", "purpose": row.purpose, "email": account.email,
+            "expires_at": row.expires_at, "token": token}
+
+
 @router.get("/mot-de-passe/{token}")
 async def choose_form(request: Request, token: str, _viewer: OptionalViewer, settings: SettingsDep) -> Response:
     """The form a set-password link opens, if the link is still valid."""
     async with request.app.state.db.session() as session:
         found = await passwords.find(session, token)
     if found is None:
-        return _page(request, settings, "mot_de_passe.html", {"page_title": "Lien expiré", "invalid": INVALID},
-                     status_code=404)
-    row, account = found
-    return _page(request, settings, "mot_de_passe.html", {
-        "page_title": "Choisir mon mot de passe", "purpose": row.purpose, "email": account.email,
-        "expires_at": row.expires_at, "token": token})
+        return _expired(request, settings)
+    return _page(request, settings, "mot_de_passe.html", _link(*found, token))
 
 
 @router.post("/mot-de-passe/{token}")
@@ -91,11 +98,9 @@ async def choose(request: Request, token: str, viewer: OptionalViewer, settings:
     async with request.app.state.db.session() as session:
         found = await passwords.find(session, token)
         if found is None:
-            return _page(request, settings, "mot_de_passe.html", {"page_title": "Lien expiré", "invalid": INVALID},
-                         status_code=404)
+            return _expired(request, settings)
         row, account = found
-        context = {"page_title": "Choisir mon mot de passe", "purpose": row.purpose, "email": account.email,
-                   "expires_at": row.expires_at, "token": token}
+        context = _link(row, account, token)
         if not _form_checked(request, viewer, csrf_token):
             return _page(request, settings, "mot_de_passe.html", {
                 **context, "error": "Le formulaire a expiré : recommencez."}, status_code=403)
