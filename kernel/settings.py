@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -10,6 +11,7 @@ from pydantic_settings import (
     DotEnvSettingsSource,
     EnvSettingsSource,
     PydanticBaseSettingsSource,
+    SecretsSettingsSource,
     SettingsConfigDict,
 )
 
@@ -21,7 +23,8 @@ DEV_SECRET = "dev-only-identity-secret-change-me"
 class KernelSettings(BaseSettings):
     """Settings every process has. Subclasses set `service_name` and `model_config.env_prefix`.
 
-    Precedence: init kwargs > `CDV_<SERVICE>_X` > `CDV_X` > the same two in a `.env` file > defaults.
+    Precedence: init kwargs > `CDV_<SERVICE>_X` > `CDV_X` > files of those names in the folder
+    `CDV_SECRETS_DIR` names (Docker and Kubernetes secrets) > the same two in a `.env` file > defaults.
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -70,4 +73,12 @@ class KernelSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         shared = EnvSettingsSource(settings_cls, env_prefix="CDV_", case_sensitive=False)
         shared_dotenv = DotEnvSettingsSource(settings_cls, env_file=".env", env_prefix="CDV_", case_sensitive=False)
-        return init_settings, env_settings, shared, dotenv_settings, shared_dotenv, file_secret_settings
+        # Secrets as files (a database URL with its password, the identity secret…), never in the environment
+        # listing of a container: a file per setting, named like its variable.
+        secrets_dir = os.environ.get("CDV_SECRETS_DIR")
+        files: tuple[PydanticBaseSettingsSource, ...] = ()
+        if secrets_dir:
+            files = (SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir, case_sensitive=False),
+                     SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir, env_prefix="CDV_",
+                                           case_sensitive=False))
+        return init_settings, env_settings, shared, *files, dotenv_settings, shared_dotenv

@@ -8,7 +8,13 @@ from datetime import date
 from typing import Any
 
 from kernel.consumer import Delivery, EventView, Subscription
-from services.indicateurs.service import record_measure, sync_engagement, upsert_organisation, upsert_qpv
+from services.indicateurs.service import (
+    apply_waiting,
+    record_measure,
+    sync_engagement,
+    upsert_organisation,
+    upsert_qpv,
+)
 
 
 class EngagementDefined(EventView):
@@ -47,6 +53,7 @@ async def on_engagement_defined(delivery: Delivery[EngagementDefined]) -> None:
     await sync_engagement(delivery.session, delivery.outbox, contract_id=data.contract_id,
                           engagement_number=data.engagement_number, engagement_title=data.title,
                           pilots=data.pilots, indicators=data.indicators)
+    await apply_waiting(delivery.session, delivery.outbox, data.engagement_number)
 
 
 async def on_qpv_registered(delivery: Delivery[QpvRegistered]) -> None:

@@ -196,3 +196,18 @@ class CampaignChange(Base, table=True):
 
 
 kernel_tables(metadata)
+
+
+class ComputedMeasure(Base, table=True):
+    """A value participation computed (`measure.computed`), kept as received: recorded as a value once its
+    indicator's definition exists, even when the measure arrived first (the two come from different streams)."""
+
+    __tablename__ = "computed_measure"
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_number: int = Field(index=True)
+    indicator_label: str
+    measured_on: date
+    qpv_id: str | None = Field(default=None, max_length=80)
+    value: float
+    basis: str
+    received_at: datetime = Field(default_factory=now)

@@ -33,7 +33,7 @@ from services.indicateurs.service.definitions import (
     update_definition,
 )
 from services.indicateurs.service.imports import get_import, import_csv
-from services.indicateurs.service.measures import record_measure
+from services.indicateurs.service.measures import apply_waiting, record_measure
 from services.indicateurs.service.previews import confirm_import, preview_import
 from services.indicateurs.service.reference import list_qpv, upsert_organisation, upsert_qpv
 from services.indicateurs.service.series import approved_values, latest_values, series
@@ -48,8 +48,8 @@ from services.indicateurs.service.submissions import (
 from services.indicateurs.service.validation import approve_many, queue
 
 __all__ = [
-    "approve", "approve_many", "approved_values", "close_campaign", "close_due_campaigns", "completeness",
-    "confirm_import", "get_campaign", "record_measure", "preview_import", "queue",
+    "apply_waiting", "approve", "approve_many", "approved_values", "close_campaign", "close_due_campaigns",
+    "completeness", "confirm_import", "get_campaign", "record_measure", "preview_import", "queue",
     "get_definition", "get_import", "get_submission", "import_csv", "latest_values", "list_campaigns",
     "list_definitions", "list_qpv", "list_submissions", "open_campaign", "reject", "reopen_campaign", "series",
     "submit_draft", "submit_value", "sync_engagement", "todo", "update_definition", "upsert_organisation",
