@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, engine_from_config, pool
+from sqlalchemy import MetaData, engine_from_config, pool, text
 
 from kernel.db import is_sqlite, sync_url
 
@@ -41,8 +41,14 @@ def run_env(target_metadata: MetaData) -> None:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=is_sqlite(url), compare_type=True)
         with context.begin_transaction():
+            if not is_sqlite(url):
+                # Two instances starting together: the second waits here for the first's migrations (DDL is
+                # transactional on PostgreSQL), then finds the database at head and does nothing.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             context.run_migrations()
 
+
+MIGRATION_LOCK = 0x636476  # "cdv": one lock per database, each service having its own
 
 TEMPLATE = Path(__file__).resolve().parent / "migration_script.py.mako"
 
