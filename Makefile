@@ -13,8 +13,9 @@ CHROMIUM := /usr/bin/chromium
 RUN_ARGS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+FAULTS_ARGS ?=
 
-.PHONY: help venv run test bench lint clean pdf-libs
+.PHONY: help venv run test bench faults lint clean pdf-libs
 
 help: ## Liste les cibles (cible par défaut)
 	@echo "Contrat de ville — cibles make :"
@@ -72,6 +73,9 @@ test: venv pdf-libs ## Lance toute la suite de tests (NATS, PostgreSQL, SMTP et 
 	  fi; \
 	fi
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+faults: venv pdf-libs ## Rafale de 2 000 écritures pendant des pannes (services, NATS, PostgreSQL, SMTP) ; imprime le bilan
+	$(PY) -m tests.faults $(FAULTS_ARGS)
 
 bench: venv ## Lance les mesures de performance (benchmarks/), s'il y en a
 	@if [ -d benchmarks ]; then \
