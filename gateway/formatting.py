@@ -229,3 +229,15 @@ def to_org(name: str | None) -> str:
     if article:
         return f"à {article}{'' if article.endswith(chr(39)) else ' '}{name}"
     return f"à {name}"
+
+
+def choices(items: Any, value: str | int, text: str, limit: int | None = None) -> list[tuple[Any, str]]:
+    """The (value, text) pairs of a filter's options: `value` is a key of each item (a dict key or a tuple index),
+    `text` a format string over the item (`"{number}. {title}"`, `"n° {0} — {1}"`), cut at `limit` characters."""
+    pairs = []
+    for item in items:
+        label = text.format(**item) if isinstance(item, Mapping) else text.format(*item)
+        if limit and len(label) > limit:
+            label = label[:limit].rsplit(" ", 1)[0] + "…"
+        pairs.append((item[value], label))
+    return pairs

@@ -3,10 +3,11 @@ without: a service down, or a list the viewer may not see, gives an empty list r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
+from gateway.formatting import plain
 
 T = TypeVar("T")
 
@@ -37,3 +38,8 @@ async def organisations(calls: ServiceCalls) -> list[dict[str, Any]]:
 async def indicator_qpv(calls: ServiceCalls) -> list[dict[str, Any]]:
     """The QPV the indicateurs service knows (with their national codes)."""
     return await optional(calls.get("indicateurs", "/api/v1/qpv"), [])
+
+
+def by_name(organisation_ids: Iterable[str], names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Organisations as (id, name) choices in alphabetical order, accents aside."""
+    return sorted(((o, names.get(o, o)) for o in set(organisation_ids)), key=lambda pair: plain(pair[1]))

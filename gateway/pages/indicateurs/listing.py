@@ -10,8 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CallsDep, CurrentViewer
-from gateway.formatting import plain
-from gateway.pages.lookups import nothing, optional, organisations
+from gateway.pages.lookups import by_name, nothing, optional, organisations
 from gateway.rendering import is_htmx, render
 from services.indicateurs.periods import sort_key
 
@@ -45,11 +44,11 @@ async def indicators_list(request: Request, viewer: CurrentViewer, calls: CallsD
         to_review[s["indicator_id"]] = to_review.get(s["indicator_id"], 0) + 1
     org_names = {o["id"]: o["name"] for o in orgs}
     engagements = sorted({(d["engagement_number"], d["engagement_title"]) for d in definitions})
-    responsible = sorted({o for d in definitions for o in d["responsible"]}, key=lambda o: plain(org_names.get(o, o)))
+    responsible = by_name((o for d in definitions for o in d["responsible"]), org_names)
     q = request.query_params
     filters = {
         "engagement": q.get("engagement") if q.get("engagement", "") in {str(n) for n, _ in engagements} else "",
-        "organisation": q.get("organisation") if q.get("organisation") in responsible else "",
+        "organisation": q.get("organisation") if q.get("organisation") in dict(responsible) else "",
         "a_valider": "1" if q.get("a_valider") == "1" and viewer.is_secretariat else "",
     }
     shown = [d for d in definitions
@@ -66,6 +65,6 @@ async def indicators_list(request: Request, viewer: CurrentViewer, calls: CallsD
         groups[-1]["indicators"].append(d)
     context = {"page_title": "Indicateurs", "nav": "indicateurs", "sub": "liste", "groups": groups,
                "count": len(shown), "total": len(definitions), "latest": latest, "org_names": org_names,
-               "engagements": engagements, "responsible": responsible, "filters": filters,
+               "engagements": engagements, "responsible_choices": responsible, "filters": filters,
                "active": any(filters.values()), "to_review": to_review, "pending_total": len(pending)}
     return render(request, "indicateurs/indicateurs.html", context, block="results" if is_htmx(request) else None)

@@ -19,10 +19,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import AccessDenied, CallsDep, CurrentViewer, Viewer
-from gateway.formatting import of_org, period_fr, plain, to_org, with_unit
+from gateway.formatting import of_org, period_fr, to_org, with_unit
 from gateway.forms import Notice, refusal, text
 from gateway.pages.indicateurs.forms import REASON_FIELDS
-from gateway.pages.lookups import organisations
+from gateway.pages.lookups import by_name, organisations
 from gateway.rendering import is_htmx, render
 from services.indicateurs.periods import sort_key
 
@@ -86,8 +86,7 @@ async def queue_response(request: Request, viewer: Viewer, calls: ServiceCalls, 
     context = {
         "page_title": "Valeurs à valider", "nav": "indicateurs", "sub": "validation", "queue": queue,
         "filters": filters, "query": _query(filters), "state": state, "org_names": org_names,
-        "organisation_choices": sorted({i["organisation_id"] for i in items},
-                                       key=lambda o: plain(org_names.get(o, o))),
+        "organisation_choices": by_name((i["organisation_id"] for i in items), org_names),
         "engagement_choices": sorted({(i["engagement_number"], i["engagement_title"]) for i in items}),
         "period_choices": sorted({i["period"] for i in items}, key=sort_key, reverse=True),
         "campaigns": campaigns, "all_checked": request.query_params.get("tout") == "1",
