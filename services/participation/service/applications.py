@@ -35,6 +35,7 @@ from services.participation.models import Base, aware, now, timestamp
 from services.participation.schemas import ApplicationDecision, ApplicationIn
 from services.participation.service.bodies import Body, get_body
 from services.participation.service.common import clean, new_id, today_paris
+from services.participation.service.measures import record_measure
 from services.participation.service.people import EMAIL
 from services.participation.service.registry import Qpv
 from services.participation.settings import Settings
@@ -230,16 +231,13 @@ async def active_count(session: AsyncSession) -> int:
 
 async def _membership_changed(session: AsyncSession, outbox: Outbox, a: Application) -> None:
     """Announces the member list's change and records the new count as the engagement 47 indicator."""
-    from services.participation.service.measures import record_measure  # the lead's computed-indicators mechanism
-
     await session.flush()
     count = await active_count(session)
     await outbox.record(session, AssociationMembershipChanged(
         association_id=a.id, body_id=a.body_id, name=a.association_name, rna=a.rna, siren=a.siren, qpv_id=a.qpv_id,
         purpose=a.purpose, active=a.status == "accepted", member_since=a.member_since, member_until=a.member_until,
         active_count=count, demo=a.demo), subject=f"association/{a.id}")
-    await record_measure(session, engagement_number=ENGAGEMENT, indicator_label=INDICATOR,
-                         period=str(today_paris().year), value=count,
+    await record_measure(session, outbox, engagement_number=ENGAGEMENT, indicator_label=INDICATOR, value=count,
                          basis="Associations membres de l'inter-associatif à ce jour (registre des candidatures "
                                "acceptées, calculé par la plateforme).")
 
