@@ -6,6 +6,7 @@ associations, an indicator of engagement 47) are published like any others."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
@@ -34,6 +35,11 @@ ASSOCIATIONS = [  # fictional (name, RNA, QPV, purpose)
     ("Les Voisins du Château (démo)", "W442000105", "chateau-reze",
      "Lien entre voisins, propreté et tranquillité des espaces communs."),
 ]
+def ascii_address(local: str) -> str:
+    """Accents folded, as real municipal addresses are (many mail servers refuse others)."""
+    return unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode() + f"@{DOMAIN}"
+
+
 MANDATE_TITLE = "Espaces de vie du Breil et de Bottière : appropriation par les enfants, les femmes et les séniors"
 
 
@@ -80,7 +86,7 @@ async def seed(session: AsyncSession, outbox: Outbox, settings: Settings, today:
         starts_on=today - timedelta(days=150), ends_on=today + timedelta(days=120)), demo=True)
     for i, first in enumerate(("Amina", "Bernard", "Céline")):
         await mandates.add_member(session, outbox, SECRETARIAT, mandate.id, MandateMemberIn(person=PersonIn(
-            name=f"{first} Démo-Mandat", email=f"{first.lower()}.mandat@{DOMAIN}", public_name=i == 0)))
+            name=f"{first} Démo-Mandat", email=ascii_address(f"{first.lower()}.mandat"), public_name=i == 0)))
     await mandates.publish_finding(session, outbox, SECRETARIAT, mandate.id, FindingIn(
         text="Les squares sont surtout fréquentés par des garçons de 10 à 16 ans ; les femmes et les séniors disent "
              "ne pas s'y attarder faute de bancs à l'ombre et d'éclairage le soir."))
