@@ -148,7 +148,9 @@ async def _act(request: Request, calls: ServiceCalls, place: str, call: Any, don
     try:
         await call
     except ServiceError as exc:
-        outcome = refused(exc, place)
+        # A missing reason beside the application's form; anything else (decided meanwhile…) atop the page.
+        field = exc.body.get("field") if isinstance(exc.body, dict) else None
+        outcome = refused(exc, place if field == "reason" else "")
         return await _applications_page(request, calls, notice=outcome.notice, form=form,
                                         status_code=outcome.status_code)
     return RedirectResponse(f"/inter-associatif/candidatures?fait={done}", status_code=303)

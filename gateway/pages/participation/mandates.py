@@ -57,7 +57,7 @@ async def open_mandate(request: Request, viewer: CurrentViewer, calls: CallsDep)
     try:
         created = await calls.post("participation", "/api/v1/mandates", body)
     except ServiceError as exc:
-        outcome = refused(exc, "ouvrir")
+        outcome = refused(exc, "ouvrir" if viewer.is_secretariat else "")  # the form is the secretariat's only
         context = await _list_context(calls, viewer)
         context.update(notice=outcome.notice, form=values)
         return render(request, "participation/mandats.html", context, status_code=outcome.status_code)
@@ -82,7 +82,7 @@ async def mandate_page(request: Request, mandate_id: str, viewer: OptionalViewer
 async def _refused(request: Request, viewer: Any, calls: ServiceCalls, mandate_id: str, place: str,
                    exc: ServiceError, form: dict[str, Any] | None) -> Response:
     """The mandate's page again, the service's refusal beside the form at `place`, what was typed kept."""
-    outcome = refused(exc, place)
+    outcome = refused(exc, "" if exc.status_code == 403 else place)  # a refusal of who you are: atop the page
     context = await _mandate_context(calls, mandate_id, viewer)
     context.update(notice=outcome.notice, form=form or {})
     return render(request, "participation/mandat.html", context, status_code=outcome.status_code)
