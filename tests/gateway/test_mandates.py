@@ -54,6 +54,10 @@ async def test_a_mandate_from_opening_to_the_answer_role_by_role(gateway: Gatewa
 
     async with gateway.client() as client:
         token = await gateway.logged_in(client, resident)
+        for action in ("etat", "membres"):
+            refused = await client.post(f"{path}/{action}", data={"csrf_token": token, "status": "termine",
+                                                                 "version": "1", "name": "Intrus"})
+            assert refused.status_code == 403 and "Seul le secrétariat du COPIL" in _page(refused), action
         page = await client.get(path)
         assert "Publier le constat" in page.text
         done = await client.post(f"{path}/constats", data={"csrf_token": token,

@@ -42,8 +42,15 @@ async def test_roles_of_a_mandate_from_opening_to_the_answer(gov) -> None:
     assert bad.status_code == 422 and "engagement" in bad.json()["message"]
     mandate = await _mandate(gov, resident.email)
     mid = mandate["id"]
-    assert (await gov.call("POST", f"/mandates/{mid}/members", resident,
-                           json={"person": {"name": "Intrus"}})).status_code == 403
+    [seat] = (await gov.ok("GET", f"/mandates/{mid}"))["members"]
+    for who in (PUBLIC, resident, pilot):
+        attempts = {
+            "membre": await gov.call("POST", f"/mandates/{mid}/members", who, json={"person": {"name": "Intrus"}}),
+            "retrait": await gov.call("POST", f"/mandates/{mid}/members/{seat['id']}/remove", who),
+            "état": await gov.call("PATCH", f"/mandates/{mid}", who, json={"status": "termine", "version": 1}),
+        }
+        for action, response in attempts.items():
+            assert response.status_code == 403 and "secrétariat du COPIL" in response.json()["message"], action
 
     for who in (PUBLIC, pilot):
         refused = await gov.call("POST", f"/mandates/{mid}/findings", who, json={"text": "Constat"})
