@@ -105,6 +105,26 @@ def set_login_csrf_cookie(response: Response, token: str, settings: Settings) ->
                         secure=settings.secure_cookies, path="/connexion")
 
 
+# --- forms filled in without an account (double-submit token) ---------------------------------------------------
+
+FORM_COOKIE = "cdv_formulaire"
+
+
+def form_token(request_cookies: dict[str, str]) -> str:
+    """The double-submit token of a page whose form is filled in before logging in (kept, or a new one)."""
+    return request_cookies.get(FORM_COOKIE) or new_token()
+
+
+def set_form_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(FORM_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
+                        secure=settings.secure_cookies, path="/")
+
+
+def form_checked(request_cookies: dict[str, str], logged_in: bool, given: str) -> bool:
+    """Logged-in people's forms were checked by the CSRF guard; others carry the double-submit token."""
+    return logged_in or same_token(request_cookies.get(FORM_COOKIE), given)
+
+
 # --- throttling ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -44,6 +44,13 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class TooManyRequests(DomainError):
+    """Too many attempts from one client in a while (public forms)."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+
 async def domain_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return JSONResponse({"code": exc.code, "message": exc.message, **exc.details}, status_code=exc.status_code)

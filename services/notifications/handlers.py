@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kernel.consumer import Delivery, EventView, Subscription
-from services.notifications import circulation, indicators, people, reminders
+from services.notifications import applicants, circulation, indicators, people, reminders
 from services.notifications.service import record_activity
 from services.notifications.settings import Settings
 
@@ -82,6 +82,12 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
     async def decision(d: Delivery[Any], v: reminders.DecisionView) -> None:
         await reminders.decision_followed(d.session, decision=v.model_dump(mode="json"), settings=s)
 
+    async def recommended(d: Delivery[Any], v: reminders.RecommendationView) -> None:
+        await reminders.recommendation_owed(d.session, recommendation=v.model_dump(mode="json"), settings=s)
+
+    async def answered(d: Delivery[Any], v: reminders.RecommendationAnsweredView) -> None:
+        await reminders.cancel(d.session, f"recommendation:{v.recommendation_id}")
+
     async def definition(d: Delivery[Any], v: indicators.DefinitionView) -> None:
         await indicators.definition_defined(d.session, v)
 
@@ -112,11 +118,17 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
                                     lambda d, v: circulation.proposal_decided(d.session, d.event, v, s)),
         p + "decision.recorded": (reminders.DecisionView, decision),
         p + "decision.follow_up_updated": (reminders.DecisionView, decision),
+        p + "recommendation.published": (reminders.RecommendationView, recommended),
+        p + "recommendation.answered": (reminders.RecommendationAnsweredView, answered),
     }
     internal: dict[str, Route] = {
         "cdv.participation-internal.person.changed": (people.PersonView, person),
         "cdv.participation-internal.decision.recorded": (reminders.DecisionView, decision),
         "cdv.participation-internal.decision.follow_up_updated": (reminders.DecisionView, decision),
+        "cdv.participation-internal.application.confirmation_requested": (
+            applicants.ConfirmationView, lambda d, v: applicants.confirmation_requested(d.session, d.event.id, v, s)),
+        "cdv.participation-internal.application.answered": (
+            applicants.AnsweredView, lambda d, v: applicants.answered(d.session, d.event.id, v, s)),
     }
     indicateurs: dict[str, Route] = {
         i + "definition.defined": (indicators.DefinitionView, definition),

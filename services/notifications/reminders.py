@@ -7,7 +7,8 @@ loses nor repeats one.
 Kinds: `agenda_due` (the agenda is not published as its due day nears → the secretariat), `proposals` (members
 may still propose items until the agenda's due day), `campaign_closing` (7 and 2 days before → referents of
 organisations with missing values, listing them), `decision_due` (a decision's follow-up is due → referents of
-the responsible organisation, or the secretariat).
+the responsible organisation, or the secretariat), `recommendation_due` (a mandat citoyen's recommendation is
+still unanswered as its due date nears → referents of the organisation named, or the secretariat).
 """
 
 from __future__ import annotations
@@ -39,6 +40,20 @@ class DecisionView(EventView):
     responsible_organisation_id: str | None = None
     due_on: date | None = None
     status: str
+
+
+class RecommendationView(EventView):
+    recommendation_id: str
+    mandate_id: str
+    mandate_title: str
+    text: str
+    organisation_id: str
+    due_on: date
+    url: str
+
+
+class RecommendationAnsweredView(EventView):
+    recommendation_id: str
 
 
 class Reminder(Base, table=True):
@@ -120,6 +135,19 @@ async def decision_followed(session: AsyncSession, *, decision: dict[str, Any], 
                    deadline=at_hour(due_on + timedelta(days=1), 0), context=decision)
 
 
+async def recommendation_owed(session: AsyncSession, *, recommendation: dict[str, Any], settings: Settings) -> None:
+    """A recommendation published: reminders to the organisation named before its answer is due (cancelled by the
+    answer)."""
+    topic = f"recommendation:{recommendation['recommendation_id']}"
+    await cancel(session, topic)
+    due_on = date.fromisoformat(recommendation["due_on"])
+    for days in settings.recommendation_reminder_days:
+        await schedule(session, key=f"recommendation_due:{recommendation['recommendation_id']}:{due_on}:J-{days}",
+                       kind="recommendation_due", topic=topic,
+                       due_at=at_hour(due_on - timedelta(days=days), settings.reminder_hour),
+                       deadline=at_hour(due_on + timedelta(days=1), 0), context={**recommendation, "days": days})
+
+
 # --- the sweep ------------------------------------------------------------------------------------------------------
 
 async def send_due(session: AsyncSession, *, at: datetime, settings: Settings) -> int:
@@ -161,6 +189,16 @@ async def _send(session: AsyncSession, reminder: Reminder, settings: Settings) -
                           f"{datetime_fr(m['starts_at'])} jusqu'au {day_fr(due_on)}, date de sa diffusion."]
         return await _tell(session, reminder, recipients, title, paragraphs, [], m["url"], "Voir la réunion",
                            settings)
+    if reminder.kind == "recommendation_due":
+        due_on = date.fromisoformat(c["due_on"])
+        recipients = await people.referents_of(session, c["organisation_id"]) or await people.secretariat(session)
+        title = f"Réponse attendue d'ici le {day_fr(due_on)} : préconisation du mandat citoyen « {c['mandate_title']} »"
+        paragraphs = [f"Le mandat citoyen « {c['mandate_title']} » attend la réponse de "
+                      f"{await people.organisation_name(session, c['organisation_id'])} à sa préconisation :",
+                      f"« {c['text']} »",
+                      f"Répondez d'ici le {day_fr(due_on)} (acceptée, acceptée en partie ou refusée, avec un texte) : "
+                      "la réponse est publiée à côté de la préconisation ; passé ce jour, le retard est public."]
+        return await _tell(session, reminder, recipients, title, paragraphs, [], c["url"], "Répondre", settings)
     # decision_due
     due_on = date.fromisoformat(c["due_on"])
     org = c.get("responsible_organisation_id")

@@ -35,6 +35,7 @@ class Settings(KernelSettings):
     agenda_reminder_days: int = 3  # before the agenda's due day, if it is not published yet
     proposal_reminder_days: int = 5  # before the agenda's due day, members may still propose items
     decision_reminder_days: int = 7  # before a decision's follow-up is due
+    recommendation_reminder_days: tuple[int, ...] = (14, 3)  # before a mandat citoyen's recommendation's answer is due
     campaign_reminder_days: tuple[int, ...] = (7, 2)  # before a collection campaign closes
     reminder_hour: int = 9  # Paris time at which reminders of a day leave
     digest_hour: int = 8  # Paris time at which daily digests leave

@@ -1,5 +1,6 @@
 """Demo governance year for `make run`: fictional members in every body, a past COPIL with its minutes and five
 decisions (two overdue), a GTC whose agenda is published, a COPIL three weeks ahead with a draft agenda ready.
+Then the residents' side (`demo_residents`): the inter-associatif's associations, a mandat citoyen.
 
     python -m services.participation.demo
 
@@ -23,6 +24,7 @@ from kernel.db import Database
 from kernel.identity import Identity
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox
+from services.participation import demo_residents
 from services.participation.models import metadata
 from services.participation.schemas import (
     AttendanceIn,
@@ -119,10 +121,11 @@ async def seed(settings: Settings) -> str:
     today = datetime.now(PARIS).date()
     try:
         async with db.session() as session:
-            if (await session.exec(select(Person).where(Person.email.like(f"%@{DOMAIN}")))).first():  # type: ignore[union-attr]
-                return "Démo de la gouvernance déjà chargée : rien à faire."
             if await session.get(bodies.Body, "copil") is None:
                 return "Aucune instance : chargez d'abord le contrat (gateway.cli load-contract)."
+            if (await session.exec(select(Person).where(Person.email.like(f"%@{DOMAIN}")))).first():  # type: ignore[union-attr]
+                residents = await demo_residents.seed(session, outbox, settings, today)  # added later: on its own
+                return residents or "Démo de la gouvernance déjà chargée : rien à faire."
             seats = await _members(session, outbox, today)
 
             # A past COPIL: agenda sent on time, attendance, minutes, five decisions (two overdue).
@@ -191,10 +194,11 @@ async def seed(settings: Settings) -> str:
             await _item(session, copil.id, "Contribution de l'interbailleurs", duration_minutes=20,
                         presenter_organisation_id="inter-bailleurs")
             await _item(session, copil.id, "Évaluation du contrat de ville", engagements=[48], duration_minutes=30)
+            residents = await demo_residents.seed(session, outbox, settings, today)
     finally:
         await db.dispose()
     return (f"Démo de la gouvernance chargée : {seats} mandats, un COPIL passé avec compte rendu et 5 décisions, "
-            "un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation.")
+            f"un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation. {residents or ''}")
 
 
 def main() -> int:

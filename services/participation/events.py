@@ -233,3 +233,134 @@ class InternalDecisionRecorded(EventPayload, DecisionFields):
 class InternalDecisionFollowUpUpdated(EventPayload, DecisionFields):
     previous_status: str
     comment: str | None = None
+
+
+# --- inter-associatif: the appel à participation and its members ---------------------------------------------------
+# Public events name associations (legal persons, with their consent to publication), never their contact person.
+
+@event_type("cdv.participation.application.submitted",
+            "Une association a candidaté à l'inter-associatif (« appel à participation ») et confirmé son adresse : "
+            "la candidature attend une décision. Sans donnée personnelle.")
+class ApplicationSubmitted(EventPayload):
+    application_id: str = Field(description="Identifiant opaque de la candidature.")
+    body_id: str = Field(description="L'instance visée (l'inter-associatif).")
+    qpv_id: str = Field(description="Quartier prioritaire où l'association agit.")
+    identifier_kind: Literal["rna", "siren"] = Field(description="Numéro donné : RNA (W + 9 chiffres) ou SIREN.")
+    submitted_at: datetime = Field(description="Moment où l'adresse a été confirmée (la candidature compte).")
+
+
+@event_type("cdv.participation.application.decided",
+            "Les coordinateurs de l'inter-associatif ou le secrétariat acceptent ou refusent une candidature. "
+            "Le nom de l'association n'est publié que si elle est acceptée ; la raison d'un refus reste interne.")
+class ApplicationDecided(EventPayload):
+    application_id: str = Field(description="Identifiant opaque de la candidature.")
+    body_id: str = Field(description="L'instance visée (l'inter-associatif).")
+    qpv_id: str = Field(description="Quartier prioritaire où l'association agit.")
+    accepted: bool = Field(description="Vrai si l'association devient membre.")
+    association_name: str | None = Field(None, description="Nom de l'association, si elle est acceptée.")
+    decided_at: datetime = Field(description="Moment de la décision.")
+
+
+@event_type("cdv.participation.association.membership_changed",
+            "Une association entre dans l'inter-associatif ou le quitte ; porte le nombre d'associations actives.")
+class AssociationMembershipChanged(EventPayload):
+    association_id: str = Field(description="Identifiant opaque de l'association membre (celui de sa candidature).")
+    body_id: str = Field(description="L'instance (l'inter-associatif).")
+    name: str = Field(description="Nom de l'association.")
+    rna: str | None = Field(None, description="Numéro RNA (W suivi de 9 chiffres), s'il est connu.")
+    siren: str | None = Field(None, description="Numéro SIREN (9 chiffres), s'il est connu.")
+    qpv_id: str = Field(description="Quartier prioritaire où l'association agit.")
+    purpose: str = Field(description="Objet de l'association, tel qu'elle l'a décrit.")
+    active: bool = Field(description="Vrai si l'association est membre à ce jour.")
+    member_since: date | None = Field(None, description="Date d'entrée dans l'inter-associatif.")
+    member_until: date | None = Field(None, description="Date de sortie, si elle est sortie.")
+    active_count: int = Field(ge=0, description="Nombre d'associations actives dans l'inter-associatif après ce "
+                                                "changement.")
+    demo: bool = Field(False, description="Donnée fictive de démonstration.")
+
+
+# --- mandats citoyens: evaluations by residents, recommendations and the answers owed -----------------------------
+
+@event_type("cdv.participation.mandate.opened",
+            "Le secrétariat ouvre un mandat citoyen sur un objet d'évaluation (engagements 5 et 48). Les membres "
+            "du mandat n'y figurent pas.")
+class MandateOpened(EventPayload):
+    mandate_id: str = Field(description="Identifiant opaque du mandat.")
+    title: str = Field(description="Objet d'évaluation, en quelques mots.")
+    description: str | None = Field(None, description="Ce que le mandat évalue et comment.")
+    engagements: list[int] = Field(description="Numéros des engagements concernés.")
+    qpv_ids: list[str] = Field(description="Quartiers prioritaires concernés.")
+    starts_on: date = Field(description="Début du mandat.")
+    ends_on: date | None = Field(None, description="Fin prévue du mandat.")
+    status: Literal["ouvert", "en_cours", "termine"] = Field(description="État du mandat.")
+    url: str = Field(description="Page publique du mandat (lien absolu).")
+
+
+@event_type("cdv.participation.mandate.status_changed", "L'état ou le calendrier d'un mandat citoyen change.")
+class MandateStatusChanged(EventPayload):
+    mandate_id: str = Field(description="Identifiant opaque du mandat.")
+    previous_status: str = Field(description="État précédent.")
+    status: Literal["ouvert", "en_cours", "termine"] = Field(description="Nouvel état.")
+    ends_on: date | None = Field(None, description="Fin prévue du mandat.")
+
+
+@event_type("cdv.participation.finding.published", "Les membres d'un mandat citoyen publient un constat.")
+class FindingPublished(EventPayload):
+    finding_id: str = Field(description="Identifiant opaque du constat.")
+    mandate_id: str = Field(description="Le mandat qui le publie.")
+    text: str = Field(description="Le constat.")
+    published_at: datetime = Field(description="Moment de la publication.")
+
+
+@event_type("cdv.participation.recommendation.published",
+            "Les membres d'un mandat citoyen publient une préconisation : l'organisation nommée doit y répondre "
+            "avant l'échéance.")
+class RecommendationPublished(EventPayload):
+    recommendation_id: str = Field(description="Identifiant opaque de la préconisation.")
+    mandate_id: str = Field(description="Le mandat qui la publie.")
+    mandate_title: str = Field(description="Objet du mandat.")
+    text: str = Field(description="La préconisation.")
+    organisation_id: str = Field(description="L'organisation qui doit répondre.")
+    due_on: date = Field(description="Date à laquelle la réponse est attendue.")
+    engagements: list[int] = Field(description="Engagements du mandat.")
+    url: str = Field(description="Page publique du mandat (lien absolu).")
+
+
+@event_type("cdv.participation.recommendation.answered",
+            "L'organisation nommée répond à une préconisation d'un mandat citoyen ; la réponse est publiée à côté.")
+class RecommendationAnswered(EventPayload):
+    recommendation_id: str = Field(description="Identifiant opaque de la préconisation.")
+    mandate_id: str = Field(description="Le mandat qui l'a publiée.")
+    organisation_id: str = Field(description="L'organisation qui répond.")
+    answer: Literal["acceptee", "partielle", "refusee"] = Field(
+        description="acceptee, partielle (acceptée en partie) ou refusee.")
+    text: str = Field(description="Le texte de la réponse.")
+    due_on: date = Field(description="Échéance de la réponse.")
+    answered_at: datetime = Field(description="Moment de la réponse.")
+    on_time: bool = Field(description="Vrai si la réponse est arrivée au plus tard à l'échéance.")
+
+
+# --- internal: what the applicant is sent (their name and address) ------------------------------------------------
+
+@event_type("cdv.participation-internal.application.confirmation_requested",
+            "Une candidature à l'inter-associatif attend la confirmation de l'adresse de son contact : le lien "
+            "signé à lui envoyer (interne).")
+class ApplicationConfirmationRequested(EventPayload):
+    application_id: str = Field(description="Identifiant opaque de la candidature.")
+    association_name: str = Field(description="Nom de l'association.")
+    contact_name: str = Field(description="Nom de la personne à contacter.")
+    email: str = Field(description="Adresse de courriel à confirmer.")
+    link: str = Field(description="Lien signé de confirmation (absolu).")
+    expires_at: datetime = Field(description="Fin de validité du lien.")
+
+
+@event_type("cdv.participation-internal.application.answered",
+            "La décision sur une candidature, à envoyer à son contact (interne).")
+class ApplicationAnswered(EventPayload):
+    application_id: str = Field(description="Identifiant opaque de la candidature.")
+    association_name: str = Field(description="Nom de l'association.")
+    contact_name: str = Field(description="Nom de la personne à contacter.")
+    email: str = Field(description="Adresse du contact.")
+    accepted: bool = Field(description="Vrai si l'association est acceptée.")
+    reason: str | None = Field(None, description="Raison donnée par les coordinateurs ou le secrétariat.")
+    url: str = Field(description="Page publique de l'inter-associatif (lien absolu).")

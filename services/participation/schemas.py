@@ -191,3 +191,75 @@ class FollowUpIn(BaseModel):
     status: FollowUpStatus
     comment: str = Field(min_length=1, max_length=4000)
     version: int
+
+
+# --- inter-associatif and mandats citoyens ------------------------------------------------------------------------
+# Hard caps refuse absurd payloads; the service checks the real limits with French messages.
+
+class ApplicationIn(BaseModel):
+    """An association's application to the inter-associatif (public form, no account)."""
+
+    association_name: str | None = Field(None, max_length=2000)
+    identifier: str | None = Field(None, max_length=200, description="Numéro RNA (W + 9 chiffres) ou SIREN.")
+    qpv_id: str | None = Field(None, max_length=200)
+    purpose: str | None = Field(None, max_length=20000)
+    contact_name: str | None = Field(None, max_length=2000)
+    contact_email: str | None = Field(None, max_length=2000)
+    consent: bool = False
+    client_address: str | None = Field(None, max_length=100, description="Adresse du client (limite de débit).")
+
+
+class ApplicationConfirm(BaseModel):
+    token: str = Field(max_length=500)
+
+
+class ApplicationDecision(BaseModel):
+    accepted: bool
+    reason: str | None = Field(None, max_length=20000)
+    version: int
+
+
+class VersionIn(BaseModel):
+    version: int
+
+
+MandateStatus = Literal["ouvert", "en_cours", "termine"]
+Answer = Literal["acceptee", "partielle", "refusee"]
+
+
+class MandateIn(BaseModel):
+    title: str = Field(max_length=2000)
+    description: str | None = Field(None, max_length=40000)
+    engagements: list[int] = []
+    qpv_ids: list[str] = []
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+class MandateUpdate(BaseModel):
+    status: MandateStatus
+    ends_on: date | None = None
+    version: int
+
+
+class MandateMemberIn(BaseModel):
+    """A resident joining a mandate: someone already known, or a new person."""
+
+    person_id: str | None = None
+    person: PersonIn | None = None
+
+
+class FindingIn(BaseModel):
+    text: str = Field(max_length=40000)
+
+
+class RecommendationIn(BaseModel):
+    text: str = Field(max_length=40000)
+    organisation_id: str = Field(max_length=80)
+    due_on: date | None = None
+
+
+class AnswerIn(BaseModel):
+    answer: Answer
+    text: str = Field(max_length=40000)
+    version: int

@@ -29,6 +29,14 @@ class Settings(KernelSettings):
     files_dir: Path | None = None
     upload_max_bytes: int = 10_000_000
 
+    # The inter-associatif's public application form: applications per client address and window, and how long the
+    # e-mailed confirmation link works.
+    application_rate_limit: int = 5
+    application_rate_window_minutes: int = 60
+    application_confirm_hours: int = 48
+    # Mandats citoyens: days an answering organisation has by default to answer a recommendation.
+    recommendation_answer_days: int = 60
+
     def lead_time(self, body_kind: str) -> int:
         """Required lead time in days for a kind of body (`copil`, `groupe-thematique`…)."""
         return int(getattr(self, "lead_time_" + body_kind.replace("-", "_"), self.lead_time_gtc))

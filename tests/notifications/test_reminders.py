@@ -93,3 +93,34 @@ async def test_agenda_due_reminder_goes_to_the_secretariat_unless_the_agenda_is_
 
 async def _has(notifications, kind: str, count: int) -> bool:  # type: ignore[no-untyped-def]
     return (await pending_kinds(notifications)).count(kind) >= count
+
+
+async def test_recommendation_reminders_go_to_the_organisation_named_until_it_answers(portal, notifications, bus,
+                                                                                      sink) -> None:
+    nantes = await portal.account("ville-nantes", "referent", name="Léa Nantes")
+    reze = await portal.account("ville-reze", "referent", name="Inès Rezé")
+    assert await notify.sync_accounts(portal.app.state.clients, [nantes.account, reze.account])
+    due = date(2027, 5, 31)
+    for rid, org in (("preco-nantes", "ville-nantes"), ("preco-reze", "ville-reze")):
+        await bus.publish(pe.RecommendationPublished(
+            recommendation_id=rid, mandate_id="mandat-1", mandate_title="Propreté des halls",
+            text=f"Préconisation {rid}", organisation_id=org, due_on=due, engagements=[5], url="https://cdv.test/mandats/mandat-1"))
+    await wait_until(lambda: _has(notifications, "recommendation_due", 4), what="two reminders per recommendation")
+    await bus.publish(pe.RecommendationAnswered(  # Rezé answered: its reminders go away
+        recommendation_id="preco-reze", mandate_id="mandat-1", organisation_id="ville-reze", answer="acceptee",
+        text="D'accord.", due_on=due, answered_at=datetime(2027, 4, 1, tzinfo=UTC), on_time=True))
+    await wait_until(lambda: _count(notifications, "recommendation_due", 2), what="Rezé's reminders cancelled")
+
+    fourteen_days_before = datetime(2027, 5, 17, 12, 0, tzinfo=UTC)
+    assert await sweep(notifications, fourteen_days_before) == 1
+    await wait_until(lambda: sink.to(nantes.email), what="the reminder to Nantes")
+    [mail] = sink.to(nantes.email)
+    assert mail["Subject"] == ("Réponse attendue d'ici le 31 mai 2027 : préconisation du mandat citoyen "
+                               "« Propreté des halls »")
+    text = next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_content()
+    assert "Préconisation preco-nantes" in text and "https://cdv.test/mandats/mandat-1" in text
+    assert sink.to(reze.email) == []
+
+
+async def _count(notifications, kind: str, count: int) -> bool:  # type: ignore[no-untyped-def]
+    return (await pending_kinds(notifications)).count(kind) == count

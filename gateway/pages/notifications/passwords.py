@@ -19,22 +19,20 @@ from gateway.settings import Settings
 from kernel.db import Database
 
 router = APIRouter()
-FORM_COOKIE = "cdv_formulaire"  # double-submit token for forms filled in before logging in
 INVALID = ("Ce lien n'est pas valable : il a déjà servi, il a expiré, ou il a été mal copié. Demandez-en un "
            "nouveau ci-dessous, ou adressez-vous à l'administrateur de la plateforme.")
 
 
 def _page(request: Request, settings: Settings, name: str, context: dict, *, status_code: int = 200) -> Response:
-    token = request.cookies.get(FORM_COOKIE) or security.new_token()
+    token = security.form_token(request.cookies)
     response = render(request, f"notifications/{name}", {"form_token": token, **context}, status_code=status_code)
-    response.set_cookie(FORM_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
-                        secure=settings.secure_cookies, path="/")
+    security.set_form_cookie(response, token, settings)
     return response
 
 
 def _form_checked(request: Request, viewer: OptionalViewer, given: str) -> bool:
     """Logged-in people's forms were checked by the CSRF guard; others carry the double-submit token."""
-    return viewer is not None or security.same_token(request.cookies.get(FORM_COOKIE), given)
+    return security.form_checked(request.cookies, viewer is not None, given)
 
 
 @router.get("/mot-de-passe-oublie")

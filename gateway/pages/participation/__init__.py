@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from gateway.pages.participation import agenda, bodies, decisions, meetings
+from gateway.pages.participation import agenda, bodies, decisions, inter_associatif, mandates, meetings
 
 router = APIRouter()
-for module in (bodies, meetings, agenda, decisions):
+for module in (bodies, meetings, agenda, decisions, inter_associatif, mandates):
     router.include_router(module.router)

@@ -24,7 +24,11 @@ def safe_next(value: str | None) -> str | None:
 
 
 def landing(viewer_roles: list[str]) -> str:
-    return "/mes-engagements" if "referent" in viewer_roles else "/vue-d-ensemble"
+    if "referent" in viewer_roles:
+        return "/mes-engagements"
+    if set(viewer_roles) == {"member"}:  # a resident: their mandates and bodies
+        return "/mandats"
+    return "/vue-d-ensemble"
 
 
 def _client_ip(request: Request) -> str | None:

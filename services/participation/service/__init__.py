@@ -3,15 +3,18 @@ table on the service's metadata."""
 
 from services.participation.service import (  # noqa: F401
     agendas,
+    applications,
     bodies,
     circulation,
     decisions,
     documents,
+    mandates,
     meetings,
     members,
     minutes,
     people,
     proposals,
     readmodel,
+    recommendations,
     registry,
 )
