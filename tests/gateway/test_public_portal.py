@@ -142,3 +142,36 @@ async def test_public_pages_answer_304_until_the_data_changes(gateway, stack) ->
         assert changed.status_code == 200 and changed.headers["etag"] != etag
         resources = await client.get("/ressources")
         assert "Guide des conseils citoyens" in resources.text
+
+
+async def test_the_secretariat_names_a_qpv_and_publishes_news_from_its_page(gateway) -> None:
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
+    referent = await gateway.account("ville-nantes")
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, referent)
+        assert (await client.get("/admin/portail")).status_code == 403
+        refused = await client.post("/admin/portail/actualites", data={"csrf_token": token, "title": "X", "body": "Y"})
+        assert refused.status_code == 403
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        page = await client.get("/admin/portail")
+        assert page.status_code == 200 and page.text.count("non nommé dans le contrat") >= 1
+        bad = await client.post("/admin/portail/quartiers/qpv-non-nomme-15", data={
+            "csrf_token": token, "name": "Quartier Test", "code": "44-001", "cities": "Nantes"})
+        assert bad.status_code == 422
+        assert "n'est pas un code national de QPV" in html.unescape(bad.text)
+        assert 'value="Quartier Test"' in bad.text  # what was typed stays in the form
+        good = await client.post("/admin/portail/quartiers/qpv-non-nomme-15", data={
+            "csrf_token": token, "name": "Quartier Test", "code": "QN04415M", "cities": "Nantes, Rezé"})
+        assert good.status_code == 303
+        published = await client.post("/admin/portail/actualites", data={
+            "csrf_token": token, "kind": "actualite", "title": "Réunion publique à Bellevue",
+            "summary": "Le 12 juin, à la maison de quartier.", "body": "", "url": ""})
+        assert published.status_code == 303
+    await asyncio.sleep(1.1)  # the portal reads the services' state keys at most once a second
+    async with gateway.client() as anonymous:
+        qpv = await anonymous.get("/quartiers/qpv-non-nomme-15")
+        feed = await anonymous.get("/actualites.atom")
+    assert "Quartier Test" in qpv.text and "QN04415M" in qpv.text and "sans le nommer" not in qpv.text
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert "<title>Réunion publique à Bellevue</title>" in feed.text and 'xmlns="http://www.w3.org/2005/Atom"' in feed.text

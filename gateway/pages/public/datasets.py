@@ -82,18 +82,18 @@ async def _decisions(store: PublicStore) -> Rows:
              "status": d["status"], "status_label": d["status_label"]} for d in await store.decisions()]
 
 
-S, I, DT = "string", "integer", "datetime"
+S, INT, DT = "string", "integer", "datetime"
 DATASETS: tuple[Dataset, ...] = (
     Dataset("engagements", "Engagements et leur statut",
             "Les engagements du contrat, leur axe, leur thème, leurs pilotes, leur statut consolidé et leur "
             "avancement moyen.",
-            (Column("number", I, "Numéro de l'engagement dans le contrat."),
+            (Column("number", INT, "Numéro de l'engagement dans le contrat."),
              Column("title", S, "Intitulé de l'engagement."),
-             Column("axis_number", I, "Numéro de l'axe."), Column("axis_title", S, "Intitulé de l'axe."),
+             Column("axis_number", INT, "Numéro de l'axe."), Column("axis_title", S, "Intitulé de l'axe."),
              Column("theme_id", S, "Identifiant du thème."), Column("theme_title", S, "Intitulé du thème."),
              Column("status", S, "Statut consolidé : a_lancer, en_cours, realise, reporte ou abandonne."),
              Column("status_label", S, "Statut consolidé, en toutes lettres."),
-             Column("progress", I, "Avancement moyen des pilotes, en pourcentage (0 à 100)."),
+             Column("progress", INT, "Avancement moyen des pilotes, en pourcentage (0 à 100)."),
              Column("pilots", S, "Organisations pilotes, séparées par « ; »."),
              Column("qpv", S, "Identifiants des quartiers concernés, séparés par « ; » (vide : tous)."),
              Column("last_update", DT, "Dernière mise à jour d'un pilote (ISO 8601, UTC).")),
@@ -101,12 +101,12 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("parts-des-pilotes", "Avancement de chaque pilote",
             "Pour chaque engagement, chaque organisation pilote avec son statut, son avancement et la date de sa "
             "dernière mise à jour.",
-            (Column("engagement_number", I, "Numéro de l'engagement."),
+            (Column("engagement_number", INT, "Numéro de l'engagement."),
              Column("organisation_id", S, "Identifiant de l'organisation pilote."),
              Column("organisation_name", S, "Nom de l'organisation pilote."),
              Column("status", S, "Statut de sa part : a_lancer, en_cours, realise, reporte ou abandonne."),
              Column("status_label", S, "Statut, en toutes lettres."),
-             Column("progress", I, "Avancement, en pourcentage (0 à 100)."),
+             Column("progress", INT, "Avancement, en pourcentage (0 à 100)."),
              Column("qpv", S, "Quartiers où la part est déployée, séparés par « ; »."),
              Column("updated_at", DT, "Date de sa dernière mise à jour (ISO 8601, UTC).")),
             _parts, primary_key=("engagement_number", "organisation_id")),
