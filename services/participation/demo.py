@@ -33,10 +33,11 @@ from services.participation.schemas import (
     MeetingIn,
     MembershipIn,
     MinutesIn,
+    NewsIn,
     PersonIn,
     PublishIn,
 )
-from services.participation.service import agendas, bodies, decisions, meetings, members, minutes
+from services.participation.service import agendas, bodies, decisions, meetings, members, minutes, news
 from services.participation.service.common import PARIS
 from services.participation.service.people import Person
 from services.participation.settings import Settings
@@ -191,10 +192,28 @@ async def seed(settings: Settings) -> str:
             await _item(session, copil.id, "Contribution de l'interbailleurs", duration_minutes=20,
                         presenter_organisation_id="inter-bailleurs")
             await _item(session, copil.id, "Évaluation du contrat de ville", engagements=[48], duration_minutes=30)
+            await _news(session, outbox)
     finally:
         await db.dispose()
     return (f"Démo de la gouvernance chargée : {seats} mandats, un COPIL passé avec compte rendu et 5 décisions, "
-            "un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation.")
+            "un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation, deux actualités et deux "
+            "ressources sur le portail public.")
+
+
+async def _news(session, outbox) -> None:  # type: ignore[no-untyped-def]
+    """Two news items and two resources on the public portal (marked as demo)."""
+    for data in (
+        NewsIn(kind="actualite", title="Démo — Le bilan 2024 des engagements est en ligne",
+               summary="Où en sont les 50 engagements du contrat ? Le bilan présenté au COPIL, quartier par quartier.",
+               body="Le secrétariat du contrat publie chaque année l'avancement des engagements.\n\n"
+                    "Les chiffres validés sont aussi téléchargeables dans les données ouvertes."),
+        NewsIn(kind="actualite", title="Démo — Les conseils citoyens se réunissent en juin",
+               summary="Les réunions publiques des conseils citoyens sont annoncées sur la page de chaque quartier."),
+        NewsIn(kind="ressource", title="Démo — Avenant 2019 au contrat de ville (texte signé)",
+               url="https://exemple.invalid/avenant-2019.pdf"),
+        NewsIn(kind="ressource", title="Démo — Guide des conseils citoyens", url="https://exemple.invalid/guide.pdf"),
+    ):
+        await news.publish(session, outbox, SECRETARIAT, data)
 
 
 def main() -> int:
