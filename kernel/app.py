@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.consumer import EventConsumer, Subscription, inbox_table
@@ -155,9 +155,26 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
         return JSONResponse({"status": "ready" if ready else "not ready", "service": spec.name, **checks},
                             status_code=200 if ready else 503)
 
+    @app.get("/api/v1/state-version", tags=["santé"])
+    async def state_version(request: Request) -> dict[str, str]:
+        """A key that changes whenever this service's data changes (no identity needed: it says nothing but
+        "changed"). Every change commits an outbox row, every consumed event an inbox row: their heads are
+        the key. The gateway builds the ETags of its public pages from the services' keys."""
+        runtime: ServiceRuntime = request.app.state.runtime
+        return {"version": await state_key(runtime.db, spec.metadata)}
+
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+async def state_key(db: Database, metadata: MetaData) -> str:
+    """The newest outbox row (position and time) and the inbox's size and newest time, as one short string."""
+    outbox, inbox = metadata.tables["outbox"], metadata.tables["inbox"]
+    async with db.session() as session:
+        head = (await session.exec(select(func.max(outbox.c.position), func.max(outbox.c.created_at)))).one()
+        seen = (await session.exec(select(func.count(), func.max(inbox.c.processed_at)).select_from(inbox))).one()
+    return "-".join(str(v or 0) for v in (*head, *seen)).replace(" ", "T")
 
 
 def get_runtime(request: Request) -> ServiceRuntime:

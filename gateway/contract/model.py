@@ -39,6 +39,8 @@ class QpvDef(Strict):
     cities: list[str] = Field(default_factory=list)
     code: str | None = Field(default=None, pattern=r"^Q[NP]\d{3}\w+$", description="Code national du QPV")
     conseil_citoyen: bool | None = None
+    named: bool = Field(default=True, description="Faux pour un QPV que le texte compte sans le nommer : son nom "
+                                                  "est provisoire jusqu'à ce que le secrétariat le donne")
 
 
 class ThemeDef(Strict):

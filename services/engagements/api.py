@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Forbidden
 from kernel.identity import IdentityDep
-from services.engagements import service
+from services.engagements import public, service
 from services.engagements.models import Status
 from services.engagements.schemas import (
     AxisOut,
@@ -15,6 +15,7 @@ from services.engagements.schemas import (
     EngagementWithParts,
     LoadReport,
     PartUpdate,
+    PublicEngagement,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["engagements"])
@@ -59,6 +60,19 @@ async def engagements_with_parts(session: SessionDep, _who: IdentityDep,
     """The engagements an organisation pilots (all of them without `pilot`), each with its contents and every
     pilot's part (one call for a referent's whole list, or an export, instead of one per engagement)."""
     return await service.list_with_parts(session, pilot=pilot)
+
+
+@router.get("/public/engagements")
+async def public_engagements(session: SessionDep, _who: IdentityDep) -> list[PublicEngagement]:
+    """Every engagement as the public sees it: contents, pilots' status and progress with their date; never a
+    comment, a note or a person's name."""
+    return await public.public_engagements(session)
+
+
+@router.get("/public/engagements/{number}")
+async def public_engagement(number: int, session: SessionDep, _who: IdentityDep) -> PublicEngagement:
+    """One engagement as the public sees it."""
+    return await public.public_engagement(session, number)
 
 
 @router.get("/engagements/{number}")

@@ -157,3 +157,35 @@ class AxisOut(BaseModel):
     number: int
     title: str
     themes: list[ThemeIn]
+
+
+class PublicPart(BaseModel):
+    """A pilot's part as the public sees it: no comment, no note, no person's name."""
+
+    organisation_id: str
+    organisation_name: str
+    status: Status
+    status_label: str
+    progress: int
+    qpv: list[str]
+    updated_at: datetime | None = Field(description="Date de la dernière mise à jour de la part par son pilote.")
+
+
+class PublicEngagement(BaseModel):
+    """An engagement as the public sees it (the portal, the open data)."""
+
+    number: int
+    title: str
+    axis_number: int
+    axis_title: str
+    theme_id: str
+    theme_title: str
+    status: Status
+    status_label: str
+    progress: int
+    qpv: list[str]
+    last_update: datetime | None
+    objectives: list[str]
+    actions: list[str]
+    indicators: list[str] = Field(description="Libellés des indicateurs, tels que dans le contrat.")
+    pilots: list[PublicPart]

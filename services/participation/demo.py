@@ -35,10 +35,11 @@ from services.participation.schemas import (
     MeetingIn,
     MembershipIn,
     MinutesIn,
+    NewsIn,
     PersonIn,
     PublishIn,
 )
-from services.participation.service import agendas, bodies, decisions, meetings, members, minutes
+from services.participation.service import agendas, bodies, decisions, meetings, members, minutes, news
 from services.participation.service.common import PARIS
 from services.participation.service.people import Person
 from services.participation.settings import Settings
@@ -195,10 +196,28 @@ async def seed(settings: Settings) -> str:
                         presenter_organisation_id="inter-bailleurs")
             await _item(session, copil.id, "Évaluation du contrat de ville", engagements=[48], duration_minutes=30)
             residents = await demo_residents.seed(session, outbox, settings, today)
+            await _news(session, outbox)
     finally:
         await db.dispose()
     return (f"Démo de la gouvernance chargée : {seats} mandats, un COPIL passé avec compte rendu et 5 décisions, "
-            f"un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation. {residents or ''}")
+            "un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation, deux actualités et deux "
+            f"ressources sur le portail public. {residents or ''}")
+
+
+async def _news(session, outbox) -> None:  # type: ignore[no-untyped-def]
+    """Two news items and two resources on the public portal (marked as demo)."""
+    for data in (
+        NewsIn(kind="actualite", title="Démo — Le bilan 2024 des engagements est en ligne",
+               summary="Où en sont les 50 engagements du contrat ? Le bilan présenté au COPIL, quartier par quartier.",
+               body="Le secrétariat du contrat publie chaque année l'avancement des engagements.\n\n"
+                    "Les chiffres validés sont aussi téléchargeables dans les données ouvertes."),
+        NewsIn(kind="actualite", title="Démo — Les conseils citoyens se réunissent en juin",
+               summary="Les réunions publiques des conseils citoyens sont annoncées sur la page de chaque quartier."),
+        NewsIn(kind="ressource", title="Démo — Avenant 2019 au contrat de ville (texte signé)",
+               url="https://exemple.invalid/avenant-2019.pdf"),
+        NewsIn(kind="ressource", title="Démo — Guide des conseils citoyens", url="https://exemple.invalid/guide.pdf"),
+    ):
+        await news.publish(session, outbox, SECRETARIAT, data)
 
 
 def main() -> int:

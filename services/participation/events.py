@@ -26,6 +26,8 @@ class QpvRegistered(EventPayload):
     cities: list[str]
     code: str | None = Field(description="Code national du QPV, quand il est connu.")
     conseil_citoyen: bool | None
+    named: bool = Field(default=True, description="Faux pour un QPV que le contrat compte sans le nommer "
+                                                  "(son nom est provisoire jusqu'à ce que le secrétariat le donne).")
 
 
 @event_type("cdv.participation.measure.computed",
@@ -364,3 +366,19 @@ class ApplicationAnswered(EventPayload):
     accepted: bool = Field(description="Vrai si l'association est acceptée.")
     reason: str | None = Field(None, description="Raison donnée par les coordinateurs ou le secrétariat.")
     url: str = Field(description="Page publique de l'inter-associatif (lien absolu).")
+# --- news and resources (the « espace ressources » of engagement 47) ---------------------------------------------
+
+@event_type("cdv.participation.news.published",
+            "Le secrétariat publie une actualité ou une ressource sur le portail public (ou la modifie).")
+class NewsPublished(EventPayload):
+    news_id: str = Field(description="Identifiant stable de l'actualité ou de la ressource.")
+    kind: Literal["actualite", "ressource"] = Field(description="Actualité (datée) ou ressource (document, lien).")
+    title: str = Field(description="Titre.")
+    summary: str | None = Field(None, description="Chapeau, en une ou deux phrases.")
+    url: str | None = Field(None, description="Lien du document d'une ressource, s'il y en a un.")
+    published_at: datetime = Field(description="Date de publication (UTC).")
+
+
+@event_type("cdv.participation.news.withdrawn", "Le secrétariat retire une actualité ou une ressource du portail.")
+class NewsWithdrawn(EventPayload):
+    news_id: str = Field(description="Identifiant de l'actualité ou de la ressource retirée.")

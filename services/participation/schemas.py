@@ -29,6 +29,15 @@ class QpvIn(BaseModel):
     cities: list[str] = []
     code: str | None = None
     conseil_citoyen: bool | None = None
+    named: bool = True
+
+
+class QpvUpdate(BaseModel):
+    """What the secretariat enters for a QPV: its name, its national code (empty: not known yet), its cities."""
+
+    name: str = Field(max_length=200)
+    code: str | None = Field(default=None, max_length=20)
+    cities: list[str] | None = None
 
 
 class BodyIn(BaseModel):
@@ -263,3 +272,11 @@ class AnswerIn(BaseModel):
     answer: Answer
     text: str = Field(max_length=40000)
     version: int
+class NewsIn(BaseModel):
+    """An actualité (a dated text) or a ressource (a document reached by its link) of the public portal."""
+
+    kind: Literal["actualite", "ressource"] = "actualite"
+    title: str = Field(max_length=200)
+    summary: str | None = Field(default=None, max_length=500)
+    body: str | None = Field(default=None, max_length=20000)
+    url: str | None = Field(default=None, max_length=2000)

@@ -19,7 +19,9 @@ async def test_probes(gateway) -> None:
 
 
 async def test_the_home_page_shows_each_service_as_available(gateway) -> None:
+    # Logged in, `/` is the platform's welcome page with the health panel (without an account: the public portal).
     async with gateway.client() as client:
+        await gateway.logged_in(client, await gateway.account("ville-nantes"))
         home = await client.get("/")
         panel = await client.get("/fragments/health", headers={"HX-Request": "true"})
     assert 'hx-get="/fragments/health" hx-trigger="load, every 10s"' in home.text

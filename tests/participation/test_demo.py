@@ -35,6 +35,9 @@ async def test_demo_governance_year(gov, nats_url, namespace) -> None:
         assert upcoming["published_version"] == 0 and upcoming["lead_time"]["state"] in ("ok", "soon")
         assert len((await gov.view(upcoming["id"]))["draft"]["items"]) == 4
         assert "Démo" in json.dumps(await gov.ok("GET", "/bodies/copil"), ensure_ascii=False)
+        on_portal = await gov.ok("GET", "/news")
+        assert sorted(n["kind"] for n in on_portal) == ["actualite", "actualite", "ressource", "ressource"]
+        assert all(n["title"].startswith("Démo — ") for n in on_portal)
         async with gov.running.runtime.db.session() as session:  # plain ASCII addresses, as real ones
             addresses = [p.email for p in (await session.exec(select(Person))).all()]
         assert addresses and all(a.isascii() for a in addresses), [a for a in addresses if not a.isascii()]

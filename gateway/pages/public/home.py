@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import ClientsDep, OptionalViewer
+from gateway.pages.public import portal
 from gateway.processes import GATEWAY, SERVICES
 from gateway.rendering import render
 
@@ -18,8 +19,11 @@ HEALTH_CACHE_SECONDS = 3.0
 
 
 @router.get("/")
-async def home(request: Request, _viewer: OptionalViewer) -> Response:
-    """What the platform is for, and how its services are doing."""
+async def home(request: Request, viewer: OptionalViewer) -> Response:
+    """Without an account, the public portal; logged in, what the platform is for and how its services are doing
+    (the public portal stays at `/portail`)."""
+    if viewer is None:
+        return await portal.public_home(request)
     return render(request, "public/accueil.html", {"page_title": "Accueil", "nav": "accueil",
                                             "logged_out": request.query_params.get("deconnexion") == "1"})
 

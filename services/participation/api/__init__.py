@@ -8,10 +8,11 @@ from services.participation.api import (
     mandates,
     meetings,
     minutes,
+    news,
     pack,
     proposals,
     registry,
 )
 
 ROUTERS = [registry.router, bodies.router, meetings.router, agendas.router, proposals.router, minutes.router,
-           decisions.router, pack.router, applications.router, mandates.router]
+           decisions.router, pack.router, applications.router, mandates.router, news.router]

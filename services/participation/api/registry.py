@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Forbidden
 from kernel.identity import IdentityDep
-from services.participation.schemas import RegistryIn, RegistryReport
+from services.participation.schemas import QpvUpdate, RegistryIn, RegistryReport
 from services.participation.service import registry as service
 from services.participation.service.registry import Organisation, Qpv
 
@@ -31,3 +31,11 @@ async def organisations(session: SessionDep, _who: IdentityDep, kind: str | None
 async def qpv(session: SessionDep, _who: IdentityDep) -> list[Qpv]:
     """The priority neighbourhoods (QPV)."""
     return await service.list_qpv(session)
+
+
+@router.patch("/qpv/{qpv_id}", responses={403: {"description": "Pas secrétariat"},
+                                          422: {"description": "Nom ou code refusé"}})
+async def update_qpv(qpv_id: str, data: QpvUpdate, session: SessionDep, runtime: RuntimeDep,
+                     who: IdentityDep) -> Qpv:
+    """The secretariat names a QPV and enters its national code (format checked: `qpv_codes`)."""
+    return await service.update_qpv(session, runtime.outbox, who, qpv_id, data)

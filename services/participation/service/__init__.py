@@ -12,6 +12,7 @@ from services.participation.service import (  # noqa: F401
     meetings,
     members,
     minutes,
+    news,
     people,
     proposals,
     readmodel,
