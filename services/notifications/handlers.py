@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kernel.consumer import Delivery, EventView, Subscription
-from services.notifications import circulation, indicators, people, reminders
+from services.notifications import circulation, indicators, opinions, people, reminders
 from services.notifications.service import record_activity
 from services.notifications.settings import Settings
 
@@ -112,6 +112,10 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
                                     lambda d, v: circulation.proposal_decided(d.session, d.event, v, s)),
         p + "decision.recorded": (reminders.DecisionView, decision),
         p + "decision.follow_up_updated": (reminders.DecisionView, decision),
+        p + "opinion.published": (opinions.OpinionPublishedView,
+                                  lambda d, v: opinions.published(d.session, d.event, v, s)),
+        p + "opinion.answered": (opinions.OpinionAnsweredView,
+                                 lambda d, v: opinions.answered(d.session, d.event, v, s)),
     }
     internal: dict[str, Route] = {
         "cdv.participation-internal.person.changed": (people.PersonView, person),

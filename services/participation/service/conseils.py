@@ -193,18 +193,18 @@ async def coverage(session: AsyncSession) -> dict:
     value = round(100 * len(covered) / total, 1) if total else 0.0
     names = ", ".join(sorted(qpv[q] for q in covered))
     return {"covered": len(covered), "total": total, "value": value, "qpv_ids": covered,
-            "basis": f"{len(covered)} QPV sur {total} ont un conseil citoyen ({names}) ; calculé à partir du "
-                     "référentiel des instances de la plateforme."}
+            "basis": f"{len(covered)} QPV sur {total} (les QPV du référentiel du contrat) ont un conseil citoyen "
+                     f"({names}) ; calculé à partir des instances de la plateforme."}
 
 
-async def record_coverage(session: AsyncSession, period: str | None = None) -> dict:
-    """Computes the coverage and records it as a value of engagement 47's indicator (through the measure event
-    indicateurs consumes); not committed."""
+async def record_coverage(session: AsyncSession, outbox: Outbox) -> dict:
+    """Computes the coverage and records it as a value of engagement 47's indicator (the measure event indicateurs
+    records as an approved value); not committed."""
     from services.participation.service.measures import record_measure
 
     found = await coverage(session)
-    await record_measure(session, engagement_number=COVERAGE_ENGAGEMENT, indicator_label=COVERAGE_LABEL,
-                         period=period or str(today_paris().year), value=found["value"], basis=found["basis"])
+    await record_measure(session, outbox, engagement_number=COVERAGE_ENGAGEMENT, indicator_label=COVERAGE_LABEL,
+                         value=found["value"], basis=found["basis"])
     return found
 
 
