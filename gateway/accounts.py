@@ -23,6 +23,7 @@ ROLE_LABELS = {
     "secretariat": "Secrétariat du COPIL",
     "admin": "Administrateur",
     "integrator": "Intégrateur (systèmes tiers)",
+    "membre": "Membre d'une instance participative (conseil citoyen, inter-associatif)",
 }
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from kernel.errors import Unauthenticated
 
 HEADER = "X-Cdv-Identity"
-Role = Literal["referent", "secretariat", "admin", "integrator"]
+Role = Literal["referent", "secretariat", "admin", "integrator", "membre"]
 
 
 class Identity(BaseModel):

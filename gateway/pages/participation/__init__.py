@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from gateway.pages.participation import agenda, bodies, decisions, meetings
+from gateway.pages.participation import agenda, bodies, conseils, decisions, meetings, opinions
 
 router = APIRouter()
-for module in (bodies, meetings, agenda, decisions):
+for module in (bodies, conseils, opinions, meetings, agenda, decisions):
     router.include_router(module.router)
