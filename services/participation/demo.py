@@ -23,6 +23,7 @@ from kernel.db import Database
 from kernel.identity import Identity
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox
+from services.participation.demo_residents import seed_residents
 from services.participation.models import metadata
 from services.participation.schemas import (
     AttendanceIn,
@@ -191,10 +192,11 @@ async def seed(settings: Settings) -> str:
             await _item(session, copil.id, "Contribution de l'interbailleurs", duration_minutes=20,
                         presenter_organisation_id="inter-bailleurs")
             await _item(session, copil.id, "Évaluation du contrat de ville", engagements=[48], duration_minutes=30)
+        residents = await seed_residents(db, outbox, settings, today)
     finally:
         await db.dispose()
     return (f"Démo de la gouvernance chargée : {seats} mandats, un COPIL passé avec compte rendu et 5 décisions, "
-            "un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation.")
+            f"un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation ; {residents}.")
 
 
 def main() -> int:
