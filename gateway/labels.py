@@ -16,8 +16,9 @@ from services.participation.labels import (
     SEAT_LABELS,
 )
 
-__all__ = ["ACTIVITIES", "AGENDA_CHANGES", "DISPLAYS", "BODY_KINDS", "BODY_KIND_HEADINGS", "FIELD_LABELS", "FOLLOW_UPS", "ORGANISATION_KINDS",
-           "OWED", "PERIODICITIES", "PERIOD_FORMATS", "PRESENCES", "QUALIFICATIONS", "SEATS", "STATUSES", "UNITS"]
+__all__ = ["ACTIVITIES", "AGENDA_CHANGES", "BODY_KINDS", "BODY_KIND_HEADINGS", "DISPLAYS", "FIELD_LABELS",
+           "FOLLOW_UPS", "ORGANISATION_KINDS", "OWED", "PERIODICITIES", "PERIOD_FORMATS", "PRESENCES",
+           "QUALIFICATIONS", "SEATS", "STATUSES", "UNITS"]
 
 # Owned by the services (UNITS too: the units an indicator may have).
 STATUSES = STATUS_LABELS  # a pilot's part, and an engagement's consolidated status

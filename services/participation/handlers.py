@@ -1,5 +1,6 @@
 """What participation consumes: engagement definitions (who pilots each one: they answer opinions), engagement
-progress and approved indicator values (its own read model for the meeting packs), and the notifications' proof of delivery (the circulation status of each meeting).
+progress and approved indicator values (its own read model for the meeting packs), and the notifications' proof
+of delivery (the circulation status of each meeting).
 
 Each handler declares the part of the event it reads (an `EventView`): fields it does not know are ignored."""
 

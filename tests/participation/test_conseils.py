@@ -12,7 +12,7 @@ import nats
 
 from kernel.identity import Identity
 from services.participation.service.common import PUBLIC_USER
-from tests.participation.conftest import SECRETARIAT, day_at, person
+from tests.participation.conftest import day_at, person
 
 PUBLIC = Identity(user_id=PUBLIC_USER, email="", name="Public", roles=[])
 ANONYMOUS = "Bérénice Anonymat"

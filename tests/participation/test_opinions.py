@@ -11,8 +11,8 @@ from typing import Any
 import nats
 
 from services.engagements.events import EngagementDefined
-from services.participation.service import opinions
 from services.participation.schemas import OpinionIn
+from services.participation.service import opinions
 from tests.participation.conftest import SECRETARIAT, person
 from tests.participation.test_conseils import PUBLIC
 from tests.participation.test_pack_and_circulation import _publish
