@@ -23,7 +23,7 @@ ROLE_LABELS = {
     "secretariat": "Secrétariat du COPIL",
     "admin": "Administrateur",
     "integrator": "Intégrateur (systèmes tiers)",
-    "member": "Membre d'un mandat ou d'une instance participative (habitant, association)",
+    "membre": "Membre d'une instance participative ou d'un mandat citoyen (habitant, association)",
 }
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -38,7 +38,7 @@ DEFAULT_CONTRACT = HERE.parent / "contracts" / "nantes-metropole-2019.yaml"
 SYSTEM_ADMIN = Identity(user_id="system:cli", email="cli@localhost", name="Administration (ligne de commande)",
                         roles=["admin"])
 ROLE_WORDS = {"admin": "administrateur", "secretariat": "secrétariat COPIL", "referent": "référent",
-              "integrator": "intégrateur", "member": "membre (habitant, association)"}
+              "integrator": "intégrateur", "membre": "membre (habitant, association)"}
 
 Out = Callable[[str], None]
 

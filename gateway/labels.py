@@ -7,15 +7,18 @@ from services.engagements.labels import STATUS_LABELS
 from services.indicateurs.labels import QUALIFICATION_LABELS, UNITS
 from services.indicateurs.periods import Periodicity
 from services.participation.labels import (
+    ACTIVITY_LABELS,
     BODY_KIND_LABELS,
     CHANGE_LABELS,
+    DISPLAY_LABELS,
     FOLLOW_UP_LABELS,
     PRESENCE_LABELS,
     SEAT_LABELS,
 )
 
-__all__ = ["AGENDA_CHANGES", "BODY_KINDS", "BODY_KIND_HEADINGS", "FIELD_LABELS", "FOLLOW_UPS", "ORGANISATION_KINDS",
-           "OWED", "PERIODICITIES", "PERIOD_FORMATS", "PRESENCES", "QUALIFICATIONS", "SEATS", "STATUSES", "UNITS"]
+__all__ = ["ACTIVITIES", "AGENDA_CHANGES", "BODY_KINDS", "BODY_KIND_HEADINGS", "DISPLAYS", "FIELD_LABELS",
+           "FOLLOW_UPS", "ORGANISATION_KINDS", "OWED", "PERIODICITIES", "PERIOD_FORMATS", "PRESENCES",
+           "QUALIFICATIONS", "SEATS", "STATUSES", "UNITS"]
 
 # Owned by the services (UNITS too: the units an indicator may have).
 STATUSES = STATUS_LABELS  # a pilot's part, and an engagement's consolidated status
@@ -25,6 +28,8 @@ SEATS = SEAT_LABELS  # titulaire or suppléant
 PRESENCES = PRESENCE_LABELS  # at a meeting
 FOLLOW_UPS = FOLLOW_UP_LABELS  # where a decision's follow-up stands
 AGENDA_CHANGES = CHANGE_LABELS  # what changed in an agenda from one version to the next
+ACTIVITIES = ACTIVITY_LABELS  # what a conseil citoyen works on
+DISPLAYS = DISPLAY_LABELS  # how a conseil citoyen's member appears publicly
 
 # The pages' own.
 FIELD_LABELS = {  # the fields of a part, as its history names them

@@ -45,6 +45,7 @@ templates.env.globals.update(
     QUALIFICATIONS=labels.QUALIFICATIONS, PERIODICITIES=labels.PERIODICITIES, PERIOD_FORMATS=labels.PERIOD_FORMATS,
     OWED=labels.OWED, BODY_KINDS=labels.BODY_KINDS, BODY_KIND_HEADINGS=labels.BODY_KIND_HEADINGS,
     SEATS=labels.SEATS, PRESENCES=labels.PRESENCES, FOLLOW_UPS=labels.FOLLOW_UPS, AGENDA_CHANGES=labels.AGENDA_CHANGES,
+    ACTIVITIES=labels.ACTIVITIES, DISPLAYS=labels.DISPLAYS,
     change_value=formatting.change_value, choices=formatting.choices, static=static,
 )
 templates.env.trim_blocks = True

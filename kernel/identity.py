@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from kernel.errors import Unauthenticated
 
 HEADER = "X-Cdv-Identity"
-Role = Literal["referent", "secretariat", "admin", "integrator", "member"]  # member: a resident or an association
+Role = Literal["referent", "secretariat", "admin", "integrator", "membre"]  # membre: a resident or an association
 
 
 class Identity(BaseModel):

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kernel.consumer import Delivery, EventView, Subscription
-from services.notifications import applicants, circulation, indicators, people, reminders
+from services.notifications import applicants, circulation, indicators, opinions, people, reminders
 from services.notifications.service import record_activity
 from services.notifications.settings import Settings
 
@@ -120,6 +120,10 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
         p + "decision.follow_up_updated": (reminders.DecisionView, decision),
         p + "recommendation.published": (reminders.RecommendationView, recommended),
         p + "recommendation.answered": (reminders.RecommendationAnsweredView, answered),
+        p + "opinion.published": (opinions.OpinionPublishedView,
+                                  lambda d, v: opinions.published(d.session, d.event, v, s)),
+        p + "opinion.answered": (opinions.OpinionAnsweredView,
+                                 lambda d, v: opinions.answered(d.session, d.event, v, s)),
     }
     internal: dict[str, Route] = {
         "cdv.participation-internal.person.changed": (people.PersonView, person),

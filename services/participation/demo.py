@@ -1,6 +1,7 @@
 """Demo governance year for `make run`: fictional members in every body, a past COPIL with its minutes and five
 decisions (two overdue), a GTC whose agenda is published, a COPIL three weeks ahead with a draft agenda ready.
-Then the residents' side (`demo_residents`): the inter-associatif's associations, a mandat citoyen.
+Then the residents' side: the inter-associatif's associations and a mandat citoyen (`demo_associations`), the
+conseils citoyens and their opinions (`demo_residents`).
 
     python -m services.participation.demo
 
@@ -24,7 +25,8 @@ from kernel.db import Database
 from kernel.identity import Identity
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox
-from services.participation import demo_residents
+from services.participation import demo_associations
+from services.participation.demo_residents import seed_residents
 from services.participation.models import metadata
 from services.participation.schemas import (
     AttendanceIn,
@@ -125,7 +127,7 @@ async def seed(settings: Settings) -> str:
             if await session.get(bodies.Body, "copil") is None:
                 return "Aucune instance : chargez d'abord le contrat (gateway.cli load-contract)."
             if (await session.exec(select(Person).where(Person.email.like(f"%@{DOMAIN}")))).first():  # type: ignore[union-attr]
-                residents = await demo_residents.seed(session, outbox, settings, today)  # added later: on its own
+                residents = await demo_associations.seed(session, outbox, settings, today)  # added later: on its own
                 return residents or "Démo de la gouvernance déjà chargée : rien à faire."
             seats = await _members(session, outbox, today)
 
@@ -195,13 +197,14 @@ async def seed(settings: Settings) -> str:
             await _item(session, copil.id, "Contribution de l'interbailleurs", duration_minutes=20,
                         presenter_organisation_id="inter-bailleurs")
             await _item(session, copil.id, "Évaluation du contrat de ville", engagements=[48], duration_minutes=30)
-            residents = await demo_residents.seed(session, outbox, settings, today)
+            residents = await demo_associations.seed(session, outbox, settings, today)
             await _news(session, outbox)
+        conseils = await seed_residents(db, outbox, settings, today)
     finally:
         await db.dispose()
     return (f"Démo de la gouvernance chargée : {seats} mandats, un COPIL passé avec compte rendu et 5 décisions, "
             "un GTC à l'ordre du jour publié, un COPIL dans trois semaines en préparation, deux actualités et deux "
-            f"ressources sur le portail public. {residents or ''}")
+            f"ressources sur le portail public ; {conseils}. {residents or ''}")
 
 
 async def _news(session, outbox) -> None:  # type: ignore[no-untyped-def]

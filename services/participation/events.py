@@ -209,6 +209,69 @@ class MembershipChanged(EventPayload):
     public_name: str | None = Field(None, description="Nom affiché publiquement, si la personne l'a accepté.")
 
 
+# --- residents: conseils citoyens and their opinions ----------------------------------------------------------------
+# A resident appears only as a count, or by first name and initial if they chose it; never by full name or address.
+
+
+@event_type("cdv.participation.conseil_citoyen.changed",
+            "La fiche d'un conseil citoyen change (quartier, date de création, activités) ou ses membres changent "
+            "(nombre, membres qui ont choisi d'apparaître par leur prénom et initiale).")
+class ConseilCitoyenChanged(EventPayload):
+    body_id: str = Field(description="Identifiant de l'instance (le conseil citoyen).")
+    name: str = Field(description="Nom du conseil citoyen.")
+    qpv_id: str | None = Field(None, description="Quartier prioritaire du conseil.")
+    created_on: date | None = Field(None, description="Date de création du conseil, si elle est connue.")
+    activities: list[str] = Field(default=[], description="Codes des thèmes d'activité (cadre-de-vie, education, "
+                                                          "proprete, tranquillite, jardins-partages…).")
+    members_count: int = Field(ge=0, description="Nombre de membres actuels.")
+    members_shown: list[str] = Field(default=[], description="Membres qui ont choisi d'être affichés, par prénom et "
+                                                             "initiale (« Alice D. ») ; les autres sont seulement "
+                                                             "comptés.")
+
+
+class OpinionTarget(BaseModel):
+    """What an opinion is about: an engagement, or an item of a COPIL agenda."""
+
+    engagement_number: int | None = Field(None, description="Engagement visé, le cas échéant.")
+    meeting_id: str | None = Field(None, description="Réunion du COPIL dont un point est visé, le cas échéant.")
+    item_id: str | None = Field(None, description="Point de l'ordre du jour visé, le cas échéant.")
+    item_title: str | None = Field(None, description="Titre du point visé.")
+
+
+@event_type("cdv.participation.opinion.published",
+            "Un conseil citoyen (ou l'inter-associatif) publie un avis sur un engagement ou sur un point de l'ordre "
+            "du jour d'un COPIL ; les organisations pilotes lui doivent une réponse avant l'échéance.")
+class OpinionPublished(EventPayload):
+    opinion_id: str = Field(description="Identifiant de l'avis.")
+    body_id: str = Field(description="Instance qui publie l'avis.")
+    body_name: str = Field(description="Nom de l'instance qui publie l'avis.")
+    body_kind: str = Field(description="conseil-citoyen ou inter-associatif.")
+    target: OpinionTarget = Field(description="Ce sur quoi porte l'avis.")
+    qpv_id: str | None = Field(None, description="Quartier prioritaire concerné.")
+    text: str = Field(description="Texte de l'avis.")
+    attachments: int = Field(0, ge=0, description="Nombre de pièces jointes au moment de la publication.")
+    answer_organisation_ids: list[str] = Field(description="Organisations qui doivent répondre (pilotes).")
+    due_on: date = Field(description="Date limite de la réponse.")
+    published_at: datetime = Field(description="Date et heure de publication.")
+    url: str = Field(description="Page publique de l'avis (lien absolu).")
+
+
+@event_type("cdv.participation.opinion.answered",
+            "Une organisation pilote répond à l'avis d'un conseil citoyen (ou de l'inter-associatif) ; la réponse "
+            "est publiée sous l'avis.")
+class OpinionAnswered(EventPayload):
+    opinion_id: str = Field(description="Identifiant de l'avis.")
+    body_id: str = Field(description="Instance qui avait publié l'avis.")
+    body_name: str = Field(description="Nom de cette instance.")
+    target: OpinionTarget = Field(description="Ce sur quoi portait l'avis.")
+    organisation_id: str | None = Field(description="Organisation qui répond (absente si le secrétariat répond).")
+    answer: str = Field(description="Texte de la réponse.")
+    due_on: date = Field(description="Date limite de la réponse.")
+    on_time: bool = Field(description="La réponse est arrivée au plus tard à l'échéance.")
+    answered_at: datetime = Field(description="Date et heure de la réponse.")
+    url: str = Field(description="Page publique de l'avis (lien absolu).")
+
+
 # --- internal stream: personal data for services only -------------------------------------------------------------
 
 @event_type("cdv.participation-internal.person.changed",

@@ -1,5 +1,6 @@
-"""What participation consumes: engagement progress and approved indicator values (its own read model for the
-meeting packs), and the notifications' proof of delivery (the circulation status of each meeting).
+"""What participation consumes: engagement definitions (who pilots each one: they answer opinions), engagement
+progress and approved indicator values (its own read model for the meeting packs), and the notifications' proof
+of delivery (the circulation status of each meeting).
 
 Each handler declares the part of the event it reads (an `EventView`): fields it does not know are ignored."""
 
@@ -9,6 +10,12 @@ from datetime import datetime
 
 from kernel.consumer import Delivery, EventView, Subscription
 from services.participation.service import circulation, readmodel
+
+
+class EngagementDefined(EventView):
+    engagement_number: int
+    title: str
+    pilots: list[str]
 
 
 class PartState(EventView):
@@ -55,6 +62,11 @@ class DeliveryReport(EventView):
     reason: str | None = None
 
 
+async def on_engagement(delivery: Delivery[EngagementDefined]) -> None:
+    d = delivery.data
+    await readmodel.record_engagement(delivery.session, number=d.engagement_number, title=d.title, pilots=d.pilots)
+
+
 async def on_progress(delivery: Delivery[ProgressUpdated]) -> None:
     d = delivery.data
     await readmodel.record_progress(delivery.session, readmodel.ProgressSeen(
@@ -85,6 +97,8 @@ async def on_delivery(delivery: Delivery[DeliveryReport]) -> None:
 
 
 SUBSCRIPTIONS = [
+    Subscription(durable="participation_engagements", service="engagements",
+                 filter="cdv.engagements.engagement.defined", handler=on_engagement, reads=EngagementDefined),
     Subscription(durable="participation_progress", service="engagements",
                  filter="cdv.engagements.engagement.progress_updated", handler=on_progress, reads=ProgressUpdated),
     Subscription(durable="participation_values", service="indicateurs",

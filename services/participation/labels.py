@@ -21,3 +21,21 @@ CHANGE_LABELS = {  # what changed in an agenda from one version to the next
     "document_added": "Document ajouté",
     "document_removed": "Document retiré",
 }
+# What a conseil citoyen works on (the contract names these themes; the secretariat picks several per conseil).
+ACTIVITY_LABELS = {
+    "cadre-de-vie": "Cadre de vie",
+    "education": "Éducation",
+    "proprete": "Propreté",
+    "tranquillite": "Tranquillité",
+    "jardins-partages": "Jardins partagés",
+    "jeunesse": "Jeunesse",
+    "sante": "Santé",
+    "emploi": "Emploi",
+    "culture": "Culture et animations",
+    "renouvellement-urbain": "Renouvellement urbain",
+}
+# How a conseil citoyen's member appears publicly, as they choose (the first is the default: the most private).
+DISPLAY_LABELS = {
+    "compte": "Compté seulement, sans nom",
+    "prenom": "Prénom et initiale du nom",
+}

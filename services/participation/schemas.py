@@ -280,3 +280,50 @@ class NewsIn(BaseModel):
     summary: str | None = Field(default=None, max_length=500)
     body: str | None = Field(default=None, max_length=20000)
     url: str | None = Field(default=None, max_length=2000)
+Display = Literal["compte", "prenom"]
+
+
+class ConseilIn(BaseModel):
+    """A conseil citoyen's public profile, as the secretariat keeps it."""
+
+    created_on: date | None = None
+    contact: str | None = Field(None, max_length=500, description="Contact public du conseil (adresse, courriel "
+                                                                  "ou téléphone de la structure, jamais d'un "
+                                                                  "habitant sans son accord).")
+    activities: list[str] = Field(default=[], description="Codes des thèmes d'activité.")
+    activities_text: str | None = Field(None, max_length=4000)
+    version: int = 0
+
+
+class DisplayIn(BaseModel):
+    display: Display
+
+
+class InterConseilIn(BaseModel):
+    """A « rencontre inter-conseils », hosted by one conseil citoyen."""
+
+    host_body_id: str
+    title: str = Field("Rencontre inter-conseils", min_length=1, max_length=300)
+    starts_at: datetime = Field(description="Heure locale de Paris, sans décalage.")
+    ends_at: datetime | None = None
+    place: str | None = Field(None, max_length=500)
+
+
+class OpinionIn(BaseModel):
+    """An opinion of a conseil citoyen (or of the inter-associatif): on an engagement or on a COPIL agenda item."""
+
+    body_id: str
+    engagement_number: int | None = Field(None, ge=1)
+    meeting_id: str | None = None
+    item_id: str | None = None
+    qpv_id: str | None = None
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class OpinionAnswerIn(BaseModel):
+    text: str = Field(min_length=1, max_length=8000)
+    version: int
+
+
+class OpinionRulesIn(BaseModel):
+    answer_days: int = Field(ge=1, le=365, description="Jours laissés aux pilotes pour répondre à un avis.")

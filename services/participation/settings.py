@@ -25,6 +25,9 @@ class Settings(KernelSettings):
     # The meeting page warns once the agenda's deadline is this close (days).
     lead_time_warning_days: int = 5
 
+    # Days a pilot has to answer a conseil citoyen's opinion, until the secretariat sets another delay.
+    opinion_answer_days: int = 30
+
     # Uploaded documents: where they are kept (default <var_dir>/participation-files) and their largest size.
     files_dir: Path | None = None
     upload_max_bytes: int = 10_000_000

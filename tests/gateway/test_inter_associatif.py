@@ -207,7 +207,7 @@ async def test_who_may_open_the_application_pages(residents: Residents) -> None:
         assert post.status_code == 303 and post.headers["location"].startswith("/connexion")
     outsider = await r.portal.account("ville-reze", "referent", name="Référent Rezé")
     coordinator = await r.portal.account("inter-associatif", "referent", name="Coordinatrice")
-    member = await r.portal.account(None, "member", name="Habitante")
+    member = await r.portal.account(None, "membre", name="Habitante")
     for who in (outsider, member):
         async with r.portal.client() as client:
             token = await r.portal.logged_in(client, who)

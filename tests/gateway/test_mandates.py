@@ -19,7 +19,7 @@ def _page(response) -> str:  # type: ignore[no-untyped-def]
 
 async def test_a_mandate_from_opening_to_the_answer_role_by_role(gateway: Gateway, stack) -> None:  # type: ignore[no-untyped-def]
     secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
-    resident = await gateway.account(None, "member", name="Awa Résidente")
+    resident = await gateway.account(None, "membre", name="Awa Résidente")
     pilot = await gateway.account("ville-nantes", "referent", name="Référente Ville")
     outsider = await gateway.account("ville-reze", "referent", name="Référent Rezé")
 
@@ -50,7 +50,7 @@ async def test_a_mandate_from_opening_to_the_answer_role_by_role(gateway: Gatewa
         assert invited.headers["location"].endswith("fait=invite#membres")
     async with gateway.app.state.db.session() as session:
         account = await accounts.get_by_email(session, "bastien.nouveau@exemple.test")
-    assert account is not None and account.roles == ["member"]  # invited: chooses a password through the mail
+    assert account is not None and account.roles == ["membre"]  # invited: chooses a password through the mail
 
     async with gateway.client() as client:
         token = await gateway.logged_in(client, resident)

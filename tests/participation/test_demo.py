@@ -11,6 +11,7 @@ from sqlmodel import select
 from services.participation.demo import seed
 from services.participation.service.people import Person
 from tests.participation.test_authorization import PUBLIC
+from tests.participation.test_opinions import _engagement
 
 
 async def test_demo_governance_year(gov, nats_url, namespace) -> None:
@@ -18,6 +19,7 @@ async def test_demo_governance_year(gov, nats_url, namespace) -> None:
     published: asyncio.Queue = asyncio.Queue()
     await nc.subscribe(f"{namespace}.participation.meeting.agenda_published", cb=published.put)
     try:
+        await _engagement(nc.jetstream(), namespace, 47, ["nantes-metropole", "ville-nantes"])
         message = await seed(gov.running.runtime.settings)
         assert message.startswith("Démo de la gouvernance chargée")
         assert await seed(gov.running.runtime.settings) == "Démo de la gouvernance déjà chargée : rien à faire."
@@ -42,6 +44,14 @@ async def test_demo_governance_year(gov, nats_url, namespace) -> None:
             addresses = [p.email for p in (await session.exec(select(Person))).all()]
         assert addresses and all(a.isascii() for a in addresses), [a for a in addresses if not a.isascii()]
         assert "chloe.demo3@cdv-demo.test" in addresses
+
+        # The residents: the 8 conseils' profiles, one member each shown by first name and initial, two opinions
+        # on engagement 47 (one answered, one overdue).
+        assert "deux avis" in message
+        conseils = (await gov.ok("GET", "/conseils-citoyens", PUBLIC))["conseils"]
+        assert len(conseils) == 8 and all(c["activities"] and len(c["members_shown"]) == 1 for c in conseils)
+        opinions = await gov.ok("GET", "/opinions", PUBLIC, params={"engagement": 47})
+        assert sorted((bool(o["answer"]), o["overdue"]) for o in opinions) == [(False, True), (True, False)]
 
         titles = set()
         while "GTC — préparation du COPIL de printemps" not in titles:

@@ -32,7 +32,7 @@ async def _mandate(gov, member_email: str, *, public_name: bool = False) -> dict
 
 async def test_roles_of_a_mandate_from_opening_to_the_answer(gov) -> None:
     resident = person("Awa Résidente", None)
-    resident = resident.model_copy(update={"roles": ["member"]})
+    resident = resident.model_copy(update={"roles": ["membre"]})
     pilot = person("Référente Ville", "ville-nantes")
     other = person("Référent Rezé", "ville-reze")
     for who in (PUBLIC, resident, pilot):

@@ -39,11 +39,15 @@ async def test_registry_loads_once_and_announces_changes(service_runner, nats_ur
             qpv = (await c.get("/api/v1/qpv", headers=auth(identity("caf")))).json()
             assert {"grand-bellevue", "malakoff"} <= {q["id"] for q in qpv}
 
-            expected = len(contract.organisations) + len(contract.qpv) + 1
+            # Each organisation and QPV, the renamed organisation, and the coverage of the QPV by conseils
+            # citoyens measured once (the first load changed the QPV and bodies; the others did not).
+            expected = len(contract.organisations) + len(contract.qpv) + 2
             received = []
             while len(received) < expected:
                 received.append(json.loads((await asyncio.wait_for(events.get(), 10)).data))
-            renamed = received[-1]
+            measures = [e for e in received if e["type"] == "cdv.participation.measure.computed"]
+            assert [m["data"]["engagement_number"] for m in measures] == [47]
+            renamed = [e for e in received if e not in measures][-1]
             assert renamed["type"] == "cdv.participation.organisation.registered"
             assert renamed["data"]["name"] == "Nantes Métropole (nouveau nom)"
     finally:

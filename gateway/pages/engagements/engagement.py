@@ -27,9 +27,11 @@ async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
     # (participation's register); without them, the engagement's own indicator labels are shown anyway.
     definitions = optional(calls.get("indicateurs", "/api/v1/latest-values", engagement=number), [])
     decisions = optional(calls.get("participation", "/api/v1/decisions", engagement=number), [])
-    detail, qpv, defs, orgs, decided = await asyncio.gather(
+    # The conseils citoyens' opinions about it, with their answers (the pilots answer them here).
+    opinions = optional(calls.get("participation", "/api/v1/opinions", engagement=number), [])
+    detail, qpv, defs, orgs, decided, opinions_ = await asyncio.gather(
         calls.get("engagements", f"/api/v1/engagements/{number}"), qpv_list(calls), definitions, organisations(calls),
-        decisions)
+        decisions, opinions)
     org_names = {o["id"]: o["name"] for o in orgs} | {p["organisation_id"]: p["organisation_name"]
                                                        for p in detail["parts"]}
     states = {p["organisation_id"]: (overrides or {}).get(p["organisation_id"]) or PartState(PartForm.from_part(p))
@@ -37,7 +39,8 @@ async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
     defs_by_label = {d["indicator_label"]: d for d in defs}
     return {"page_title": f"Engagement n° {number}", "nav": "vue-d-ensemble", "e": detail, "states": states,
             "qpv_list": qpv, "qpv_names": {q["id"]: q["name"] for q in qpv}, "org_names": org_names,
-            "definitions": defs_by_label, "decisions": decided,
+            "definitions": defs_by_label, "decisions": decided, "opinions": opinions_,
+            "back": f"/engagements/{number}",
             "editable": {p["organisation_id"]: viewer.may_edit_part(p["organisation_id"]) and p["active"]
                          for p in detail["parts"]}}
 
@@ -49,4 +52,6 @@ async def engagement_page(request: Request, number: int, viewer: CurrentViewer, 
     updated = request.query_params.get("maj")
     if updated in context["states"]:
         context["states"][updated].notice = Notice("success", SAVED)
+    if request.query_params.get("avis") == "repondu":
+        context["notice"] = Notice("success", "Votre réponse est publiée sous l'avis.", "avis-reponse")
     return render(request, "engagements/engagement.html", context)

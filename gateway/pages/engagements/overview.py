@@ -12,7 +12,7 @@ from gateway.clients import ServiceCalls
 from gateway.deps import CallsDep, CurrentViewer
 from gateway.labels import STATUSES
 from gateway.pages.engagements.themes import theme_choices
-from gateway.pages.lookups import qpv_list
+from gateway.pages.lookups import optional, qpv_list
 from gateway.rendering import is_htmx, render
 
 router = APIRouter()
@@ -66,4 +66,7 @@ async def overview(request: Request, viewer: CurrentViewer, calls: CallsDep) -> 
                "pilots": found["pilots"], "qpv_list": qpv, "qpv_names": {x["id"]: x["name"] for x in qpv},
                "filters": filters, "active": found["active"], "summary": summary_by_axis(items, axes),
                "themes": theme_choices(axes), "total": len(found["everything"]), "export_query": query}
+    if viewer.is_secretariat and not is_htmx(request):  # the conseils citoyens' opinions awaiting a late answer
+        context["overdue_opinions"] = await optional(calls.get("participation", "/api/v1/opinions", overdue=True),
+                                                     [])
     return render(request, "engagements/vue_d_ensemble.html", context, block="results" if is_htmx(request) else None)

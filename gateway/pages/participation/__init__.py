@@ -2,8 +2,17 @@
 
 from fastapi import APIRouter
 
-from gateway.pages.participation import agenda, bodies, decisions, inter_associatif, mandates, meetings
+from gateway.pages.participation import (
+    agenda,
+    bodies,
+    conseils,
+    decisions,
+    inter_associatif,
+    mandates,
+    meetings,
+    opinions,
+)
 
 router = APIRouter()
-for module in (bodies, meetings, agenda, decisions, inter_associatif, mandates):
+for module in (bodies, conseils, opinions, meetings, agenda, decisions, inter_associatif, mandates):
     router.include_router(module.router)

@@ -109,7 +109,7 @@ async def _invite(db: DbDep, clients: ClientsDep, settings: SettingsDep, request
         return False
     try:
         account = await accounts.create_account(db, email=email, name=name, password=generated_password(),
-                                                roles=["member"])
+                                                roles=["membre"])
     except accounts.AccountError:
         return False
     await notify.sync_accounts(clients, [account])

@@ -26,7 +26,7 @@ def safe_next(value: str | None) -> str | None:
 def landing(viewer_roles: list[str]) -> str:
     if "referent" in viewer_roles:
         return "/mes-engagements"
-    if set(viewer_roles) == {"member"}:  # a resident: their mandates and bodies
+    if set(viewer_roles) == {"membre"}:  # a resident: their mandates and bodies
         return "/mandats"
     return "/vue-d-ensemble"
 

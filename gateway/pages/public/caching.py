@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -21,7 +22,8 @@ async def cached(request: Request, make: Callable[[], Awaitable[Response]]) -> R
     """The response of `make()` with its ETag, or a `304` if the browser's copy is still good."""
     if getattr(request.state, "viewer", None) is not None:
         return await make()
-    etag = await store(request).etag(BOOT, request.url.path, request.url.query,
+    # The day is part of it: an answer owed becomes overdue at midnight, with no change in any service.
+    etag = await store(request).etag(BOOT, date.today().isoformat(), request.url.path, request.url.query,
                                      request.headers.get("HX-Request", ""))
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "HX-Request, Cookie"}
     given = request.headers.get("If-None-Match", "")

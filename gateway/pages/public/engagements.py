@@ -42,11 +42,13 @@ async def engagement(number: int, request: Request, _viewer: OptionalViewer) -> 
 
     async def make() -> Response:
         data = store(request)
-        e, values, decisions, qpv = await asyncio.gather(
-            data.engagement(number), data.values(engagement=number), data.decisions(engagement=number), data.qpv())
+        e, values, decisions, qpv, opinions, org_names = await asyncio.gather(
+            data.engagement(number), data.values(engagement=number), data.decisions(engagement=number), data.qpv(),
+            data.opinions(engagement=number), data.organisation_names())
         return render(request, "public/engagement.html", {
             "page_title": f"Engagement n° {number}", "nav": "engagements-publics", "e": e,
             "series": summary.series_by_indicator(values), "decisions": decisions,
-            "qpv_names": {q["id"]: q["name"] for q in qpv}})
+            "qpv_names": {q["id"]: q["name"] for q in qpv}, "opinions": opinions, "org_names": org_names,
+            "back": f"/contrat/engagements/{number}"})
 
     return await cached(request, make)

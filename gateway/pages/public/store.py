@@ -111,6 +111,13 @@ class PublicStore:
     async def decisions(self, **filters: Any) -> list[dict[str, Any]]:
         return await self.optional("participation", "/api/v1/decisions", [], **filters)
 
+    async def opinions(self, **filters: Any) -> list[dict[str, Any]]:
+        """Residents' opinions and the answers owed (participation's public view: no person's name)."""
+        return await self.optional("participation", "/api/v1/opinions", [], **filters)
+
+    async def organisation_names(self) -> dict[str, str]:
+        return {o["id"]: o["name"] for o in await self.optional("participation", "/api/v1/organisations", [])}
+
     async def news(self, kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         return await self.optional("participation", "/api/v1/news", [], kind=kind, limit=limit)
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 import zipfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -92,14 +93,22 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
     raise Invalid(f"Type de fichier non accepté (d'après son contenu). Formats acceptés : {ACCEPTED}.", field="file")
 
 
-async def store_upload(session: AsyncSession, settings: Settings, who: Identity, meeting_id: str, *, title: str,
-                       filename: str | None, item_id: str | None, public: bool,
-                       chunks: AsyncIterator[bytes]) -> Document:
-    """Streams an upload to the files directory, refusing it past `upload_max_bytes`; not committed."""
-    require_secretariat(who, "déposer un document")
-    title_ = clean(title, "title", "Titre du document", required=True, max_length=300) or ""
-    doc_id = new_id()
-    final = settings.documents_dir() / doc_id
+@dataclass(frozen=True)
+class StoredFile:
+    """A file streamed to the files directory under `id`: its checked type, size, digest and a safe name."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+async def stream_to_disk(settings: Settings, chunks: AsyncIterator[bytes], filename: str | None) -> StoredFile:
+    """Streams an upload to the files directory, refusing it past `upload_max_bytes` or if its content is not an
+    accepted type (nothing is left behind then). Shared by meeting documents and opinions' attachments."""
+    file_id = new_id()
+    final = settings.documents_dir() / file_id
     partial = final.with_suffix(".part")
     size, digest, head = 0, hashlib.sha256(), b""
     try:
@@ -124,9 +133,20 @@ async def store_upload(session: AsyncSession, settings: Settings, who: Identity,
     name = Path(filename or "").name or f"document{extension}"
     if Path(name).suffix.lower() not in (extension, ".jpeg" if extension == ".jpg" else extension, ".csv"):
         name = Path(name).stem + extension
-    doc = Document(id=doc_id, meeting_id=meeting_id, item_id=item_id, title=title_, kind="file", filename=name[:255],
-                   content_type=content_type, size=size, sha256=digest.hexdigest(), public=public,
-                   created_by=who.name)
+    return StoredFile(id=file_id, filename=name[:255], content_type=content_type, size=size,
+                      sha256=digest.hexdigest())
+
+
+async def store_upload(session: AsyncSession, settings: Settings, who: Identity, meeting_id: str, *, title: str,
+                       filename: str | None, item_id: str | None, public: bool,
+                       chunks: AsyncIterator[bytes]) -> Document:
+    """Streams an upload to the files directory, refusing it past `upload_max_bytes`; not committed."""
+    require_secretariat(who, "déposer un document")
+    title_ = clean(title, "title", "Titre du document", required=True, max_length=300) or ""
+    stored = await stream_to_disk(settings, chunks, filename)
+    doc = Document(id=stored.id, meeting_id=meeting_id, item_id=item_id, title=title_, kind="file",
+                   filename=stored.filename, content_type=stored.content_type, size=stored.size,
+                   sha256=stored.sha256, public=public, created_by=who.name)
     session.add(doc)
     return doc
 

@@ -136,8 +136,8 @@ def _video(url: str | None) -> str | None:
 
 
 async def schedule_meeting(session: AsyncSession, outbox: Outbox, settings: Settings, who: Identity,
-                           data: MeetingIn) -> Meeting:
-    """The secretariat schedules a meeting of a body."""
+                           data: MeetingIn, *, commit: bool = True) -> Meeting:
+    """The secretariat schedules a meeting of a body (`commit=False`: the caller adds to it and commits)."""
     require_secretariat(who, "programmer une réunion")
     body = await get_body(session, data.body_id)
     local_start, local_end = _times(data.starts_at, data.ends_at)
@@ -151,7 +151,8 @@ async def schedule_meeting(session: AsyncSession, outbox: Outbox, settings: Sett
     await outbox.record(session, MeetingScheduled(meeting=meeting_ref(meeting, body, settings),
                                                   agenda_due_on=agenda_due_on(meeting, body, settings)),
                         subject=f"meeting/{meeting.id}")
-    await session.commit()
+    if commit:
+        await session.commit()
     return meeting
 
 

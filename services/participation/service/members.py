@@ -43,6 +43,9 @@ async def _announce(session: AsyncSession, outbox: Outbox, seat: Membership, per
         active=seat.active_on(today_paris()) and not person.anonymised,
         public_name=person.name if person.public_name and not person.anonymised else None),
         subject=f"membership/{seat.id}")
+    from services.participation.service.conseils import announce  # a conseil citoyen re-announces its count
+
+    await announce(session, outbox, seat.body_id)
 
 
 async def _check_represented(session: AsyncSession, organisation_id: str | None) -> None:

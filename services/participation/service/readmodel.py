@@ -1,5 +1,6 @@
-"""Participation's own copy of what other services announced, for the "depuis la dernière réunion" pack:
-engagement progress updates and approved indicator values. Built from their events, never from their databases."""
+"""Participation's own copy of what other services announced: engagement progress updates and approved indicator
+values (for the "depuis la dernière réunion" pack), and each engagement's title and pilots (who owes an answer to
+an opinion). Built from their events, never from their databases."""
 
 from __future__ import annotations
 
@@ -45,6 +46,28 @@ class ValueSeen(Base, table=True):
     unit: str = Field(max_length=40)
     organisation_id: str = Field(max_length=80)
     at: datetime = Field(sa_column=timestamp(index=True))
+
+
+class EngagementSeen(Base, table=True):
+    """An engagement as `cdv.engagements.engagement.defined` last described it."""
+
+    __tablename__ = "engagement_seen"
+    number: int = Field(primary_key=True)
+    title: str
+    pilots: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+async def record_engagement(session: AsyncSession, *, number: int, title: str, pilots: list[str]) -> None:
+    row = await session.get(EngagementSeen, number) or EngagementSeen(number=number, title=title)
+    row.title, row.pilots = title, list(pilots)
+    session.add(row)
+
+
+async def engagements_seen(session: AsyncSession, numbers: list[int]) -> dict[int, EngagementSeen]:
+    if not numbers:
+        return {}
+    rows = (await session.exec(select(EngagementSeen).where(EngagementSeen.number.in_(numbers)))).all()  # type: ignore[attr-defined]
+    return {r.number: r for r in rows}
 
 
 async def record_progress(session: AsyncSession, row: ProgressSeen) -> None:

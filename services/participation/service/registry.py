@@ -83,6 +83,11 @@ async def load_registry(session: AsyncSession, outbox: Outbox, registry: Registr
         await outbox.record(session, _registered(qpv), subject=f"qpv/{q.id}")
     await session.flush()
     bodies_changed = await sync_bodies(session, registry.bodies)
+    if qpv_changed or bodies_changed:  # the QPV covered by a conseil citoyen may have changed
+        from services.participation.service.conseils import record_coverage
+
+        await session.flush()
+        await record_coverage(session, outbox)
     await session.commit()
     return RegistryReport(organisations_changed=orgs_changed, qpv_changed=qpv_changed, bodies_changed=bodies_changed)
 
