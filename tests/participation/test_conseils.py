@@ -129,9 +129,10 @@ async def test_the_coverage_of_the_qpv_is_recorded_as_a_measure_of_engagement_47
     try:
         async with gov_factory(event_namespace=ns, files_dir=tmp_path) as gov:
             coverage = await gov.ok("GET", "/conseils-citoyens-coverage", PUBLIC)
-            # The contract file names 9 QPV (the text counts 15 but names only those): 8 have a conseil.
-            assert coverage["covered"] == 8 and coverage["total"] == 9
-            assert coverage["value"] == round(800 / 9, 1) and "8 QPV sur 9" in coverage["basis"]
+            # The registry holds the 15 QPV (the text names 9, the others are entered by the secretariat): 8 have
+            # a conseil citoyen, as the text says.
+            assert coverage["covered"] == 8 and coverage["total"] == 15
+            assert coverage["value"] == round(800 / 15, 1) and "8 QPV sur 15" in coverage["basis"]
             measures = await _until(lambda: events)
             data = measures[0]["data"]
             assert data["engagement_number"] == 47 and data["value"] == coverage["value"]
