@@ -32,7 +32,7 @@ from gateway.processes import SERVICES
 from gateway.rendering import render
 
 router = APIRouter()
-SHOWN = 8  # lines of a list shown on the home page; the rest is one link away
+SHOWN = 5  # lines of a list shown on the home page; the rest is one link away
 
 
 @dataclass
