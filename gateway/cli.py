@@ -1,7 +1,8 @@
 """Command line of the gateway.
 
     python -m gateway.cli load-contract FICHIER [--check]   valide puis charge un contrat dans les services
-    python -m gateway.cli demo-accounts                      crée les comptes de démonstration, affiche leurs accès
+    python -m gateway.cli demo-accounts [--contract FICHIER] crée les comptes de démonstration (pris dans ce
+                                                             contrat), affiche leurs accès
     python -m gateway.cli create-account --email … --name … [--org …] --role … [--password …]
     python -m gateway.cli schema                             écrit le schéma JSON du format de contrat
 
@@ -29,12 +30,12 @@ from gateway.contract.validation import ContractErrors
 from gateway.demo import ensure_demo_accounts, logins_path
 from gateway.settings import Settings
 from kernel.db import Database
+from kernel.demo_cast import DEFAULT_CONTRACT, cast_from_contract
 from kernel.identity import HEADER, Identity, sign_identity
 from kernel.migrations import upgrade
 from kernel.tracing import inject_headers
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CONTRACT = HERE.parent / "contracts" / "nantes-metropole-2019.yaml"
 SYSTEM_ADMIN = Identity(user_id="system:cli", email="cli@localhost", name="Administration (ligne de commande)",
                         roles=["admin"])
 ROLE_WORDS = {"admin": "administrateur", "secretariat": "secrétariat COPIL", "referent": "référent",
@@ -135,13 +136,19 @@ async def _tell_notifications(settings: Settings, session: AsyncSession,
 
 
 async def demo_accounts(settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None,
-                        out: Out = print) -> int:
-    """Creates the demo accounts (idempotent) and prints their logins."""
+                        contract: Path = DEFAULT_CONTRACT, out: Out = print) -> int:
+    """Creates the demo accounts of the contract's demo cast (idempotent) and prints their logins."""
+    try:
+        cast = cast_from_contract(validation.load_file(contract).model_dump())
+    except (ContractErrors, FileNotFoundError) as exc:
+        out(f"Contrat illisible ({contract}) : {exc}. Aucun compte de démonstration créé.")
+        return 1
     names = await organisation_names(settings, transports, out)
     db = await _database(settings)
     try:
         async with db.session() as session:
-            logins = await ensure_demo_accounts(session, var_dir=settings.var_dir, organisation_names=names)
+            logins = await ensure_demo_accounts(session, var_dir=settings.var_dir, organisation_names=names,
+                                                cast=cast)
             await _tell_notifications(settings, session, transports)
     finally:
         await db.dispose()
@@ -191,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("file", type=Path, nargs="?", default=DEFAULT_CONTRACT,
                       help=f"fichier YAML ou JSON (par défaut : {DEFAULT_CONTRACT.relative_to(HERE.parent)})")
     load.add_argument("--check", action="store_true", help="valider seulement, sans rien charger")
-    commands.add_parser("demo-accounts", help="crée les comptes de démonstration et affiche leurs accès")
+    demo = commands.add_parser("demo-accounts", help="crée les comptes de démonstration et affiche leurs accès")
+    demo.add_argument("--contract", type=Path, default=DEFAULT_CONTRACT,
+                      help="contrat chargé : les comptes sont ceux de ses organisations (par défaut : Nantes)")
     commands.add_parser("schema", help="écrit sur la sortie le schéma JSON du format de contrat")
     create = commands.add_parser("create-account", help="crée un compte (administrateur compris)")
     create.add_argument("--email", required=True)
@@ -208,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(validation.json_schema(), ensure_ascii=False, indent=2))
         return 0
     if args.command == "demo-accounts":
-        return asyncio.run(demo_accounts(settings))
+        return asyncio.run(demo_accounts(settings, contract=args.contract))
     return asyncio.run(create_account(settings, email=args.email, name=args.name, roles=args.role,
                                       organisation=args.org, password=args.password))
 

@@ -1,4 +1,6 @@
-"""Demo accounts: one administrator, the COPIL secretariat and referents of several organisations.
+"""Demo accounts: one administrator, the COPIL secretariat and referents of several organisations, taken from the
+demo cast of the contract loaded (`kernel.demo_cast`: the secretariat of its lead organisation, referents of its
+biggest pilot, of the lead, of a State service and of a smaller pilot).
 
 Idempotent: passwords are drawn at random on first creation and kept in `<var_dir>/demo-logins.json`
 (readable by its owner only), so that later runs print the same logins and they keep working.
@@ -15,26 +17,7 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway import accounts
-
-DEMO_DOMAIN = "cdv-demo.test"  # a reserved top-level domain: these addresses receive no mail
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    email: str
-    name: str
-    role: str
-    organisation_id: str | None
-
-
-DEMO_ACCOUNTS = (
-    DemoAccount(f"admin@{DEMO_DOMAIN}", "Alex Martin", "admin", None),
-    DemoAccount(f"secretariat.copil@{DEMO_DOMAIN}", "Claire Dubois", "secretariat", "nantes-metropole"),
-    DemoAccount(f"referent.ville-nantes@{DEMO_DOMAIN}", "Léa Moreau", "referent", "ville-nantes"),
-    DemoAccount(f"referent.nantes-metropole@{DEMO_DOMAIN}", "Karim Benali", "referent", "nantes-metropole"),
-    DemoAccount(f"referent.etat-ddsp@{DEMO_DOMAIN}", "Sophie Le Gall", "referent", "etat-ddsp"),
-    DemoAccount(f"referent.pole-emploi@{DEMO_DOMAIN}", "Thomas Guérin", "referent", "pole-emploi"),
-)
+from kernel.demo_cast import DemoCast, load_cast
 
 
 @dataclass(frozen=True)
@@ -70,13 +53,13 @@ def _write(path: Path, logins: dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
-async def ensure_demo_accounts(session: AsyncSession, *, var_dir: Path,
-                               organisation_names: dict[str, str]) -> list[DemoLogin]:
-    """Creates the demo accounts that are missing; makes the kept passwords work; returns every login."""
+async def ensure_demo_accounts(session: AsyncSession, *, var_dir: Path, organisation_names: dict[str, str],
+                               cast: DemoCast | None = None) -> list[DemoLogin]:
+    """Creates the cast's demo accounts that are missing; makes the kept passwords work; returns every login."""
     path = logins_path(var_dir)
     stored = _read(path)
     result = []
-    for spec in DEMO_ACCOUNTS:
+    for spec in (cast or load_cast()).people:
         password = stored.get(spec.email) or secrets.token_urlsafe(12)
         org_name = organisation_names.get(spec.organisation_id or "", spec.organisation_id)
         account = await accounts.get_by_email(session, spec.email)

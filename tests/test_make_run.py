@@ -1,5 +1,6 @@
 """`make run`'s launcher, run for real: its own NATS, every service ready, the gateway reporting them healthy,
-the default contract and demo accounts loaded; Ctrl-C leaves no process behind."""
+another agglomeration's contract (`--contract`) loaded with demo accounts and governance of its own
+organisations; Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from gateway.processes import PROCESSES
 from tests import components
 
 ROOT = Path(__file__).resolve().parent.parent
+BELMONT = ROOT / "tests" / "fixtures" / "belmont-2024.yaml"  # a small fictional agglomeration, not Nantes
 
 
 def processes_using(var_dir: Path) -> list[int]:
@@ -45,7 +47,8 @@ def launched(tmp_path: Path):
            "CDV_NOTIFICATIONS_SMTP_PORT": str(components.free_port()), "CDV_LOG_JSON": "false"}
     env.pop("CDV_IDENTITY_SECRET", None)
     env.update({f"{p.settings_prefix}PORT": str(ports[p.name]) for p in PROCESSES})
-    proc = subprocess.Popen([sys.executable, str(ROOT / "infra" / "local" / "run.py"), "--var-dir", str(var_dir)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "infra" / "local" / "run.py"), "--var-dir", str(var_dir),
+                             "--contract", str(BELMONT)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     output: list[str] = []
@@ -72,6 +75,21 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(launched) -> Non
     logins = re.findall(r"^\S*\s+(\S+@\S+) / (\S+) / ([^/]+) / (.+)$", banner, re.M)
     roles = " ".join(role for _, _, role, _ in logins).lower()
     assert len(logins) >= 5 and "administrat" in roles and "secr" in roles, banner[-3000:]
+    # The demo people are Belmont's: its agglomeration's secretariat, referents of its own pilots.
+    by_email = {email: (password, org.strip()) for email, password, _, org in logins}
+    assert by_email["secretariat.copil@cdv-demo.test"][1] == "Belmont Agglomération"
+    assert {"referent.ville-belmont@cdv-demo.test", "referent.france-travail@cdv-demo.test"} <= set(by_email)
+    assert "nantes" not in " ".join(by_email).lower() and "Gouvernance" in banner, banner[-3000:]
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    with httpx.Client(base_url=gateway, timeout=10) as client:  # the referent sits in Belmont's bodies
+        page = client.get("/connexion")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token, page.text[:500]
+        assert client.post("/connexion", data={"email": "referent.ville-belmont@cdv-demo.test", "csrf_token":
+                           token.group(1), "password": by_email["referent.ville-belmont@cdv-demo.test"][0]}
+                           ).status_code == 303
+        mine = client.get("/mes-instances").text
+        assert "Comité de pilotage du contrat de ville de Belmont" in mine and "COPIL de printemps" in mine
 
     for process in PROCESSES:
         url = f"http://127.0.0.1:{ports[process.name]}{process.readiness}"

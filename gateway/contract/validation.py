@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.contract.model import ContractFile
+from kernel.demo_cast import spelling_key
 from kernel.errors import french_message
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "contracts" / "contract.schema.json"
@@ -36,12 +36,6 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out or "(racine)"
 
 
-def _key(text: str) -> str:
-    """Case- and accent-insensitive key, so that "Pôle Emploi" and "pole emploi" name the same organisation."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(text.lower().replace("–", "-").split())
-
-
 def read(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     try:
@@ -63,7 +57,7 @@ def validate(data: Any) -> ContractFile:
         for spelling in [org.id, org.name, org.short_name, *org.aliases]:
             if not spelling:
                 continue
-            key = _key(spelling)
+            key = spelling_key(spelling)
             if key in names and names[key] != org.id:
                 errors.append(f"organisations[{i}] : « {spelling} » désigne déjà l'organisation « {names[key]} »")
             names[key] = org.id
@@ -87,7 +81,7 @@ def validate(data: Any) -> ContractFile:
                           f"pas à l'axe {e.axis}")
         seen: set[str] = set()
         for p_i, pilot in enumerate(e.pilots):
-            org_id = names.get(_key(pilot.organisation))
+            org_id = names.get(spelling_key(pilot.organisation))
             if org_id is None:
                 errors.append(f"{where}.pilots[{p_i}] : organisation inconnue « {pilot.organisation} »")
                 continue
@@ -112,7 +106,7 @@ def _bodies(errors: list[str], contract: ContractFile, names: dict[str, str], qp
     for b_i, body in enumerate(contract.bodies):
         where = f"bodies[{b_i}]"
         if body.organisation is not None:
-            org_id = names.get(_key(body.organisation))
+            org_id = names.get(spelling_key(body.organisation))
             if org_id is None:
                 errors.append(f"{where}.organisation : organisation inconnue « {body.organisation} »")
             else:

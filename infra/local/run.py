@@ -283,10 +283,12 @@ class Launcher:
         contract = self.args.contract
         if self.run_cli("load-contract", ["load-contract", str(contract)]) is not None:
             self.notes.append(("Contrat", f"{contract} chargé"))
-        lines = self.run_cli("demo-accounts", ["demo-accounts"])
+        # Demo accounts and governance are the contract's own (its lead organisation, pilots and bodies).
+        lines = self.run_cli("demo-accounts", ["demo-accounts", "--contract", str(contract)])
         # A governance year (members, a past COPIL, a published GTC agenda, a COPIL in preparation), written by
         # participation's own code; the running service publishes its events.
-        if self.run_cli("demo-governance", [], module="services.participation.demo") is not None:
+        if self.run_cli("demo-governance", ["--contract", str(contract)],
+                        module="services.participation.demo") is not None:
             self.notes.append(("Gouvernance", "année de démonstration chargée (voir /reunions)"))
         # The command prints one "email / password / role / organisation" line per account.
         self.logins = [line.strip() for line in lines or [] if line.count(" / ") >= 3 and "@" in line]

@@ -5,9 +5,9 @@ when someone changed the thing first) or `period_locked`, 422 `invalid` (with `e
 `invalid_rows` (file import, with `errors: [{line, reason}]`), 413 `too_large` (a file past the limit).
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from kernel.app import RuntimeDep, SessionDep
@@ -135,10 +135,12 @@ async def reject(submission_id: int, data: RejectIn, session: SessionDep, runtim
 @router.get("/validation-queue", responses=FORBIDDEN)
 async def validation_queue(session: SessionDep, who: IdentityDep, organisation: str | None = None,
                            engagement: int | None = None, period: str | None = None,
-                           campaign: int | None = None) -> QueueOut:
-    """The secretariat's queue: submitted values across indicators, each beside the previous value of its series."""
+                           campaign: int | None = None, offset: Annotated[int, Query(ge=0)] = 0,
+                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> QueueOut:
+    """The secretariat's queue, a page at a time: submitted values across indicators, each beside the previous
+    value of its series."""
     return await service.queue(session, identity=who, organisation=organisation, engagement=engagement,
-                               period=period, campaign_id=campaign)
+                               period=period, campaign_id=campaign, offset=offset, limit=limit)
 
 
 @router.post("/submissions/approvals", responses=FORBIDDEN)

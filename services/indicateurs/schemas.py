@@ -165,9 +165,22 @@ class QueueItem(SubmissionOut):
     own: bool = Field(description="Saisie par la personne qui consulte : elle ne peut pas la valider.")
 
 
+class QueueChoices(BaseModel):
+    """What the queue's filters offer: the organisations, engagements and periods of every value waiting."""
+
+    organisations: list[str] = Field(description="Organisations ayant des valeurs en attente.")
+    engagements: list[tuple[int, str]] = Field(description="Engagements (numéro, titre) ayant des valeurs en "
+                                                           "attente.")
+    periods: list[str] = Field(description="Périodes ayant des valeurs en attente, la plus récente d'abord.")
+
+
 class QueueOut(BaseModel):
-    items: list[QueueItem]
+    items: list[QueueItem] = Field(description="Une page des valeurs qui répondent aux filtres.")
     total: int = Field(description="Valeurs en attente, tous filtres confondus.")
+    matching: int = Field(description="Valeurs qui répondent aux filtres (toutes pages).")
+    offset: int = Field(description="Rang de la première valeur de la page (à partir de 0).")
+    limit: int = Field(description="Nombre de valeurs au plus par page.")
+    choices: QueueChoices
 
 
 class BulkApproval(BaseModel):

@@ -16,7 +16,7 @@ async def test_login_opens_a_session_in_a_protected_cookie(gateway) -> None:
     async with gateway.client() as client:
         response = await gateway.login(client, who.email.upper(), who.password)  # e-mail in any case
         assert response.status_code == 303
-        assert response.headers["location"] == "/mes-engagements"
+        assert response.headers["location"] == "/accueil"
         cookie = _session_cookie(response)
         assert cookie is not None
         assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Secure" in cookie
@@ -104,7 +104,7 @@ async def test_login_never_redirects_to_another_site(gateway) -> None:
         page = await client.get("/connexion")
         response = await client.post("/connexion", data={"email": who.email, "password": who.password,
                                                           "next": "//evil.example/", "csrf_token": csrf_of(page.text)})
-        assert response.headers["location"] == "/mes-engagements"
+        assert response.headers["location"] == "/accueil"
 
 
 async def test_a_deactivated_account_loses_its_session_and_cannot_log_in(gateway) -> None:

@@ -1,6 +1,7 @@
 """In real Chromium, the daily work: the secretariat's validation queue (filter, a selection approved after its
 confirmation, one value sent back with a reason, with the keyboard where it matters), then the referent finding the
-value sent back under « À renseigner », correcting it on the indicator page and submitting it. No script error, no
+value sent back on the home page login lands on (« Ce qui vous attend », with its reason), correcting it on the
+indicator page and submitting it. No script error, no
 Content-Security-Policy violation. Screenshots at 1280 px and 390 px (the queue, Mes engagements with a card open,
 the import preview, the home page's service status) go to /tmp/daily-shots/ for a person to look at."""
 
@@ -149,10 +150,18 @@ async def test_the_secretariat_s_queue_and_a_referent_correcting_a_value_sent_ba
             await row.get_by_role("button", name=re.compile("Renvoyer à la Ville de Nantes")).click()
             await expect(queue.locator(".notice--success")).to_contain_text("Valeur renvoyée à la Ville de Nantes")
 
-            # --- the referent: À renseigner → the value sent back → corrected → submitted -------------------
-            await _login(referent, base, "lea.moreau@nantes.test", "/indicateurs/a-renseigner")
-            owed = referent.locator("tr").filter(has_text=children["label"]).filter(has_text="À reprendre")
-            await owed.get_by_role("link", name=re.compile("Reprendre")).click()
+            # --- the referent's morning: home → the value sent back → corrected → submitted ------------------
+            await referent.goto(f"{base}/connexion")
+            await referent.get_by_label("Adresse e-mail").fill("lea.moreau@nantes.test")
+            await referent.get_by_label("Mot de passe").fill(PASSWORD)
+            await referent.get_by_role("button", name="Se connecter").click()
+            await referent.wait_for_url(f"{base}/accueil")  # login lands on « Ce qui vous attend »
+            returned = referent.get_by_role("region", name=re.compile("Valeurs renvoyées à reprendre"))
+            await expect(returned).to_contain_text("Motif : 95 ou 9,5 ? La virgule semble déplacée.")
+            await expect(referent.get_by_role("region", name="Valeurs à saisir")).to_contain_text(
+                "avant le")  # the open campaign's deadline
+            await _shoot(referent, "ce-qui-vous-attend")
+            await returned.get_by_role("link", name=re.compile(children["label"])).click()
             await expect(referent).to_have_url(re.compile(rf"/indicateurs/{children['id']}\?periode={PERIOD}"))
             card = referent.locator(f"#valeur-{PERIOD}")
             await expect(card).to_contain_text("95 ou 9,5 ? La virgule semble déplacée.")
@@ -163,6 +172,9 @@ async def test_the_secretariat_s_queue_and_a_referent_correcting_a_value_sent_ba
             await expect(referent.locator(f"#valeur-{PERIOD} .notice--success")).to_contain_text(
                 "Correction enregistrée")
             await expect(referent.locator(f"#valeur-{PERIOD} .badge").first).to_have_text("Soumis")
+            await referent.get_by_role("navigation").get_by_role("link", name="Accueil").click()  # nothing left
+            await expect(referent.get_by_role("heading", name="Ce qui vous attend")).to_be_visible()
+            await expect(referent.get_by_role("region", name=re.compile("Valeurs renvoyées"))).to_have_count(0)
 
             # --- pages for a person to look at ------------------------------------------------------------
             await referent.goto(f"{base}/mes-engagements")
@@ -182,7 +194,7 @@ async def test_the_secretariat_s_queue_and_a_referent_correcting_a_value_sent_ba
             assert await secretariat.evaluate("window.__csp") == []
             await browser.close()
         assert problems == [], problems
-        for name in ("file-de-validation", "mes-engagements", "accueil"):
+        for name in ("file-de-validation", "mes-engagements", "accueil", "ce-qui-vous-attend"):
             assert (SHOTS / f"{name}-1280.png").stat().st_size > 0
     finally:
         server.should_exit = True

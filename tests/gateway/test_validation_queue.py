@@ -105,3 +105,33 @@ async def test_an_account_with_both_roles_cannot_approve_its_own_value(gateway, 
     assert on_its_page.status_code == 403 and "quatre yeux" in text_of(on_its_page)
     assert by_colleague.status_code == 200 and "1 valeur approuvée" in text_of(by_colleague)
     assert [s["state"] for s in await submissions(stack, d["id"], period="2043")] == ["approuve"]
+
+
+async def test_a_long_queue_comes_a_page_at_a_time(gateway, stack) -> None:
+    aides = await definition(stack, 24, "Nombre d'aides")
+    c = stack["indicateurs"].client
+    csv = "indicateur;periode;qpv;valeur\n" + "".join(f"{aides['id']};{year};;{year - 2000}\n"
+                                                       for year in range(2044, 2095))
+    caf = identity("caf", name="Claude CAF")
+    r = await c.post("/api/v1/imports", headers={**auth(caf), "Content-Type": "text/csv"}, content=csv.encode())
+    assert r.status_code == 201 and r.json()["recorded"] == 51, r.text
+    mine = [s["id"] for s in await submissions(stack, aides["id"]) if s["state"] == "soumis"]
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Dubois")
+    try:
+        async with gateway.client() as client:
+            await gateway.logged_in(client, secretariat)
+            query = "organisation=caf&engagement=24"
+            first = await client.get(f"/indicateurs/validation?{query}")
+            second = await client.get(f"/indicateurs/validation?{query}&page=2",
+                                      headers={**HTMX, "HX-Target": "file-attente"})
+        on_first, on_second = rows(first), rows(second)
+        assert len(on_first) == 50 and on_second and not set(on_first) & set(on_second)
+        assert set(mine) <= set(on_first) | set(on_second)
+        words = text_of(first)
+        assert re.search(r"\d+ valeurs à valider (sur \d+ )?— page 1 sur 2 \(valeurs 1 à 50\)", words), words
+        assert f'href="/indicateurs/validation?{query.replace("&", "&amp;")}&amp;page=2"' in first.text
+        assert "Page précédente" in second.text and "Page suivante" not in second.text
+        assert len(first.text) < 200_000  # 243 KB at 100 rows before paging
+    finally:  # the shared stack's queue as the other tests expect it
+        done = await c.post("/api/v1/submissions/approvals", headers=auth(SECRETARIAT), json={"ids": mine})
+        assert done.status_code == 200 and not done.json()["refused"], done.text

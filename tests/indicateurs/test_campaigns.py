@@ -84,6 +84,25 @@ async def test_todo_lists_what_an_organisation_still_owes(indicateurs) -> None:
     assert (await c.get(url, headers=auth(SECRETARIAT))).status_code == 422, "the secretariat names the organisation"
 
 
+async def test_a_correction_sent_back_is_owed_even_when_an_older_version_was_approved(indicateurs) -> None:
+    c = indicateurs.client
+    places = await find_definition(c, 28, "Nombre de collèges")
+    campaign = await open_campaign(c, "Bilan 2026", "2026", common.today() + timedelta(days=10))
+    first = await submit(c, DSDEN, places["id"], "2026", 12)
+    assert (await c.post(f"/api/v1/submissions/{first['id']}/approve", headers=auth(SECRETARIAT))).status_code \
+        == 200
+    correction = await submit(c, DSDEN, places["id"], "2026", 21, version=first["version"])
+    r = await c.post(f"/api/v1/submissions/{correction['id']}/reject", headers=auth(SECRETARIAT),
+                     json={"reason": "21 ou 12 ? Les chiffres semblent inversés."})
+    assert r.status_code == 200, r.text
+    todo = (await c.get(f"/api/v1/campaigns/{campaign['id']}/todo", headers=auth(DSDEN))).json()
+    owed = [(o["status"], o["reason"]) for o in todo["owed"] if o["indicator_id"] == places["id"]]
+    assert owed == [("a_reprendre", "21 ou 12 ? Les chiffres semblent inversés.")]
+    completeness = (await c.get("/api/v1/completeness", params={"period": "2026"}, headers=auth(DSDEN))).json()
+    line = next(i for i in completeness["indicators"] if i["indicator_id"] == places["id"])
+    assert line["received"] == line["expected"], "the approved version still counts as received"
+
+
 async def test_closing_locks_the_period_until_the_secretariat_reopens_it(indicateurs) -> None:
     c = indicateurs.client
     d = await find_definition(c, 24, "Nombre de places")

@@ -90,6 +90,15 @@ async def test_a_hundred_values_approved_at_once_each_under_its_own_rules(indica
     waiting = (await c.get("/api/v1/validation-queue", params={"organisation": "caf"},
                            headers=auth(SECRETARIAT))).json()["items"]
     assert len(waiting) == 100
+    # A page at a time: the same order, the count of every matching value, the filters' choices from them all.
+    pages = [(await c.get("/api/v1/validation-queue", params={"organisation": "caf", "offset": offset, "limit": 40},
+                          headers=auth(SECRETARIAT))).json() for offset in (0, 40, 80)]
+    assert [len(page["items"]) for page in pages] == [40, 40, 20]
+    assert [i["id"] for page in pages for i in page["items"]] == [i["id"] for i in waiting]
+    assert {(page["matching"], page["limit"]) for page in pages} == {(100, 40)}
+    assert "caf" in pages[2]["choices"]["organisations"] and "2079" in pages[2]["choices"]["periods"]
+    too_big = await c.get("/api/v1/validation-queue", params={"limit": 501}, headers=auth(SECRETARIAT))
+    assert too_big.status_code == 422 and too_big.json()["message"]
 
     async def all_sent() -> bool:
         return await indicateurs.runtime.relay.backlog() == 0  # type: ignore[union-attr]

@@ -24,10 +24,10 @@ from gateway.forms import Notice, refusal, text
 from gateway.pages.indicateurs.forms import REASON_FIELDS
 from gateway.pages.lookups import by_name, organisations
 from gateway.rendering import is_htmx, render
-from services.indicateurs.periods import sort_key
 
 router = APIRouter()
 FILTERS = ("organisation", "engagement", "periode", "campagne")
+PAGE = 50  # values a page of the queue shows
 
 
 @dataclass
@@ -61,10 +61,15 @@ def _query(filters: dict[str, str]) -> str:
     return urlencode({k: v for k, v in filters.items() if v})
 
 
-async def _queue(calls: ServiceCalls, filters: dict[str, str]) -> dict[str, Any]:
+async def _queue(calls: ServiceCalls, filters: dict[str, str], page: int = 1) -> dict[str, Any]:
     return await calls.get("indicateurs", "/api/v1/validation-queue", organisation=filters["organisation"] or None,
                            engagement=filters["engagement"] or None, period=filters["periode"] or None,
-                           campaign=filters["campagne"] or None)
+                           campaign=filters["campagne"] or None, offset=(page - 1) * PAGE, limit=PAGE)
+
+
+def read_page(request: Request) -> int:
+    value = request.query_params.get("page", "")
+    return int(value) if value.isdigit() and 0 < len(value) <= 6 and int(value) > 0 else 1
 
 
 def describe(item: dict[str, Any]) -> str:
@@ -76,20 +81,18 @@ def describe(item: dict[str, Any]) -> str:
 async def queue_response(request: Request, viewer: Viewer, calls: ServiceCalls, filters: dict[str, str],
                          state: QueueState | None = None, status_code: int = 200) -> Response:
     state = state or QueueState()
-    everything_filter = dict.fromkeys(FILTERS, "")
-    queue, everything, campaigns, orgs = await asyncio.gather(
-        _queue(calls, filters), _queue(calls, everything_filter) if any(filters.values()) else asyncio.sleep(0),
-        calls.get("indicateurs", "/api/v1/campaigns"), organisations(calls))
-    everything = everything or queue  # the filters' choices come from the whole queue
+    page = read_page(request) if request.method == "GET" else 1
+    queue, campaigns, orgs = await asyncio.gather(
+        _queue(calls, filters, page), calls.get("indicateurs", "/api/v1/campaigns"), organisations(calls))
     org_names = {o["id"]: o["name"] for o in orgs}
-    items = everything["items"]
+    choices = queue["choices"]  # the filters' choices come from the whole queue
     context = {
         "page_title": "Valeurs à valider", "nav": "indicateurs", "sub": "validation", "queue": queue,
         "filters": filters, "query": _query(filters), "state": state, "org_names": org_names,
-        "organisation_choices": by_name((i["organisation_id"] for i in items), org_names),
-        "engagement_choices": sorted({(i["engagement_number"], i["engagement_title"]) for i in items}),
-        "period_choices": sorted({i["period"] for i in items}, key=sort_key, reverse=True),
+        "organisation_choices": by_name(choices["organisations"], org_names),
+        "engagement_choices": [tuple(e) for e in choices["engagements"]], "period_choices": choices["periods"],
         "campaigns": campaigns, "all_checked": request.query_params.get("tout") == "1",
+        "page": page, "pages": max(1, -(-queue["matching"] // PAGE)),
     }
     block = "file" if is_htmx(request) else None  # the filters and the actions swap the queue alone
     return render(request, "indicateurs/validation.html", context, block=block, status_code=status_code)

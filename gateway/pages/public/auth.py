@@ -23,12 +23,9 @@ def safe_next(value: str | None) -> str | None:
     return None
 
 
-def landing(viewer_roles: list[str]) -> str:
-    if "referent" in viewer_roles:
-        return "/mes-engagements"
-    if set(viewer_roles) == {"membre"}:  # a resident: their mandates and bodies
-        return "/mandats"
-    return "/vue-d-ensemble"
+def landing() -> str:
+    """Where login lands: « Ce qui vous attend », whatever the role (the page shows each role its part)."""
+    return "/accueil"
 
 
 def _client_ip(request: Request) -> str | None:
@@ -52,7 +49,7 @@ async def login_form(request: Request, viewer: OptionalViewer, settings: Setting
                      next: str | None = None) -> Response:
     """The login form (someone already logged in goes on to their page)."""
     if viewer is not None:
-        return RedirectResponse(safe_next(next) or landing(viewer.account.roles), status_code=303)
+        return RedirectResponse(safe_next(next) or landing(), status_code=303)
     return _login_page(request, settings, next_url=safe_next(next))
 
 
@@ -84,7 +81,7 @@ async def login(request: Request, db: DbDep, settings: SettingsDep, email: Annot
     await security.close_session(db, request.cookies.get(security.SESSION_COOKIE))  # a new session, never reused
     token = await security.open_session(db, account=account, settings=settings, ip=ip,
                                         user_agent=request.headers.get("user-agent"))
-    response = RedirectResponse(next_url or landing(account.roles), status_code=303)
+    response = RedirectResponse(next_url or landing(), status_code=303)
     security.set_session_cookie(response, token, settings)
     response.delete_cookie(security.LOGIN_CSRF_COOKIE, path="/connexion")
     return response

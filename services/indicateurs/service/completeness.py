@@ -47,7 +47,11 @@ async def _slot_status(session: AsyncSession, periods: Iterable[str]) -> tuple[d
     return latest, approved
 
 
-def _owed_status(latest: Submission | None, has_approved: bool) -> str | None:
+def _owed_status(latest: Submission | None, has_approved: bool, *, returned_too: bool = False) -> str | None:
+    """What is still owed for a slot; `returned_too`: a correction sent back is owed even where an older version
+    was approved (the to-do list), while completeness counts the approved version as received."""
+    if returned_too and latest is not None and latest.state == State.A_REPRENDRE:
+        return latest.state
     if has_approved or (latest is not None and latest.state in common.RECEIVED):
         return None
     return "manquant" if latest is None else latest.state
@@ -77,7 +81,7 @@ async def todo(session: AsyncSession, *, campaign_id: int, organisation: str | N
     for d, period, qpv, o in expected:
         slot = slot_key(d.id or 0, period, qpv, o)
         s = latest.get(slot)
-        status = _owed_status(s, slot in approved)
+        status = _owed_status(s, slot in approved, returned_too=True)
         if status is None:
             continue
         q = qpvs.get(qpv) if qpv else None

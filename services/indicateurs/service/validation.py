@@ -18,7 +18,7 @@ from kernel.identity import Identity
 from kernel.outbox import Outbox
 from services.indicateurs.models import IndicatorDefinition, State, Submission
 from services.indicateurs.periods import parse, sort_key
-from services.indicateurs.schemas import BulkOutcome, BulkRefusal, QueueItem, QueueOut
+from services.indicateurs.schemas import BulkOutcome, BulkRefusal, QueueChoices, QueueItem, QueueOut
 from services.indicateurs.service import common
 from services.indicateurs.service.campaigns import campaign
 from services.indicateurs.service.definitions import definition
@@ -26,6 +26,7 @@ from services.indicateurs.service.reference import qpv_by_id
 from services.indicateurs.service.submissions import approve_one, submission_out, submission_row
 
 LARGE_VARIATION = 0.5  # ±50 % from the previous value of the series
+QUEUE_PAGE = 100  # rows a page of the queue shows (a year's queue would weigh megabytes)
 
 
 def _variation(value: float, previous: float | None) -> tuple[float | None, bool]:
@@ -39,22 +40,27 @@ def _variation(value: float, previous: float | None) -> tuple[float | None, bool
 
 async def queue(session: AsyncSession, *, identity: Identity, organisation: str | None = None,
                 engagement: int | None = None, period: str | None = None,
-                campaign_id: int | None = None) -> QueueOut:
-    """Gets the submitted values (latest versions), filtered, in contract order, each with its series' past."""
+                campaign_id: int | None = None, offset: int = 0, limit: int = QUEUE_PAGE) -> QueueOut:
+    """Gets a page of the submitted values (latest versions), filtered, in contract order, each with its series'
+    past; the filters' choices come from the whole queue."""
     common.require_secretariat(identity, "consulter les valeurs à valider")
     waiting = (await session.exec(select(Submission).where(Submission.latest, Submission.state == State.SOUMIS)
                                   )).all()
     definitions = {d.id: d for d in (await session.exec(select(IndicatorDefinition))).all()}
     covered = parse((await campaign(session, campaign_id)).period) if campaign_id is not None else None
     wanted = period.strip().upper() if period else None
-    shown = [s for s in waiting
-             if (not organisation or s.organisation_id == organisation)
-             and (engagement is None or definitions[s.indicator_id].engagement_number == engagement)
-             and (not wanted or s.period == wanted)
-             and (covered is None or covered.contains(parse(s.period)))]
+    qpvs = await qpv_by_id(session)
+    shown = sorted((s for s in waiting
+                    if (not organisation or s.organisation_id == organisation)
+                    and (engagement is None or definitions[s.indicator_id].engagement_number == engagement)
+                    and (not wanted or s.period == wanted)
+                    and (covered is None or covered.contains(parse(s.period)))),
+                   key=lambda s: (definitions[s.indicator_id].engagement_number, s.indicator_id, sort_key(s.period),
+                                  qpvs[s.qpv_id].name if s.qpv_id in qpvs else (s.qpv_id or ""), s.organisation_id))
+    page = shown[offset:offset + limit]
     # The approved values of the same series: per (indicator, QPV, organisation), per period, the newest version.
     approved: dict[tuple[int, str | None, str], dict[str, tuple[int, float]]] = {}
-    indicators = list({s.indicator_id for s in shown})
+    indicators = list({s.indicator_id for s in page})
     for chunk in common.chunks(indicators):
         rows = (await session.exec(select(Submission.indicator_id, Submission.qpv_id, Submission.organisation_id,
                                           Submission.period, Submission.version, Submission.value).where(
@@ -63,9 +69,8 @@ async def queue(session: AsyncSession, *, identity: Identity, organisation: str 
             series = approved.setdefault((indicator_id, qpv_id, org), {})
             if p not in series or series[p][0] < version:
                 series[p] = (version, value)
-    qpvs = await qpv_by_id(session)
     items = []
-    for s in shown:
+    for s in page:
         d = definitions[s.indicator_id]
         series = approved.get((s.indicator_id, s.qpv_id, s.organisation_id), {})
         earlier = [p for p in series if sort_key(p) < sort_key(s.period)]
@@ -77,9 +82,13 @@ async def queue(session: AsyncSession, *, identity: Identity, organisation: str 
                                approved_value=series[s.period][1] if s.period in series else None,
                                variation=variation, large_variation=large,
                                own=s.submitted_by_user_id == identity.user_id))
-    items.sort(key=lambda i: (i.engagement_number, i.indicator_id, sort_key(i.period), i.qpv_name or "",
-                              i.organisation_id))
-    return QueueOut(items=items, total=len(waiting))
+    choices = QueueChoices(
+        organisations=sorted({s.organisation_id for s in waiting}),
+        engagements=sorted({(definitions[s.indicator_id].engagement_number,
+                             definitions[s.indicator_id].engagement_title) for s in waiting}),
+        periods=sorted({s.period for s in waiting}, key=sort_key, reverse=True))
+    return QueueOut(items=items, total=len(waiting), matching=len(shown), offset=offset, limit=limit,
+                    choices=choices)
 
 
 async def approve_many(session: AsyncSession, outbox: Outbox, *, ids: Sequence[int],
