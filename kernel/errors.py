@@ -44,6 +44,13 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class InvalidRows(DomainError):
+    """A file refused whole: `errors` lists every bad line as `{line, reason}` in French."""
+
+    status_code = 422
+    code = "invalid_rows"
+
+
 async def domain_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return JSONResponse({"code": exc.code, "message": exc.message, **exc.details}, status_code=exc.status_code)

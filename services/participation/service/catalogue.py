@@ -1,0 +1,56 @@
+"""Participation's own copy of the contract's catalogue (engagements and their themes), built from the engagements
+service's `engagement.defined` events: the appel à projets checks and names the themes and engagements a project
+serves without reading another service's tables."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlmodel import Field, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.participation.models import Base
+
+
+class EngagementSeen(Base, table=True):
+    __tablename__ = "engagement_seen"
+    number: int = Field(primary_key=True)
+    title: str
+    theme_id: str = Field(max_length=80, index=True)
+    theme_title: str
+
+
+async def record_engagement(session: AsyncSession, *, number: int, title: str, theme_id: str,
+                            theme_title: str) -> None:
+    """Keeps the latest definition of an engagement (a new contract version may move it to another theme)."""
+    row = await session.get(EngagementSeen, number) or EngagementSeen(number=number, title=title, theme_id=theme_id,
+                                                                      theme_title=theme_title)
+    row.title, row.theme_id, row.theme_title = title, theme_id, theme_title
+    session.add(row)
+
+
+async def engagements(session: AsyncSession) -> dict[int, EngagementSeen]:
+    return {e.number: e for e in (await session.exec(select(EngagementSeen))).all()}
+
+
+async def themes(session: AsyncSession) -> dict[str, str]:
+    """The contract's themes: id -> title, in the catalogue's order."""
+    rows = (await session.exec(select(EngagementSeen).order_by(EngagementSeen.number))).all()
+    return {e.theme_id: e.theme_title for e in rows}
+
+
+def plain(text: str) -> str:
+    """Lower case, no accents, single spaces: how a theme or a name typed in a spreadsheet is compared."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.strip().lower().split()))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def theme_lookup(known: dict[str, str]) -> dict[str, str]:
+    """Id or title (case and accents ignored) -> theme id. Two themes may share a title (the contract has
+    « Développement économique, emploi, formation » twice): such a title is left out, only its ids work."""
+    titles: dict[str, list[str]] = {}
+    for theme_id, title in known.items():
+        titles.setdefault(plain(title), []).append(theme_id)
+    out = {plain(t): ids[0] for t, ids in titles.items() if len(ids) == 1}
+    out.update({plain(i): i for i in known})
+    return out
