@@ -1,12 +1,14 @@
 """What indicateurs consumes: the engagements' definitions (one indicator definition per label), and from
-participation the QPV (with their national codes) and organisations, as this service's own copies.
+participation the QPV (with their national codes) and organisations, as this service's own copies, and the
+indicator values participation computes from its own data.
 
 Each handler declares the part of the event it reads (an `EventView`): fields it does not know are ignored."""
 
+from datetime import date
 from typing import Any
 
 from kernel.consumer import Delivery, EventView, Subscription
-from services.indicateurs.service import sync_engagement, upsert_organisation, upsert_qpv
+from services.indicateurs.service import record_measure, sync_engagement, upsert_organisation, upsert_qpv
 
 
 class EngagementDefined(EventView):
@@ -31,6 +33,15 @@ class OrganisationRegistered(EventView):
     kind: str
 
 
+class MeasureComputed(EventView):
+    engagement_number: int
+    indicator_label: str
+    on: date
+    qpv_id: str | None = None
+    value: float
+    basis: str
+
+
 async def on_engagement_defined(delivery: Delivery[EngagementDefined]) -> None:
     data = delivery.data
     await sync_engagement(delivery.session, delivery.outbox, contract_id=data.contract_id,
@@ -49,6 +60,13 @@ async def on_organisation_registered(delivery: Delivery[OrganisationRegistered])
                               short_name=data.short_name, kind=data.kind)
 
 
+async def on_measure_computed(delivery: Delivery[MeasureComputed]) -> None:
+    data = delivery.data
+    await record_measure(delivery.session, delivery.outbox, engagement_number=data.engagement_number,
+                         indicator_label=data.indicator_label, on=data.on, qpv_id=data.qpv_id, value=data.value,
+                         basis=data.basis)
+
+
 SUBSCRIPTIONS = [
     Subscription(durable="indicateurs_definitions", service="engagements",
                  filter="cdv.engagements.engagement.defined", handler=on_engagement_defined,
@@ -58,4 +76,6 @@ SUBSCRIPTIONS = [
     Subscription(durable="indicateurs_organisations", service="participation",
                  filter="cdv.participation.organisation.registered", handler=on_organisation_registered,
                  reads=OrganisationRegistered),
+    Subscription(durable="indicateurs_measures", service="participation",
+                 filter="cdv.participation.measure.computed", handler=on_measure_computed, reads=MeasureComputed),
 ]

@@ -7,6 +7,11 @@ from enum import StrEnum
 UNITS = ("nombre", "%", "euros", "jours", "heures", "personnes", "ménages", "logements", "places", "m²")
 
 
+# The organisation under which the values the platform computes are kept (see `service/measures.py`).
+COMPUTED_BY = "plateforme"
+COMPUTED_BY_NAME = "Calcul automatique de la plateforme"
+
+
 class State(StrEnum):
     BROUILLON = "brouillon"
     SOUMIS = "soumis"

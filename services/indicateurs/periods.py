@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -27,6 +28,7 @@ PERIODICITY_FORMATS = {
     Periodicity.SEMESTRIELLE: "AAAA-S1 ou AAAA-S2, par exemple 2020-S1",
     Periodicity.TRIMESTRIELLE: "AAAA-T1 à AAAA-T4, par exemple 2020-T3",
 }
+_MONTHS = {Periodicity.ANNUELLE: 12, Periodicity.SEMESTRIELLE: 6, Periodicity.TRIMESTRIELLE: 3}
 _PATTERN = re.compile(r"^(\d{4})(?:-([ST])([1-4]))?$")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -59,7 +61,7 @@ class Period:
 
     def parts(self, periodicity: Periodicity) -> list[Period]:
         """The periods of a periodicity inside this one (none when that periodicity is longer)."""
-        step = {Periodicity.ANNUELLE: 12, Periodicity.SEMESTRIELLE: 6, Periodicity.TRIMESTRIELLE: 3}[periodicity]
+        step = _MONTHS[periodicity]
         found = [Period(self.year, m, m + step - 1) for m in range(1, 13, step)]
         return [p for p in found if self.contains(p)]
 
@@ -89,6 +91,13 @@ def check(text: str, periodicity: str) -> str:
         raise PeriodError(f"période hors périodicité : « {text} » ne convient pas à un indicateur "
                           f"{PERIODICITY_LABELS[wanted]} (attendu : {PERIODICITY_FORMATS[wanted]})")
     return str(period)
+
+
+def period_of(on: date, periodicity: str) -> str:
+    """The period of a periodicity that contains a day (« 2026-S2 » for 3 October 2026, semestrial)."""
+    step = _MONTHS[Periodicity(periodicity)]
+    first = (on.month - 1) // step * step + 1
+    return str(Period(on.year, first, first + step - 1))
 
 
 def sort_key(text: str) -> tuple[int, int, int]:

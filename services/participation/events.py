@@ -28,6 +28,19 @@ class QpvRegistered(EventPayload):
     conseil_citoyen: bool | None
 
 
+@event_type("cdv.participation.measure.computed",
+            "Une valeur d'indicateur calculée par la plateforme à partir de ses propres données (ex. la couverture "
+            "des QPV par les conseils citoyens) : indicateurs l'enregistre comme valeur approuvée.")
+class MeasureComputed(EventPayload):
+    engagement_number: int = Field(description="Numéro de l'engagement dont l'indicateur relève.")
+    indicator_label: str = Field(description="Libellé de l'indicateur, tel que le contrat l'écrit.")
+    on: date = Field(description="Date à laquelle la mesure vaut : l'indicateur la range dans sa période.")
+    qpv_id: str | None = Field(None, description="QPV de la valeur, si l'indicateur est décliné par QPV.")
+    value: float = Field(description="La valeur calculée.")
+    basis: str = Field(description="Comment elle a été calculée, en français (ex. « 8 conseils citoyens pour "
+                                   "15 QPV »).")
+
+
 # --- governance: bodies, members, meetings, agendas, minutes, decisions ------------------------------------------
 # Public events follow the public view: organisations and bodies, never a private person's name or address
 # (a member appears by an opaque id, and by name only if they agreed). Personal data goes on the internal

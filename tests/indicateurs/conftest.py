@@ -33,6 +33,7 @@ class Stack:
     runtime: ServiceRuntime
     engagements: httpx.AsyncClient
     participation: httpx.AsyncClient
+    participation_runtime: ServiceRuntime
     namespace: str
     backend: str
 
@@ -72,7 +73,7 @@ async def indicateurs(request: pytest.FixtureRequest, service_runner: Any, defau
 
         await wait_for(ready, what="definitions, QPV and organisations")
         yield Stack(client=ind.client, runtime=ind.runtime, engagements=eng.client,
-                    participation=part.client, namespace=ns,
+                    participation=part.client, participation_runtime=part.runtime, namespace=ns,
                     backend=request.param)
 
 

@@ -25,6 +25,7 @@ from gateway.pages.indicateurs.forms import DefinitionForm, ValueForm
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices
 from gateway.pages.lookups import indicator_qpv, nothing, optional, organisations
 from gateway.rendering import is_htmx, render
+from services.indicateurs.labels import COMPUTED_BY, COMPUTED_BY_NAME
 from services.indicateurs.periods import sort_key
 
 router = APIRouter()
@@ -76,7 +77,7 @@ async def page_context(request: Request, indicator_id: int, viewer: Viewer, call
         calls.get("indicateurs", base), calls.get("indicateurs", f"{base}/series"), organisations(calls),
         indicator_qpv(calls), optional(calls.get("indicateurs", "/api/v1/campaigns"), []), optional(mine_call, []),
         optional(pending_call, []))
-    org_names = {o["id"]: o["name"] for o in orgs}
+    org_names = {o["id"]: o["name"] for o in orgs} | {COMPUTED_BY: COMPUTED_BY_NAME}
     qpv_names = {q["id"]: q["name"] for q in qpv}
     may_submit = viewer.is_referent and viewer.organisation_id in d["responsible"] and d["active"]
     open_periods = [c["period"] for c in campaigns if not c["locked"]]

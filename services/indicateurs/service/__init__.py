@@ -8,6 +8,7 @@ events in `events`, its routes in `api`):
 - `validation`: the secretariat's queue of submitted values across indicators, and approval of a selection;
 - `campaigns`: collection windows per period, and the periods they lock once closed;
 - `completeness`: what is owed, per organisation for a campaign and per indicator for a period;
+- `measures`: values the platform computes from other services' data, recorded as approved;
 - `series`: approved values, for charts, the engagement page and the open-data exports;
 - `reference`: this service's copies of participation's QPV and organisations;
 - `common`: the clock and the small rules the others share.
@@ -32,6 +33,7 @@ from services.indicateurs.service.definitions import (
     update_definition,
 )
 from services.indicateurs.service.imports import get_import, import_csv
+from services.indicateurs.service.measures import record_measure
 from services.indicateurs.service.previews import confirm_import, preview_import
 from services.indicateurs.service.reference import list_qpv, upsert_organisation, upsert_qpv
 from services.indicateurs.service.series import approved_values, latest_values, series
@@ -47,7 +49,7 @@ from services.indicateurs.service.validation import approve_many, queue
 
 __all__ = [
     "approve", "approve_many", "approved_values", "close_campaign", "close_due_campaigns", "completeness",
-    "confirm_import", "get_campaign", "preview_import", "queue",
+    "confirm_import", "get_campaign", "record_measure", "preview_import", "queue",
     "get_definition", "get_import", "get_submission", "import_csv", "latest_values", "list_campaigns",
     "list_definitions", "list_qpv", "list_submissions", "open_campaign", "reject", "reopen_campaign", "series",
     "submit_draft", "submit_value", "sync_engagement", "todo", "update_definition", "upsert_organisation",
