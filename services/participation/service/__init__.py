@@ -2,8 +2,13 @@
 table on the service's metadata."""
 
 from services.participation.service import (  # noqa: F401
+    aap_calls,
+    aap_fundings,
+    aap_imports,
+    aap_projects,
     agendas,
     bodies,
+    catalogue,
     circulation,
     decisions,
     documents,

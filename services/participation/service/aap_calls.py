@@ -35,6 +35,8 @@ class AapCall(Base, table=True):
     priorities: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     version: int = 1
     updated_at: datetime = Field(default_factory=now, sa_column=timestamp())
+    # The indicator values last published for this call's year (label -> value): unchanged ones are not re-sent.
+    measures: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 async def get_call(session: AsyncSession, year: int) -> AapCall:

@@ -145,7 +145,7 @@ async def decide(session: AsyncSession, outbox: Outbox, who: Identity, project_i
                                                     status=status),  # type: ignore[arg-type]
                             subject=f"aap_project/{project.id}")
     if refresh:
-        await aap_measures.refresh(session, project.call_year)
+        await aap_measures.refresh(session, outbox, project.call_year)
     if commit:
         await session.commit()
     return grant
@@ -179,7 +179,7 @@ async def pay(session: AsyncSession, outbox: Outbox, who: Identity, project_id: 
         decided_on=grant.decided_on, days_after_decision=(payment.paid_on - grant.decided_on).days,
         paid_total=paid + payment.amount, amount_granted=grant.amount_granted), subject=f"aap_project/{project.id}")
     if refresh:
-        await aap_measures.refresh(session, project.call_year)
+        await aap_measures.refresh(session, outbox, project.call_year)
     if commit:
         await session.commit()
     return payment
