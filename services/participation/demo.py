@@ -23,6 +23,7 @@ from kernel.db import Database
 from kernel.identity import Identity
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox
+from services.participation import demo_aap
 from services.participation.models import metadata
 from services.participation.schemas import (
     AttendanceIn,
@@ -113,6 +114,18 @@ async def _publish(session, outbox, settings, meeting_id: str, at: datetime) -> 
 
 
 async def seed(settings: Settings) -> str:
+    """The governance demo, then the appel à projets demo (each idempotent)."""
+    governance = await _governance(settings)
+    db = Database(settings.database_url)
+    try:
+        aap = await demo_aap.seed(db, Outbox(metadata.tables["outbox"], source="/cdv/participation",
+                                             namespace=settings.event_namespace))
+    finally:
+        await db.dispose()
+    return f"{governance} {aap}"
+
+
+async def _governance(settings: Settings) -> str:
     await asyncio.to_thread(upgrade, settings.database_url, Path(__file__).parent / "migrations")
     db = Database(settings.database_url)
     outbox = Outbox(metadata.tables["outbox"], source="/cdv/participation", namespace=settings.event_namespace)
