@@ -73,14 +73,13 @@ async def _checked(session: AsyncSession, year: int, data: AapCallIn) -> dict:
             raise Invalid(f"Deux enveloppes pour « {names[e.funder_id]} ».", field="envelopes")
         envelopes[e.funder_id] = e.amount
     known_themes = await catalogue.themes(session)
-    known_engagements = await catalogue.engagements(session)
     priorities = []
     for p in data.priorities:
         text = clean(p.text, "priorities", "Priorité", required=True, max_length=1000)
         unknown = [t for t in p.themes if known_themes and t not in known_themes]
         if unknown:
             raise Invalid(f"Thème inconnu : « {unknown[0]} ».", field="priorities")
-        if any(n < 1 or (known_engagements and n not in known_engagements) for n in p.engagements):
+        if any(n < 1 for n in p.engagements):  # by number only: the catalogue copy may still be filling
             raise Invalid("Numéro d'engagement inconnu dans une priorité.", field="priorities")
         priorities.append({"text": text, "themes": sorted(set(p.themes)), "engagements": sorted(set(p.engagements))})
     return {"title": clean(data.title, "title", "Titre", required=True, max_length=300),

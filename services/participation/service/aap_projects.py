@@ -80,8 +80,7 @@ async def _checked(session: AsyncSession, data: AapProjectIn) -> dict:
     themes = await catalogue.themes(session)
     if themes and any(t not in themes for t in data.themes):
         raise Invalid("Thème inconnu.", field="themes")
-    known = await catalogue.engagements(session)
-    if any(n < 1 or (known and n not in known) for n in data.engagements):
+    if any(n < 1 for n in data.engagements):  # by number only: the catalogue copy may still be filling
         raise Invalid("Numéro d'engagement inconnu.", field="engagements")
     title = clean(data.title, "title", "Titre du projet", required=True, max_length=300) or ""
     return {"association_name": clean(data.association_name, "association_name", "Association", required=True,
