@@ -1,5 +1,6 @@
 """What participation consumes: engagement progress and approved indicator values (its own read model for the
-meeting packs), the engagements' definitions (the themes the appel à projets names), and the notifications' proof of delivery (the circulation status of each meeting).
+meeting packs), the engagements' definitions (the themes the appel à projets names), and the
+notifications' proof of delivery (the circulation status of each meeting).
 
 Each handler declares the part of the event it reads (an `EventView`): fields it does not know are ignored."""
 

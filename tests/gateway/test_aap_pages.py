@@ -24,7 +24,8 @@ async def _year_with_projects(stack: Any, year: int) -> dict[str, str]:
                      decisions_by=f"{year}-04-30")
     response = await part.put(f"/api/v1/aap/calls/{year}", json=body, headers=auth(SECRETARIAT))
     assert response.status_code == 200, response.text
-    content = funder_file(line(1), line(2, decision="refusé", granted="")).replace(b"2025-03-10", f"{year}-03-10".encode())
+    content = funder_file(line(1), line(2, decision="refusé", granted=""))
+    content = content.replace(b"2025-03-10", f"{year}-03-10".encode())
     content = content.replace(b"Projet n\xc2\xb0 1", "Théâtre forum à Malakoff".encode())
     response = await part.post(f"/api/v1/aap/calls/{year}/imports", params={"funder_id": "nantes-metropole"},
                                content=content, headers={**auth(METROPOLE), "Content-Type": "text/csv"})

@@ -137,9 +137,9 @@ async def decide(session: AsyncSession, outbox: Outbox, who: Identity, project_i
             project_granted_total=sum(g.amount_granted for g in grants)), subject=f"aap_project/{project.id}")
     else:
         if previous == "accorde":
-            await outbox.record(session, FundingWithdrawn(project_id=project.id, call_year=project.call_year,
-                                                          funder_id=funder_id, project_still_funded=status == "accorde"),
-                                subject=f"aap_project/{project.id}")
+            withdrawn = FundingWithdrawn(project_id=project.id, call_year=project.call_year, funder_id=funder_id,
+                                         project_still_funded=status == "accorde")
+            await outbox.record(session, withdrawn, subject=f"aap_project/{project.id}")
         await outbox.record(session, FundingRefused(project_id=project.id, call_year=project.call_year,
                                                     funder_id=funder_id, decided_on=grant.decided_on,
                                                     status=status),  # type: ignore[arg-type]
@@ -189,8 +189,8 @@ def funding_out(g: AapGrant, payments: list[AapPayment], names: dict[str, str], 
     out = {"funder_id": g.funder_id, "funder_name": names.get(g.funder_id, g.funder_id), "decision": g.decision,
            "amount_granted": g.amount_granted, "decided_on": g.decided_on, "version": g.version,
            "paid_total": sum(p.amount for p in payments),
-           "payments": [{"paid_on": p.paid_on, "amount": p.amount, "days_after_decision": (p.paid_on - g.decided_on).days}
-                        for p in payments]}
+           "payments": [{"paid_on": p.paid_on, "amount": p.amount,
+                         "days_after_decision": (p.paid_on - g.decided_on).days} for p in payments]}
     if not public:
         out["recorded_by"] = g.recorded_by
     return out

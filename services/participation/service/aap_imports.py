@@ -16,13 +16,13 @@ from kernel.errors import DomainError, InvalidRows, NotFound
 from kernel.identity import Identity
 from kernel.outbox import Outbox
 from services.participation import aap_format
+from services.participation.models import Base, now, timestamp
 from services.participation.schemas import AapProjectIn, FundingDecisionIn, PaymentIn
 from services.participation.service import aap_fundings, aap_measures, catalogue
 from services.participation.service.aap_calls import get_call
 from services.participation.service.aap_projects import add_project, find_project
 from services.participation.service.common import new_id
 from services.participation.service.registry import Qpv
-from services.participation.models import Base, now, timestamp
 
 KEPT = timedelta(days=1)
 
