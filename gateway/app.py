@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway import notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
-from gateway.pages import admin, engagements, home, indicateurs, notifications, participation, public
+from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
@@ -192,6 +192,6 @@ def create_app(settings: Settings | None = None,
                             status_code=200 if ready else 503)
 
     # Each domain's package gathers its pages' routes.
-    for domain in (public, home, engagements, admin, indicateurs, participation, notifications):
+    for domain in (public, home, engagements, admin, indicateurs, participation, notifications, aap):
         app.include_router(domain.router, dependencies=[Depends(csrf_guard)])
     return app

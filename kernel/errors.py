@@ -51,6 +51,13 @@ class TooManyRequests(DomainError):
     code = "too_many_requests"
 
 
+class InvalidRows(DomainError):
+    """A file refused whole: `errors` lists every bad line as `{line, reason}` in French."""
+
+    status_code = 422
+    code = "invalid_rows"
+
+
 async def domain_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return JSONResponse({"code": exc.code, "message": exc.message, **exc.details}, status_code=exc.status_code)

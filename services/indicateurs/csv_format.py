@@ -5,7 +5,7 @@ File format
 - A CSV file in UTF-8 (with or without a byte-order mark) or Windows-1252 (what French Excel saves as « CSV
   (séparateur : point-virgule) »); separator `;` or `,` (read from the header line); fields may be quoted ("…")
   per RFC 4180, so a comment may contain the separator or a line break. Or an .xlsx workbook: its sheet
-  « Valeurs » (else its first sheet), read as the same lines (`xlsx_format`).
+  « Valeurs » (else its first sheet), read as the same lines (`kernel.spreadsheets.read_lines`).
 - First line: the header, with these columns in any order (case and accents ignored):
 
   ============== =========== =====================================================================================
@@ -47,14 +47,12 @@ result in bulk.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.indicateurs import xlsx_format
+from kernel import spreadsheets
 from services.indicateurs.models import IndicatorDefinition, Qpv, Qualification
 from services.indicateurs.periods import PeriodError, check
 
@@ -65,7 +63,8 @@ MAX_COMMENT, MAX_SOURCE = 4000, 500
 SHOWN = 60  # characters of a bad cell quoted in its line's reason
 QUALIFICATIONS = {"provisoire": Qualification.PROVISOIRE, "estime": Qualification.ESTIME,
                   "definitif": Qualification.DEFINITIF, "": Qualification.PROVISOIRE}
-Lines = list[tuple[int, list[str]]]
+Lines = spreadsheets.Lines
+SHEET = "Valeurs"  # the template's values sheet, else the first one
 
 
 @dataclass(frozen=True)
@@ -121,56 +120,9 @@ def _shown(text: str) -> str:
     return text if len(text) <= SHOWN else text[:SHOWN] + "…"
 
 
-def _decode(content: bytes) -> tuple[str | None, dict[str, object] | None]:
-    """UTF-8 (with or without BOM), else Windows-1252 (French Excel's CSV); a byte neither allows is reported."""
-    try:
-        return content.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252"), None
-    except UnicodeDecodeError as exc:
-        line = content[:exc.start].count(b"\n") + 1
-        return None, {"line": line, "reason": "encodage non reconnu : enregistrez le fichier en UTF-8 ou en "
-                                              "Windows-1252 (« CSV (séparateur : point-virgule) » d'Excel)"}
-
-
-def _csv_lines(text: str) -> tuple[Lines, dict[str, object] | None]:
-    """The lines of CSV text as (line where the record starts, fields); a line the reader cannot parse stops it."""
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    # A field may be as long as the file: a long one is then refused by its line's checks, not by the reader.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    lines: Lines = []
-    end_of_previous = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return lines, None
-        except csv.Error as exc:
-            return lines, {"line": end_of_previous + 1, "reason": f"ligne illisible ({exc}) : la suite du fichier "
-                                                                   "n'a pas pu être lue"}
-        lines.append((end_of_previous + 1, fields))  # a quoted field may span several lines
-        end_of_previous = reader.line_num
-
-
 def read_lines(content: bytes) -> tuple[Lines, bool, dict[str, object] | None]:
     """The file's lines (header first), whether it is a workbook, and what stopped the reading if anything."""
-    if xlsx_format.is_xlsx(content):
-        try:
-            return xlsx_format.read_lines(content), True, None
-        except xlsx_format.Unreadable as exc:
-            return [], True, {"line": 1, "reason": str(exc)}
-    if xlsx_format.is_old_excel(content):
-        return [], True, {"line": 1, "reason": "format .xls (Excel 97-2003) non lu : enregistrez le fichier au "
-                                               "format .xlsx, ou en CSV"}
-    text, error = _decode(content)
-    if text is None:
-        return [], False, error
-    lines, error = _csv_lines(text)
-    return lines, False, error
+    return spreadsheets.read_lines(content, SHEET)
 
 
 def _header(header: list[str], separator: str) -> tuple[dict[str, int] | None, str | None]:

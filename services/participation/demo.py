@@ -29,7 +29,7 @@ from kernel.demo_cast import DEFAULT_CONTRACT, DEMO_DOMAIN, CastOrganisation, De
 from kernel.identity import Identity
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox
-from services.participation import demo_associations
+from services.participation import demo_aap, demo_associations
 from services.participation.demo_residents import seed_residents
 from services.participation.models import metadata
 from services.participation.schemas import (
@@ -107,8 +107,19 @@ async def _publish(session, outbox, settings, who: Identity, meeting_id: str,  #
 
 
 async def seed(settings: Settings, cast: DemoCast | None = None) -> str:
-    """Loads the demo governance year of the contract's cast (the default contract's when none is given)."""
-    cast = cast or load_cast()
+    """The governance demo of the contract's cast (the default contract's when none is given), then the appel à
+    projets demo (each idempotent)."""
+    governance = await _governance(settings, cast or load_cast())
+    db = Database(settings.database_url)
+    try:
+        aap = await demo_aap.seed(db, Outbox(metadata.tables["outbox"], source="/cdv/participation",
+                                             namespace=settings.event_namespace))
+    finally:
+        await db.dispose()
+    return f"{governance} {aap}".strip()
+
+
+async def _governance(settings: Settings, cast: DemoCast) -> str:
     await asyncio.to_thread(upgrade, settings.database_url, Path(__file__).parent / "migrations")
     db = Database(settings.database_url)
     outbox = Outbox(metadata.tables["outbox"], source="/cdv/participation", namespace=settings.event_namespace)

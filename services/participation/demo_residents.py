@@ -12,8 +12,8 @@ from typing import Any
 from kernel.identity import Identity
 from services.participation.schemas import ConseilIn, DisplayIn, InterConseilIn, OpinionAnswerIn, OpinionIn
 from services.participation.service import conseils, opinions
+from services.participation.service.catalogue import EngagementSeen
 from services.participation.service.members import active_members
-from services.participation.service.readmodel import EngagementSeen
 
 # (created on, activities, presentation) per conseil of the contract.
 PROFILES = {

@@ -1,6 +1,6 @@
-"""What participation consumes: engagement definitions (who pilots each one: they answer opinions), engagement
-progress and approved indicator values (its own read model for the meeting packs), and the notifications' proof
-of delivery (the circulation status of each meeting).
+"""What participation consumes: the engagements' definitions (who pilots each one: they answer opinions; the themes
+the appel à projets names), engagement progress and approved indicator values (its own read model for the meeting
+packs), and the notifications' proof of delivery (the circulation status of each meeting).
 
 Each handler declares the part of the event it reads (an `EventView`): fields it does not know are ignored."""
 
@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from kernel.consumer import Delivery, EventView, Subscription
-from services.participation.service import circulation, readmodel
+from services.participation.service import catalogue, circulation, readmodel
 
 
 class EngagementDefined(EventView):
     engagement_number: int
     title: str
+    theme_id: str
+    theme_title: str
     pilots: list[str]
 
 
@@ -62,11 +64,6 @@ class DeliveryReport(EventView):
     reason: str | None = None
 
 
-async def on_engagement(delivery: Delivery[EngagementDefined]) -> None:
-    d = delivery.data
-    await readmodel.record_engagement(delivery.session, number=d.engagement_number, title=d.title, pilots=d.pilots)
-
-
 async def on_progress(delivery: Delivery[ProgressUpdated]) -> None:
     d = delivery.data
     await readmodel.record_progress(delivery.session, readmodel.ProgressSeen(
@@ -85,6 +82,12 @@ async def on_value_validated(delivery: Delivery[SubmissionValidated]) -> None:
         value=d.value, unit=d.unit, organisation_id=d.organisation_id, at=delivery.event.time))
 
 
+async def on_engagement_defined(delivery: Delivery[EngagementDefined]) -> None:
+    d = delivery.data
+    await catalogue.record_engagement(delivery.session, number=d.engagement_number, title=d.title,
+                                      theme_id=d.theme_id, theme_title=d.theme_title, pilots=d.pilots)
+
+
 async def on_delivery(delivery: Delivery[DeliveryReport]) -> None:
     d = delivery.data
     if d.meeting_id is None:
@@ -97,12 +100,12 @@ async def on_delivery(delivery: Delivery[DeliveryReport]) -> None:
 
 
 SUBSCRIPTIONS = [
-    Subscription(durable="participation_engagements", service="engagements",
-                 filter="cdv.engagements.engagement.defined", handler=on_engagement, reads=EngagementDefined),
     Subscription(durable="participation_progress", service="engagements",
                  filter="cdv.engagements.engagement.progress_updated", handler=on_progress, reads=ProgressUpdated),
     Subscription(durable="participation_values", service="indicateurs",
                  filter="cdv.indicateurs.submission.validated", handler=on_value_validated, reads=SubmissionValidated),
+    Subscription(durable="participation_catalogue", service="engagements",
+                 filter="cdv.engagements.engagement.defined", handler=on_engagement_defined, reads=EngagementDefined),
     Subscription(durable="participation_deliveries", service="notifications",
                  filter="cdv.notifications.delivery.>", handler=on_delivery, reads=DeliveryReport),
 ]

@@ -327,3 +327,53 @@ class OpinionAnswerIn(BaseModel):
 
 class OpinionRulesIn(BaseModel):
     answer_days: int = Field(ge=1, le=365, description="Jours laissés aux pilotes pour répondre à un avis.")
+# --- appel à projets ----------------------------------------------------------------------------------------------
+
+CpoKind = Literal["non", "nouvelle", "en_cours"]
+
+
+class EnvelopeIn(BaseModel):
+    funder_id: str
+    amount: int = Field(ge=0, le=1_000_000_000)
+
+
+class PriorityIn(BaseModel):
+    text: str
+    themes: list[str] = []
+    engagements: list[int] = []
+
+
+class AapCallIn(BaseModel):
+    title: str
+    opens_on: date
+    closes_on: date
+    decisions_by: date | None = None
+    envelopes: list[EnvelopeIn] = []
+    priorities: list[PriorityIn] = []
+    version: int | None = Field(None, description="Version lue, pour modifier un appel existant.")
+
+
+class AapProjectIn(BaseModel):
+    association_name: str
+    association_id: str = Field(description="RNA (W + 9 chiffres) ou SIREN (9 chiffres).")
+    title: str
+    summary: str | None = None
+    qpv: list[str] = []
+    themes: list[str] = []
+    engagements: list[int] = []
+    amount_asked: int = Field(ge=0, le=1_000_000_000)
+    cpo: CpoKind = "non"
+    demo: bool = False
+    version: int | None = Field(None, description="Version lue, pour modifier un projet existant.")
+
+
+class FundingDecisionIn(BaseModel):
+    decision: Literal["accorde", "refuse"]
+    amount_granted: int = Field(0, ge=0, le=1_000_000_000)
+    decided_on: date
+    version: int | None = Field(None, description="Version lue de la décision de ce financeur, pour la corriger.")
+
+
+class PaymentIn(BaseModel):
+    paid_on: date
+    amount: int = Field(gt=0, le=1_000_000_000)

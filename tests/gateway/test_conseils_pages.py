@@ -23,7 +23,7 @@ CONSEIL = "cc-bottiere-pin-sec"
 
 async def _pilots(stack, number: int) -> list[str]:
     """The engagement's pilots, once participation has seen the engagement's definition."""
-    from services.participation.service.readmodel import EngagementSeen
+    from services.participation.service.catalogue import EngagementSeen
 
     for _ in range(100):
         async with stack["participation"].runtime.db.session() as session:

@@ -22,7 +22,14 @@ async def test_demo_governance_year(gov, nats_url, namespace) -> None:
         await _engagement(nc.jetstream(), namespace, 47, ["nantes-metropole", "ville-nantes"])
         message = await seed(gov.running.runtime.settings)
         assert message.startswith("Démo de la gouvernance chargée")
-        assert await seed(gov.running.runtime.settings) == "Démo de la gouvernance déjà chargée : rien à faire."
+        assert await seed(gov.running.runtime.settings) == ("Démo de la gouvernance déjà chargée : rien à faire. "
+                                                            "Démo de l'appel à projets déjà chargée.")
+        projects = await gov.ok("GET", "/aap/calls/2025/projects")  # the appel à projets demo, all marked demo
+        statuses = {s: sum(p["status"] == s for p in projects) for s in ("accorde", "refuse", "depose")}
+        assert len(projects) == 60 and all(p["demo"] for p in projects) and min(statuses.values()) >= 3, statuses
+        year = await gov.ok("GET", "/aap/funded/2025", PUBLIC)
+        assert year["totals"]["projects"] == statuses["accorde"] and 2 <= year["totals"]["new_cpo"] <= 6
+        assert len({q["qpv_id"] for q in year["by_qpv"]}) == 9 and 20 <= year["totals"]["delay_median"] <= 110
 
         bodies = await gov.ok("GET", "/bodies")
         assert all(b["members_count"] >= 2 for b in bodies), [b["id"] for b in bodies if b["members_count"] < 2]

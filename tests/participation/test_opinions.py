@@ -26,7 +26,7 @@ async def _engagement(js: Any, ns: str, number: int, pilots: list[str]) -> None:
 
 
 async def _known(gov: Any, number: int) -> None:
-    from services.participation.service.readmodel import EngagementSeen
+    from services.participation.service.catalogue import EngagementSeen
 
     for _ in range(50):
         async with gov.running.runtime.db.session() as session:

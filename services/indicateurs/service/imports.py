@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from kernel.errors import Conflict, DomainError, Forbidden
+from kernel.errors import Conflict, Forbidden, InvalidRows
 from kernel.identity import Identity
 from kernel.outbox import Outbox
 from kernel.rows import get_or_404, guarded_update_all
@@ -23,11 +23,6 @@ from services.indicateurs.service import common
 from services.indicateurs.service.campaigns import lock_reason, locks
 from services.indicateurs.service.reference import qpv_by_id
 from services.indicateurs.service.submissions import submission_event
-
-
-class InvalidRows(DomainError):
-    status_code = 422
-    code = "invalid_rows"
 
 
 @dataclass

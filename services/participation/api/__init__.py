@@ -1,6 +1,7 @@
 """HTTP API of the participation service, one router per aggregate."""
 
 from services.participation.api import (
+    aap,
     agendas,
     applications,
     bodies,
@@ -18,4 +19,4 @@ from services.participation.api import (
 
 ROUTERS = [registry.router, bodies.router, meetings.router, agendas.router, proposals.router, minutes.router,
            decisions.router, pack.router, applications.router, mandates.router, news.router, conseils.router,
-           opinions.router]
+           opinions.router, aap.router]

@@ -2,9 +2,14 @@
 table on the service's metadata."""
 
 from services.participation.service import (  # noqa: F401
+    aap_calls,
+    aap_fundings,
+    aap_imports,
+    aap_projects,
     agendas,
     applications,
     bodies,
+    catalogue,
     circulation,
     conseils,
     decisions,

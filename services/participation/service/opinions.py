@@ -24,11 +24,11 @@ from services.participation.models import Base, aware, now, timestamp
 from services.participation.schemas import OpinionAnswerIn, OpinionIn, OpinionRulesIn
 from services.participation.service.agendas import AgendaItem
 from services.participation.service.bodies import Body, get_body
+from services.participation.service.catalogue import engagements_seen
 from services.participation.service.common import clean, new_id, require_secretariat, today_paris, utcnow
 from services.participation.service.documents import stream_to_disk
 from services.participation.service.meetings import get_meeting
 from services.participation.service.members import member_id_in
-from services.participation.service.readmodel import engagements_seen
 from services.participation.service.registry import Qpv
 from services.participation.settings import Settings
 

@@ -48,28 +48,6 @@ class ValueSeen(Base, table=True):
     at: datetime = Field(sa_column=timestamp(index=True))
 
 
-class EngagementSeen(Base, table=True):
-    """An engagement as `cdv.engagements.engagement.defined` last described it."""
-
-    __tablename__ = "engagement_seen"
-    number: int = Field(primary_key=True)
-    title: str
-    pilots: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-
-
-async def record_engagement(session: AsyncSession, *, number: int, title: str, pilots: list[str]) -> None:
-    row = await session.get(EngagementSeen, number) or EngagementSeen(number=number, title=title)
-    row.title, row.pilots = title, list(pilots)
-    session.add(row)
-
-
-async def engagements_seen(session: AsyncSession, numbers: list[int]) -> dict[int, EngagementSeen]:
-    if not numbers:
-        return {}
-    rows = (await session.exec(select(EngagementSeen).where(EngagementSeen.number.in_(numbers)))).all()  # type: ignore[attr-defined]
-    return {r.number: r for r in rows}
-
-
 async def record_progress(session: AsyncSession, row: ProgressSeen) -> None:
     if await session.get(ProgressSeen, row.event_id) is None:
         session.add(row)

@@ -1,0 +1,122 @@
+"""Appel à projets pages over HTTP: a resident without an account reads the funded projects, their totals and a
+project's page, and downloads the open data; pending and refused projects never show; each new route lets only
+the right roles act (secretariat, the funder's own referents), participation deciding."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from gateway.pages.aap.opendata import SCHEMA
+from tests.conftest import auth
+from tests.gateway.conftest import csrf_of
+from tests.participation.aap_helpers import METROPOLE, call_body, funder_file, line
+from tests.participation.conftest import SECRETARIAT
+
+
+async def _year_with_projects(stack: Any, year: int) -> dict[str, str]:
+    """A call with three listed projects for the Métropole: funded, refused; and one pending. Their ids by title."""
+    part = stack["participation"].client
+    body = call_body(title=f"Appel à projets {year}", opens_on=f"{year - 1}-10-01", closes_on=f"{year - 1}-12-15",
+                     decisions_by=f"{year}-04-30")
+    response = await part.put(f"/api/v1/aap/calls/{year}", json=body, headers=auth(SECRETARIAT))
+    assert response.status_code == 200, response.text
+    content = funder_file(line(1), line(2, decision="refusé", granted=""))
+    content = content.replace(b"2025-03-10", f"{year}-03-10".encode())
+    content = content.replace(b"Projet n\xc2\xb0 1", "Théâtre forum à Malakoff".encode())
+    response = await part.post(f"/api/v1/aap/calls/{year}/imports", params={"funder_id": "nantes-metropole"},
+                               content=content, headers={**auth(METROPOLE), "Content-Type": "text/csv"})
+    assert response.status_code == 201, response.text
+    response = await part.post(f"/api/v1/aap/calls/{year}/projects", headers=auth(SECRETARIAT), json={
+        "association_name": "En attente", "association_id": "W442009999", "title": "Projet en attente",
+        "qpv": ["breil"], "amount_asked": 900})
+    assert response.status_code == 201
+    projects = (await part.get(f"/api/v1/aap/calls/{year}/projects", headers=auth(SECRETARIAT))).json()
+    return {p["title"]: p["id"] for p in projects}
+
+
+async def test_a_resident_reads_the_funded_projects_and_downloads_them(gateway, stack) -> None:
+    ids = await _year_with_projects(stack, 2031)
+    async with gateway.client() as client:
+        index = await client.get("/projets-finances")
+        assert index.status_code == 200 and 'href="/projets-finances/2031"' in index.text
+        page = await client.get("/projets-finances/2031")
+        assert page.status_code == 200
+        assert "Théâtre forum à Malakoff" in page.text and "Projet n° 2" not in page.text
+        assert "Projet en attente" not in page.text and "5\u202f000 €" in page.text
+        assert "600\u202f000 €" in page.text  # the Métropole's envelope
+        filtered = await client.get("/projets-finances/2031", params={"qpv": "breil"})
+        assert "Théâtre forum" not in filtered.text
+        project = await client.get(f"/projets-finances/projet/{ids['Théâtre forum à Malakoff']}")
+        assert project.status_code == 200 and "Nantes Métropole" in project.text and "5\u202f000 €" in project.text
+        for hidden in ("Projet n° 2", "Projet en attente"):
+            assert (await client.get(f"/projets-finances/projet/{ids[hidden]}")).status_code == 404
+        assert (await client.get(f"/aap/projets/{ids['Projet n° 2']}")).status_code == 303  # login first
+
+        data = await client.get("/donnees/projets-finances.csv")
+        assert data.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(data.content.decode("utf-8")), delimiter=";"))
+        assert list(rows[0]) == [f["name"] for f in SCHEMA["fields"]]
+        titles = {r["titre"] for r in rows}
+        assert "Théâtre forum à Malakoff" in titles and not titles & {"Projet n° 2", "Projet en attente"}
+        mine = next(r for r in rows if r["titre"] == "Théâtre forum à Malakoff")
+        assert (mine["financeur_id"], mine["montant_accorde"], mine["date_decision"]) == (
+            "nantes-metropole", "5000", "2031-03-10")
+        assert re.fullmatch(SCHEMA["fields"][3]["constraints"]["pattern"], mine["rna_siren"])
+        as_json = (await client.get("/donnees/projets-finances.json")).json()
+        assert as_json["licence"] == "Licence Ouverte 2.0"
+        assert {p["titre"] for p in as_json["projets"]} == titles
+        assert json.loads((await client.get("/donnees/projets-finances.schema.json")).text) == SCHEMA
+
+
+async def test_each_role_may_do_only_its_part(gateway, stack) -> None:
+    ids = await _year_with_projects(stack, 2032)
+    pending = ids["Projet en attente"]
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
+    metropole = await gateway.account("nantes-metropole", "referent", name="Référente Métropole")
+    caf = await gateway.account("caf", "referent", name="Référent CAF")
+    outsider = await gateway.account("pole-emploi", "referent", name="Référent Pôle emploi")
+    decision = {"funder_id": "nantes-metropole", "decision": "accorde", "amount_granted": "700",
+                "decided_on": "12/03/2032"}
+    async with gateway.client() as anonymous:
+        assert (await anonymous.get("/aap")).status_code == 303
+        assert (await anonymous.get("/aap/2032")).status_code == 303
+        assert (await anonymous.post(f"/aap/projets/{pending}/decision", data=decision)).status_code in (303, 403)
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, outsider)
+        assert (await client.get("/aap/2032")).status_code == 403  # not a funder of this call
+        refused = await client.post("/aap/appels", data={"csrf_token": token, "year": "2033", "title": "X",
+                                                          "opens_on": "2032-10-01", "closes_on": "2032-12-01"})
+        assert refused.status_code == 403 and "secrétariat" in refused.text
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, caf)
+        page = await client.get("/aap/2032")
+        assert page.status_code == 200 and "Projet en attente" in page.text and "Projet n° 2" in page.text
+        other = await client.post(f"/aap/projets/{pending}/decision", data={**decision, "csrf_token": token})
+        assert other.status_code == 403 and "référents de ce financeur" in other.text
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, metropole)
+        no_csrf = await client.post(f"/aap/projets/{pending}/decision", data=decision)
+        assert no_csrf.status_code == 403
+        done = await client.post(f"/aap/projets/{pending}/decision", data={**decision, "csrf_token": token})
+        assert done.status_code == 303, done.text
+        paid = await client.post(f"/aap/projets/{pending}/versement", data={
+            "csrf_token": token, "funder_id": "nantes-metropole", "amount": "900", "paid_on": "2032-04-01"})
+        assert paid.status_code == 422 and "restent à verser" in paid.text
+        bad = funder_file(line(1), line(2, rna="W12")).replace(b"2025-03-10", b"2032-03-10")
+        shown = await client.post("/aap/2032/import", data={"csrf_token": token, "funder_id": "nantes-metropole"},
+                                  files={"file": ("liste.csv", bad, "text/csv")})
+        assert shown.status_code == 422 and "ligne 3" in shown.text and "rien n&#39;a été enregistré" in shown.text
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        opened = await client.post("/aap/appels", data={
+            "csrf_token": token, "year": "2033", "title": "Appel à projets 2033", "opens_on": "01/10/2032",
+            "closes_on": "15/12/2032", "funders": ["caf"], "envelope-caf": "90 000"})
+        assert opened.status_code == 303 and opened.headers["location"] == "/aap/2033?fait=appel"
+        assert "90\u202f000 €" in (await client.get("/projets-finances/2033")).text
+    async with gateway.client() as anonymous:
+        assert "Projet en attente" in (await anonymous.get("/projets-finances/2032")).text  # granted now: public
+        assert csrf_of((await anonymous.get("/connexion")).text)
