@@ -14,7 +14,7 @@ from kernel.errors import Invalid, NotFound
 from kernel.identity import Identity
 from kernel.outbox import Outbox
 from kernel.rows import guarded_update
-from services.participation.events import AapCallDefined, Envelope, Priority
+from services.participation.events.aap import AapCallDefined, Envelope, Priority
 from services.participation.models import Base, now, timestamp
 from services.participation.schemas import AapCallIn
 from services.participation.service import catalogue

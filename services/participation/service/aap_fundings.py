@@ -15,7 +15,7 @@ from kernel.errors import Forbidden, Invalid, NotFound
 from kernel.identity import Identity
 from kernel.outbox import Outbox
 from kernel.rows import guarded_update
-from services.participation.events import FundingGranted, FundingPaid, FundingRefused, FundingWithdrawn
+from services.participation.events.aap import FundingGranted, FundingPaid, FundingRefused, FundingWithdrawn
 from services.participation.models import Base, now, timestamp
 from services.participation.schemas import FundingDecisionIn, PaymentIn
 from services.participation.service import aap_measures

@@ -17,7 +17,7 @@ from kernel.identity import Identity
 from kernel.outbox import Outbox
 from kernel.rows import guarded_update
 from services.participation.aap_format import association_number, plain
-from services.participation.events import AapProjectPublished, AapProjectRecorded, FundedProject
+from services.participation.events.aap import AapProjectPublished, AapProjectRecorded, FundedProject
 from services.participation.models import Base, now, timestamp
 from services.participation.schemas import AapProjectIn
 from services.participation.service import catalogue
