@@ -20,6 +20,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from kernel.audit import AuditRecorder, audit_table
+from kernel.audit_api import audit_router
 from kernel.consumer import EventConsumer, Subscription, inbox_table
 from kernel.db import Database
 from kernel.errors import DomainError, domain_error_handler, validation_error_handler
@@ -68,9 +70,10 @@ class ServiceRuntime:
 
 
 def kernel_tables(metadata: MetaData) -> None:
-    """Adds the outbox and inbox tables to a service's metadata (each service's migrations create them)."""
+    """Adds the outbox, inbox and audit tables to a service's metadata (each service's migrations create them)."""
     outbox_table(metadata)
     inbox_table(metadata)
+    audit_table(metadata)
 
 
 def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
@@ -81,6 +84,7 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
         setup_tracing(spec.name, settings.otel_exporter, settings.otel_endpoint)
         await asyncio.to_thread(upgrade, settings.database_url, spec.migrations_dir)
         db = Database(settings.database_url)
+        AuditRecorder(spec.metadata).install(db.session_class)
         outbox = Outbox(spec.metadata.tables["outbox"], source=f"/cdv/{spec.name}",
                         namespace=settings.event_namespace)
         runtime = ServiceRuntime(settings=settings, db=db, outbox=outbox)
@@ -157,6 +161,7 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
 
     for router in spec.routers:
         app.include_router(router)
+    app.include_router(audit_router(spec.metadata, spec.name))
     return app
 
 
