@@ -19,12 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kernel.audit import AuditRecorder, audit_table
 from kernel.audit_api import audit_router
 from kernel.consumer import EventConsumer, Subscription, inbox_table
 from kernel.db import Database
-from kernel.errors import DomainError, domain_error_handler, validation_error_handler
+from kernel.errors import (
+    DomainError,
+    domain_error_handler,
+    http_error_handler,
+    overflow_handler,
+    validation_error_handler,
+)
 from kernel.events import INTERNAL, stream_name
 from kernel.logs import setup_logging
 from kernel.messaging import connect, ensure_stream, stream_config
@@ -132,6 +139,9 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
     app = FastAPI(title=spec.title, lifespan=lifespan,
                   exception_handlers={DomainError: domain_error_handler,
                                       RequestValidationError: validation_error_handler,
+                                      StarletteHTTPException: http_error_handler,
+                                      # Minimal until ids are bounded at the routes (issue 12, item 7).
+                                      OverflowError: overflow_handler,
                                       **spec.exception_handlers})
 
     if spec.max_body_bytes is not None:
