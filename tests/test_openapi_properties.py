@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
@@ -64,8 +64,12 @@ async def test_generated_requests_get_no_server_error_and_structured_errors(isol
     def call(case: Any) -> None:
         kwargs = case.as_transport_kwargs(base_url=f"http://{name}", headers=headers)
         kwargs.pop("cookies", None)
-        request = running.client.request(**kwargs)
-        response = asyncio.run_coroutine_threadsafe(request, loop).result(timeout=60)
+        try:
+            request = running.client.build_request(**kwargs)
+            request.read()  # encodes the body now (a multipart body is encoded lazily otherwise)
+        except (TypeError, ValueError, AttributeError):
+            return  # a generated case HTTP cannot carry (a multipart "file" that is a number): nothing to send
+        response = asyncio.run_coroutine_threadsafe(running.client.send(request), loop).result(timeout=60)
         where = f"{case.method} {case.formatted_path} {kwargs.get('params') or ''}"
         if response.status_code >= 500:
             failures.append(f"{where}: {response.status_code} {response.text[:200]}")
@@ -81,8 +85,10 @@ async def test_generated_requests_get_no_server_error_and_structured_errors(isol
             strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE),
                                  operation.as_strategy(GenerationMode.NEGATIVE))
 
+            # Failures are collected, not raised: no shrinking, no explaining (whose tracing and source parsing
+            # also race with the event loop's thread on CPython 3.11's `ast`).
             @settings(max_examples=EXAMPLES * 2, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+                      suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
             @given(case=strategy)
             def check(case: Any) -> None:
                 call(case)
