@@ -19,10 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kernel.audit import AuditRecorder, audit_table
+from kernel.audit_api import audit_router
 from kernel.consumer import EventConsumer, Subscription, inbox_table
 from kernel.db import Database
-from kernel.errors import DomainError, domain_error_handler, validation_error_handler
+from kernel.errors import (
+    DomainError,
+    domain_error_handler,
+    http_error_handler,
+    overflow_handler,
+    validation_error_handler,
+)
 from kernel.events import INTERNAL, stream_name
 from kernel.logs import setup_logging
 from kernel.messaging import connect, ensure_stream, stream_config
@@ -68,9 +77,10 @@ class ServiceRuntime:
 
 
 def kernel_tables(metadata: MetaData) -> None:
-    """Adds the outbox and inbox tables to a service's metadata (each service's migrations create them)."""
+    """Adds the outbox, inbox and audit tables to a service's metadata (each service's migrations create them)."""
     outbox_table(metadata)
     inbox_table(metadata)
+    audit_table(metadata)
 
 
 def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
@@ -81,6 +91,7 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
         setup_tracing(spec.name, settings.otel_exporter, settings.otel_endpoint)
         await asyncio.to_thread(upgrade, settings.database_url, spec.migrations_dir)
         db = Database(settings.database_url)
+        AuditRecorder(spec.metadata).install(db.session_class)
         outbox = Outbox(spec.metadata.tables["outbox"], source=f"/cdv/{spec.name}",
                         namespace=settings.event_namespace)
         runtime = ServiceRuntime(settings=settings, db=db, outbox=outbox)
@@ -128,6 +139,9 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
     app = FastAPI(title=spec.title, lifespan=lifespan,
                   exception_handlers={DomainError: domain_error_handler,
                                       RequestValidationError: validation_error_handler,
+                                      StarletteHTTPException: http_error_handler,
+                                      # Minimal until ids are bounded at the routes (issue 12, item 7).
+                                      OverflowError: overflow_handler,
                                       **spec.exception_handlers})
 
     if spec.max_body_bytes is not None:
@@ -165,6 +179,7 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
 
     for router in spec.routers:
         app.include_router(router)
+    app.include_router(audit_router(spec.metadata, spec.name))
     return app
 
 

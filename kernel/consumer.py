@@ -25,6 +25,7 @@ from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String,
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from kernel import audit
 from kernel.db import Database
 from kernel.events import CloudEvent, stream_name, subject_for
 from kernel.messaging import DEAD_LETTER_SERVICE, ensure_stream, stream_config
@@ -185,7 +186,8 @@ class EventConsumer:
                 return
             span.set_attribute("messaging.message.id", event.id)
             try:
-                await self._apply_once(event)
+                with audit.acting_as(audit.Actor(f"système ({self.durable})")):
+                    await self._apply_once(event)
             except Exception as exc:  # noqa: BLE001 - any handler failure counts as a failed delivery
                 span.record_exception(exc)
                 span.set_status(Status(StatusCode.ERROR))

@@ -86,6 +86,7 @@ class Database:
                     hook()
 
         event.listen(_Session, "after_commit", _after_commit)
+        self.session_class = _Session  # for listeners of this database only (the audit log)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, sync_session_class=_Session, expire_on_commit=False
         )

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class DomainError(Exception):
@@ -123,3 +124,26 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
                "ctx": {k: _plain(v) for k, v in (e.get("ctx") or {}).items()}} for e in exc.errors()]
     message = "Requête invalide : " + " ; ".join(f"{e['field']} : {e['message']}" for e in errors) + "."
     return JSONResponse({"code": "invalid", "message": message, "errors": errors}, status_code=422)
+
+
+# Framework errors (a body that is not JSON, an unknown route or method) in the same shape, in French.
+HTTP_ERRORS = {
+    400: ("invalid", "Requête illisible : le corps doit être du JSON valide."),
+    404: ("not_found", "Adresse inconnue."),
+    405: ("method_not_allowed", "Méthode non permise pour cette adresse."),
+    413: ("too_large", "Requête trop volumineuse."),
+    415: ("unsupported_media_type", "Type de contenu non pris en charge."),
+}
+
+
+async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's `HTTPException` (`{"detail": ...}`) as `{code, message}`, keeping its status and headers."""
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = HTTP_ERRORS.get(exc.status_code, ("error", str(exc.detail)))
+    return JSONResponse({"code": code, "message": message}, status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+async def overflow_handler(_request: Request, _exc: Exception) -> JSONResponse:
+    """An id beyond what the database stores (SQLite's 64-bit integers) names nothing: 404, not a crash."""
+    return JSONResponse({"code": "not_found", "message": "Aucun objet ne porte cet identifiant."}, status_code=404)

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel
 
+from kernel import audit
 from kernel.errors import Unauthenticated
 
 HEADER = "X-Cdv-Identity"
@@ -54,16 +55,20 @@ def verify_identity(token: str, secret: str, max_age: int) -> Identity:
     return Identity.model_validate(data)
 
 
-def current_identity(request: Request) -> Identity:
-    """FastAPI dependency: the verified caller, or 401 `{code: "unauthenticated", message}`."""
+async def current_identity(request: Request) -> Identity:
+    """FastAPI dependency: the verified caller, or 401 `{code: "unauthenticated", message}`.
+
+    Async so that it runs in the request's own task: the audit log's actor, set here, stays for the endpoint."""
     token = request.headers.get(HEADER)
     if not token:
         raise Unauthenticated("Identité manquante.")
     settings = request.app.state.runtime.settings
     try:
-        return verify_identity(token, settings.identity_secret, settings.identity_ttl_seconds)
+        who = verify_identity(token, settings.identity_secret, settings.identity_ttl_seconds)
     except ValueError as exc:
         raise Unauthenticated(str(exc).capitalize() + ".") from exc
+    audit.set_actor(audit.Actor(who.name or who.user_id, user_id=who.user_id, organisation_id=who.organisation_id))
+    return who
 
 
 IdentityDep = Annotated[Identity, Depends(current_identity)]

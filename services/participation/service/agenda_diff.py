@@ -110,6 +110,8 @@ def diff(before: list[Item], after: list[Item], *, before_documents: list[dict] 
 def since(versions: list[dict[str, Any]], received: int) -> list[dict[str, str]]:
     """What changed from version `received` to the latest of `versions` (each {number, items, documents})."""
     by_number = {v["number"]: v for v in versions}
+    if not by_number:  # nothing published yet: nothing changed since any version
+        return []
     latest = max(by_number)
     if received not in by_number or received >= latest:
         return []
