@@ -24,6 +24,7 @@ from gateway.pages import admin, engagements, indicateurs, notifications, partic
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
+from kernel.ids import names_nothing
 from kernel.logs import setup_logging
 from kernel.migrations import upgrade
 from kernel.tracing import setup_tracing
@@ -129,7 +130,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    if any(e.get("loc", [None])[0] == "path" for e in exc.errors()):
+    if names_nothing(list(exc.errors())) or any(e.get("loc", [None])[0] == "path" for e in exc.errors()):
         return await _http_error(request, StarletteHTTPException(404))
     return _error_page(request, 400, "Demande incorrecte", "Les informations envoyées sont incomplètes ou invalides.")
 
