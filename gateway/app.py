@@ -16,6 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
@@ -170,6 +171,8 @@ def create_app(settings: Settings | None = None,
     app.add_middleware(BodyLimit, limit=settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.trusted_proxies:  # outermost: the address and scheme are the forwarded ones for all that follows
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/healthz", tags=["santé"])
