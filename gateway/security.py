@@ -15,8 +15,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, or_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
@@ -125,24 +126,31 @@ class Throttled:
 async def _take(session: AsyncSession, key: str, limit: int, window: timedelta) -> datetime | None:
     """Takes one of the `limit` tries of `key` in its window: None when taken, else when its window ends.
 
-    The try is taken by a conditional UPDATE before the password is checked, so that parallel attempts are
-    counted one by one by the database, never all admitted between a check and the recording of its result."""
+    The try is taken by one conditional statement before the password is checked (an upsert whose update only
+    happens while tries are left, or once the window has passed), so that parallel attempts are counted one by
+    one by the database, never all admitted between a check and the recording of its result."""
     at = now()
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
-    if await session.get(LoginThrottle, key) is None:
-        session.add(LoginThrottle(key=key, window_start=at, used=0))
-        try:
-            await session.commit()
-        except IntegrityError:  # created by a parallel attempt
-            await session.rollback()
-    await session.exec(table.update().where(table.c.key == key, table.c.window_start <= at - window)  # type: ignore[call-overload]
-                       .values(window_start=at, used=0))
-    taken = await session.exec(table.update().where(table.c.key == key, table.c.used < limit)  # type: ignore[call-overload]
-                               .values(used=table.c.used + 1))
+    passed = table.c.window_start <= at - window
+    insert = sqlite_insert if session.bind.dialect.name == "sqlite" else postgresql_insert
+    statement = insert(table).values(key=key, window_start=at, used=1).on_conflict_do_update(
+        index_elements=["key"],
+        set_={"used": case((passed, 1), else_=table.c.used + 1),
+              "window_start": case((passed, at), else_=table.c.window_start)},
+        where=or_(passed, table.c.used < limit)).returning(table.c.used)  # a row back: the try was taken
+    await _end_reads(session)
+    taken = (await session.exec(statement)).first()  # type: ignore[call-overload]
     await session.commit()
-    if taken.rowcount == 1:
+    if taken is not None:
         return None
     return await _window_end(session, key, window)
+
+
+async def _end_reads(session: AsyncSession) -> None:
+    """Ends the transaction earlier reads began, so that the next write starts its own: SQLite cannot turn a
+    read snapshot into a write once another connection has written (an immediate "database is locked", without
+    waiting), which parallel logins would otherwise meet."""
+    await session.commit()
 
 
 async def _window_end(session: AsyncSession, key: str, window: timedelta) -> datetime:
@@ -179,6 +187,7 @@ async def take_try(session: AsyncSession, *, email: str, ip: str | None, setting
 
 async def _give_back(session: AsyncSession, keys: list[str]) -> None:
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    await _end_reads(session)
     for key in keys:
         await session.exec(table.update().where(table.c.key == key, table.c.used > 0)  # type: ignore[call-overload]
                            .values(used=table.c.used - 1))
@@ -202,6 +211,7 @@ async def after_success(session: AsyncSession, *, email: str, ip: str | None, se
     """A login succeeded: the e-mail's failures are forgiven, and the address gets its try back."""
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
     keys = _keys(email, ip, settings)
+    await _end_reads(session)
     await session.exec(table.update().where(table.c.key == keys[0][0]).values(used=0))  # type: ignore[call-overload]
     await _give_back(session, [key for key, _ in keys[1:]])
 
@@ -209,8 +219,10 @@ async def after_success(session: AsyncSession, *, email: str, ip: str | None, se
 async def record_attempt(session: AsyncSession, *, email: str, ip: str | None, outcome: str) -> None:
     """Keeps a login attempt in the log (a day); older ones are dropped. (The throttle counts in
     `LoginThrottle`, taken before the password is checked.)"""
+    await _end_reads(session)
     at = now()
     session.add(LoginAttempt(email=email[:254], ip=ip, at=at, outcome=outcome))
-    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < at - timedelta(days=1)))  # type: ignore[call-overload]
-    await session.exec(delete(LoginThrottle).where(col(LoginThrottle.window_start) < at - timedelta(days=1)))  # type: ignore[call-overload]
+    if outcome == "success":  # housekeeping now and then, not in the path of a burst of failures
+        await session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < at - timedelta(days=1)))  # type: ignore[call-overload]
+        await session.exec(delete(LoginThrottle).where(col(LoginThrottle.window_start) < at - timedelta(days=1)))  # type: ignore[call-overload]
     await session.commit()

@@ -10,10 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import func, select
 
+from gateway import security
 from gateway.app import create_app
 from gateway.models import LoginAttempt
+from gateway.settings import Settings
+from kernel.db import Database
+from kernel.migrations import upgrade
+from tests.conftest import ROOT
 from tests.gateway.conftest import Gateway, csrf_of, gateway_settings, transports_for
 
 
@@ -89,3 +95,23 @@ async def test_x_forwarded_for_is_ignored_unless_the_peer_is_a_configured_proxy(
         # A client cannot escape by writing its own entries: the proxy appends the address it saw, last.
         spoofed = [f"10.9.9.{i}, 203.0.113.7" for i in range(5)]
         assert await _wrong_from(gw, spoofed) == [401, 401, 429, 429, 429]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_the_counter_gives_exactly_the_limit_to_parallel_tries_on_both_databases(backend: str,
+                                                                                        database_factory) -> None:
+    url = database_factory(backend, "throttle")
+    await asyncio.to_thread(upgrade, url, ROOT / "gateway" / "migrations")
+    db = Database(url)
+    settings = Settings(environment="test", database_url=url, login_max_failures=5, login_max_failures_per_ip=8)
+    try:
+        async def attempt(i: int) -> Any:
+            async with db.session() as session:
+                return await security.take_try(session, email=f"p{i % 2}@test.example", ip="192.0.2.1",
+                                               settings=settings)
+
+        results = await asyncio.gather(*(attempt(i) for i in range(30)))
+        assert sum(r is None for r in results) == 8, "the address's 8 tries, shared by two e-mails (5 each)"
+        assert all(r.minutes == 15 for r in results if r is not None)
+    finally:
+        await db.dispose()
