@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from itsdangerous import URLSafeTimedSerializer
 
 from gateway.contract import loader, validation
 from kernel.identity import HEADER, Identity, sign_identity
@@ -43,7 +44,19 @@ BROKEN_DOWN = 20  # indicators refined to quarterly values per QPV
 def _headers(secret: str, org: str | None, *roles: str) -> dict[str, str]:
     who = Identity(user_id=uuid.uuid4().hex, email="bench@example.org", name=f"Banc d'essai {org or ''}".strip(),
                    organisation_id=org, roles=list(roles))  # type: ignore[arg-type]
-    return {HEADER: sign_identity(who, secret)}
+    return {HEADER: sign_identity(who, secret, "")}
+
+
+def _readdress(secret: str, audience: str) -> Any:
+    """A request hook: each token is signed again for the service this client calls (as the gateway signs)."""
+
+    async def hook(request: httpx.Request) -> None:
+        token = request.headers.get(HEADER)
+        if token:
+            data = URLSafeTimedSerializer(secret, salt="cdv-identity").loads(token)
+            request.headers[HEADER] = sign_identity(Identity.model_validate(data), secret, audience)
+
+    return hook
 
 
 @asynccontextmanager
@@ -52,7 +65,8 @@ async def _service(name: str, **values: Any) -> AsyncIterator[tuple[Any, httpx.A
     app = importlib.import_module(f"services.{name}.app").create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}", timeout=600) as client:
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}", timeout=600,
+                                     event_hooks={"request": [_readdress(settings.identity_secret, name)]}) as client:
             yield app, client
 
 

@@ -16,6 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
@@ -24,6 +25,7 @@ from gateway.pages import aap, admin, engagements, home, indicateurs, notificati
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
+from kernel.ids import names_nothing
 from kernel.logs import setup_logging
 from kernel.migrations import upgrade
 from kernel.tracing import setup_tracing
@@ -129,7 +131,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    if any(e.get("loc", [None])[0] == "path" for e in exc.errors()):
+    if names_nothing(list(exc.errors())) or any(e.get("loc", [None])[0] == "path" for e in exc.errors()):
         return await _http_error(request, StarletteHTTPException(404))
     return _error_page(request, 400, "Demande incorrecte", "Les informations envoyées sont incomplètes ou invalides.")
 
@@ -169,6 +171,8 @@ def create_app(settings: Settings | None = None,
     app.add_middleware(BodyLimit, limit=settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.trusted_proxies:  # outermost: the address and scheme are the forwarded ones for all that follows
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/healthz", tags=["santé"])

@@ -73,7 +73,10 @@ async def load_contract(path: Path, settings: Settings, *,
     if check_only:
         return 0
     clients = ServiceClients(settings, transports)
-    headers = inject_headers({HEADER: sign_identity(SYSTEM_ADMIN, settings.identity_secret)})
+
+    def headers(service: str) -> dict[str, str]:
+        return inject_headers({HEADER: sign_identity(SYSTEM_ADMIN, settings.identity_secret, service)})
+
     try:
         reports = await loader.load(contract, participation=clients.clients["participation"],
                                     engagements=clients.clients["engagements"], headers=headers)

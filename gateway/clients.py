@@ -87,7 +87,7 @@ class ServiceClients:
         `content` may be bytes or an async iterator of bytes (an upload streamed on); `files`, a form's files."""
         with self._tracer.start_as_current_span(f"{method} {service}{path}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("peer.service", service)
-            headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret)})
+            headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret, service)})
             if content_type:
                 headers["Content-Type"] = content_type
             clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}

@@ -69,6 +69,17 @@ class LoginAttempt(Base, table=True):
     outcome: str = Field(max_length=10)  # success | failure | refused (while throttled; not counted)
 
 
+class LoginThrottle(Base, table=True):
+    """The tries left to one e-mail or one client address in its current window. A try is taken by a
+    conditional UPDATE (`used < limit`) before the password is checked, so parallel attempts cannot all slip
+    in between a check and the recording of its failure."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=300)  # "email:<address>" or "ip:<address>"
+    window_start: datetime = Field(sa_column=_timestamp())
+    used: int = 0
+
+
 class PasswordToken(Base, table=True):
     """A single-use link to set a password (an invitation to a new account, or a reset). The link carries a
     random token; only its SHA-256 digest is stored, with its expiry and the moment it was used."""

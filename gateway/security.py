@@ -15,12 +15,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
-from sqlmodel import col, select
+from sqlalchemy import case, delete, or_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
-from gateway.models import Account, LoginAttempt, WebSession, aware, now
+from gateway.models import Account, LoginAttempt, LoginThrottle, WebSession, aware, now
 from gateway.settings import Settings
 
 SESSION_COOKIE = "cdv_session"
@@ -141,41 +143,106 @@ class Throttled:
                 "adressez-vous à l'administrateur de la plateforme.")
 
 
-async def _retry_at(session: AsyncSession, where: object, limit: int, since: datetime,
-                    window: timedelta) -> datetime | None:
-    """When the oldest failure that keeps the count at `limit` leaves the window, or None if under it."""
-    failures = (await session.exec(
-        select(LoginAttempt.at).where(where, LoginAttempt.outcome == "failure", col(LoginAttempt.at) >= since)
-        .order_by(col(LoginAttempt.at).desc()).limit(limit)
-    )).all()
-    if len(failures) < limit:
-        return None
-    return aware(failures[-1]) + window
+async def _take(session: AsyncSession, key: str, limit: int, window: timedelta) -> datetime | None:
+    """Takes one of the `limit` tries of `key` in its window: None when taken, else when its window ends.
 
-
-async def throttled(session: AsyncSession, *, email: str, ip: str | None, settings: Settings) -> Throttled | None:
-    """Whether logins for this e-mail or from this address are suspended, and for how long."""
-    window = timedelta(minutes=settings.login_window_minutes)
+    The try is taken by one conditional statement before the password is checked (an upsert whose update only
+    happens while tries are left, or once the window has passed), so that parallel attempts are counted one by
+    one by the database, never all admitted between a check and the recording of its result."""
     at = now()
-    since = at - window
-    last_success = (await session.exec(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.outcome == "success")
-    )).first()
-    email_since = max(since, aware(last_success)) if last_success else since
-    candidates = [await _retry_at(session, LoginAttempt.email == email, settings.login_max_failures, email_since,
-                                  window)]
-    if ip:
-        candidates.append(await _retry_at(session, LoginAttempt.ip == ip, settings.login_max_failures_per_ip,
-                                          since, window))
-    retry = max((c for c in candidates if c is not None), default=None)
-    if retry is None or retry <= at:
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    passed = table.c.window_start <= at - window
+    insert = sqlite_insert if session.bind.dialect.name == "sqlite" else postgresql_insert
+    statement = insert(table).values(key=key, window_start=at, used=1).on_conflict_do_update(
+        index_elements=["key"],
+        set_={"used": case((passed, 1), else_=table.c.used + 1),
+              "window_start": case((passed, at), else_=table.c.window_start)},
+        where=or_(passed, table.c.used < limit)).returning(table.c.used)  # a row back: the try was taken
+    await _end_reads(session)
+    taken = (await session.exec(statement)).first()  # type: ignore[call-overload]
+    await session.commit()
+    if taken is not None:
         return None
-    return Throttled(minutes=max(1, math.ceil((retry - at).total_seconds() / 60)))
+    return await _window_end(session, key, window)
+
+
+async def _end_reads(session: AsyncSession) -> None:
+    """Ends the transaction earlier reads began, so that the next write starts its own: SQLite cannot turn a
+    read snapshot into a write once another connection has written (an immediate "database is locked", without
+    waiting), which parallel logins would otherwise meet."""
+    await session.commit()
+
+
+async def _window_end(session: AsyncSession, key: str, window: timedelta) -> datetime:
+    row = await session.get(LoginThrottle, key)
+    assert row is not None
+    await session.refresh(row)
+    return aware(row.window_start) + window
+
+
+def _keys(email: str, ip: str | None, settings: Settings) -> list[tuple[str, int]]:
+    keys = [(f"email:{email[:254]}", settings.login_max_failures)]
+    if ip:
+        keys.append((f"ip:{ip[:64]}", settings.login_max_failures_per_ip))
+    return keys
+
+
+def _throttled(retry: datetime) -> Throttled:
+    return Throttled(minutes=max(1, math.ceil((retry - now()).total_seconds() / 60)))
+
+
+async def take_try(session: AsyncSession, *, email: str, ip: str | None, settings: Settings) -> Throttled | None:
+    """Takes a try for this e-mail and this address before the password is checked; Throttled when either has
+    none left (then nothing is taken)."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    taken: list[str] = []
+    for key, limit in _keys(email, ip, settings):
+        retry = await _take(session, key, limit, window)
+        if retry is not None:
+            await _give_back(session, taken)
+            return _throttled(retry)
+        taken.append(key)
+    return None
+
+
+async def _give_back(session: AsyncSession, keys: list[str]) -> None:
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    await _end_reads(session)
+    for key in keys:
+        await session.exec(table.update().where(table.c.key == key, table.c.used > 0)  # type: ignore[call-overload]
+                           .values(used=table.c.used - 1))
+    await session.commit()
+
+
+async def after_failure(session: AsyncSession, *, email: str, ip: str | None,
+                        settings: Settings) -> Throttled | None:
+    """Whether the failure just counted used the last try of the e-mail or the address (the tries stay taken)."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    for key, limit in _keys(email, ip, settings):
+        row = await session.get(LoginThrottle, key)
+        if row is not None:
+            await session.refresh(row)
+            if row.used >= limit:
+                return _throttled(await _window_end(session, key, window))
+    return None
+
+
+async def after_success(session: AsyncSession, *, email: str, ip: str | None, settings: Settings) -> None:
+    """A login succeeded: the e-mail's failures are forgiven, and the address gets its try back."""
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    keys = _keys(email, ip, settings)
+    await _end_reads(session)
+    await session.exec(table.update().where(table.c.key == keys[0][0]).values(used=0))  # type: ignore[call-overload]
+    await _give_back(session, [key for key, _ in keys[1:]])
 
 
 async def record_attempt(session: AsyncSession, *, email: str, ip: str | None, outcome: str) -> None:
-    """Keeps a login attempt (a day, long enough for any window); older ones are dropped."""
+    """Keeps a login attempt in the log (a day); older ones are dropped. (The throttle counts in
+    `LoginThrottle`, taken before the password is checked.)"""
+    await _end_reads(session)
     at = now()
     session.add(LoginAttempt(email=email[:254], ip=ip, at=at, outcome=outcome))
-    await session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < at - timedelta(days=1)))  # type: ignore[call-overload]
+    if outcome == "success":  # housekeeping now and then, not in the path of a burst of failures
+        await session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < at - timedelta(days=1)))  # type: ignore[call-overload]
+        await session.exec(delete(LoginThrottle).where(col(LoginThrottle.window_start) < at - timedelta(days=1)))  # type: ignore[call-overload]
     await session.commit()

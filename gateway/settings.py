@@ -45,6 +45,9 @@ class Settings(KernelSettings):
     login_window_minutes: int = 15
     login_max_failures: int = 5  # per e-mail
     login_max_failures_per_ip: int = 20  # per address: an organisation's staff often share one behind a proxy
+    # Reverse proxies (addresses or networks, e.g. ["10.0.0.5"]) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed; empty: none, the peer's own address is the client's (a header anyone can write counts for nothing).
+    trusted_proxies: list[str] = []
 
     @property
     def secure_cookies(self) -> bool:

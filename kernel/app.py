@@ -136,7 +136,9 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
             await db.dispose()
             log.info("%s stopped", spec.name)
 
-    app = FastAPI(title=spec.title, lifespan=lifespan,
+    docs = settings.serves_api_docs  # the API's map is for developers, not for whoever reaches the port
+    app = FastAPI(title=spec.title, lifespan=lifespan, docs_url="/docs" if docs else None,
+                  redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None,
                   exception_handlers={DomainError: domain_error_handler,
                                       RequestValidationError: validation_error_handler,
                                       StarletteHTTPException: http_error_handler,

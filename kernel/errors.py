@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kernel.ids import names_nothing
+
 
 class DomainError(Exception):
     status_code = 400
@@ -119,6 +121,9 @@ def _plain(value: Any) -> Any:
 async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 in the shape of domain errors: `{code, message, errors: [{field, type, message, ctx}]}`."""
     assert isinstance(exc, RequestValidationError)
+    if names_nothing(list(exc.errors())):
+        return JSONResponse({"code": NotFound.code, "message": "Aucune ressource ne porte cet identifiant."},
+                            status_code=NotFound.status_code)
     errors = [{"field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")) or "corps",
                "type": e.get("type"), "message": french_message(e),
                "ctx": {k: _plain(v) for k, v in (e.get("ctx") or {}).items()}} for e in exc.errors()]

@@ -1,8 +1,10 @@
 """The caller's identity, signed by the gateway and verified by each service.
 
-The gateway puts a short-lived token in `X-Cdv-Identity` (HMAC-SHA256 over the identity, with a timestamp);
-a service accepts it only if the signature matches its own copy of the secret and the token is recent.
-Each service then applies its own rules to its own data.
+The gateway puts a short-lived token in `X-Cdv-Identity` (HMAC-SHA256 over the identity, with a timestamp),
+signed for one service, its audience: a service accepts it only if the signature matches its own copy of the
+secret, the token names that service and is a few seconds old at most (`identity_ttl_seconds`). A token taken
+from one call cannot be replayed against another service, nor later. Each service then applies its own rules
+to its own data.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from kernel import audit
 from kernel.errors import Unauthenticated
 
 HEADER = "X-Cdv-Identity"
+AUDIENCE = "aud"  # the key of the service a token is meant for, beside the identity's fields
 Role = Literal["referent", "secretariat", "admin", "integrator", "membre"]  # membre: a resident or an association
 
 
@@ -40,18 +43,21 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="cdv-identity")
 
 
-def sign_identity(identity: Identity, secret: str) -> str:
-    return _serializer(secret).dumps(identity.model_dump(mode="json"))
+def sign_identity(identity: Identity, secret: str, audience: str) -> str:
+    """A token for one call to the service named `audience`."""
+    return _serializer(secret).dumps({**identity.model_dump(mode="json"), AUDIENCE: audience})
 
 
-def verify_identity(token: str, secret: str, max_age: int) -> Identity:
-    """Raises ValueError with a reason when the token is forged, altered or too old."""
+def verify_identity(token: str, secret: str, max_age: int, audience: str) -> Identity:
+    """Raises ValueError with a reason when the token is forged, altered, too old or meant for another service."""
     try:
         data = _serializer(secret).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise ValueError("identité expirée") from exc
     except BadSignature as exc:
         raise ValueError("identité invalide") from exc
+    if not isinstance(data, dict) or data.get(AUDIENCE) != audience:
+        raise ValueError(f"identité destinée à un autre service que « {audience} »")
     return Identity.model_validate(data)
 
 
@@ -64,7 +70,7 @@ async def current_identity(request: Request) -> Identity:
         raise Unauthenticated("Identité manquante.")
     settings = request.app.state.runtime.settings
     try:
-        who = verify_identity(token, settings.identity_secret, settings.identity_ttl_seconds)
+        who = verify_identity(token, settings.identity_secret, settings.identity_ttl_seconds, settings.service_name)
     except ValueError as exc:
         raise Unauthenticated(str(exc).capitalize() + ".") from exc
     audit.set_actor(audit.Actor(who.name or who.user_id, user_id=who.user_id, organisation_id=who.organisation_id))

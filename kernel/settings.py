@@ -50,8 +50,15 @@ class KernelSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     identity_secret: str = DEV_SECRET
-    identity_ttl_seconds: int = 120
+    # A signed identity is good for one service and this many seconds (signed per call, checked on arrival).
+    identity_ttl_seconds: int = 10
     shutdown_timeout_seconds: float = 10.0
+    # A service's `/docs` and `/openapi.json`; None: served in development and test, not in production.
+    api_docs: bool | None = None
+
+    @property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
 
     def model_post_init(self, __context: Any) -> None:
         if not self.port:

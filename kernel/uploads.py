@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from kernel.errors import DomainError
@@ -21,9 +22,17 @@ MULTIPART_SLACK = 64 * 1024  # a form's boundaries and other fields around a fil
 CHUNK = 64 * 1024
 
 
-class TooLarge(DomainError):
+class TooLarge(DomainError, HTTPException):
+    """Also an HTTPException: FastAPI re-raises those from a JSON body's read (any other error there becomes
+    its own 400), so a JSON body past the limit gets the same 413 as a file."""
+
     status_code = 413
     code = "too_large"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        HTTPException.__init__(self, status_code=413, detail=message)
+        self.message = message
+        self.details = details
 
 
 def megabytes(size: int) -> str:

@@ -17,6 +17,7 @@ import nats
 import psycopg
 import pytest
 from fastapi import FastAPI
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -148,8 +149,29 @@ def identity(org: str | None = "ville-nantes", *roles: str, name: str = "Camille
                     organisation_id=org, organisation_name=org, roles=list(roles or ("referent",)))  # type: ignore[arg-type]
 
 
-def auth(who: Identity, secret: str = SECRET) -> dict[str, str]:
-    return {HEADER: sign_identity(who, secret)}
+def auth(who: Identity, secret: str = SECRET, audience: str = "") -> dict[str, str]:
+    """The signed identity header. Without `audience`, the service client that sends it (`Running.client`)
+    addresses it to its own service, as the gateway does for each call (`readdress`)."""
+    return {HEADER: sign_identity(who, secret, audience)}
+
+
+def readdress(audience: str) -> Callable[[httpx.Request], Awaitable[None]]:
+    """An httpx request hook: a token signed with no audience (`auth(who)`) is signed again for `audience`;
+    tokens that name a service are sent as they are (tests of refusals use them)."""
+
+    async def hook(request: httpx.Request) -> None:
+        token = request.headers.get(HEADER)
+        if not token:
+            return
+        serializer = URLSafeTimedSerializer(SECRET, salt="cdv-identity")
+        try:
+            data = serializer.loads(token)
+        except BadSignature:
+            return
+        if data.get("aud") == "":
+            request.headers[HEADER] = sign_identity(Identity.model_validate(data), SECRET, audience)
+
+    return hook
 
 
 ADMIN = identity(None, "admin", name="Admin Test")
@@ -185,7 +207,8 @@ def service_runner(nats_url: str, namespace: str, database_factory: Callable[[st
         app = create_app(settings_cls(**values))
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}") as client:
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}",
+                                         event_hooks={"request": [readdress(name)]}) as client:
                 yield Running(name, app, client)
 
     return run

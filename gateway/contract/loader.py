@@ -8,6 +8,7 @@ nothing, and a failed load can simply be run again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -37,14 +38,16 @@ def engagements_part(contract: ContractFile) -> dict[str, Any]:
 
 
 async def load(contract: ContractFile, *, participation: httpx.AsyncClient, engagements: httpx.AsyncClient,
-               headers: dict[str, str]) -> dict[str, Any]:
-    """Loads a validated contract; returns what each service reports it changed."""
+               headers: dict[str, str] | Callable[[str], dict[str, str]]) -> dict[str, Any]:
+    """Loads a validated contract; returns what each service reports it changed. `headers` may be a function
+    of the service's name (a signed identity names the one service it is for)."""
     reports: dict[str, Any] = {}
     for name, client, method, url, body in (
         ("participation", participation, "PUT", "/api/v1/registry", participation_part(contract)),
         ("engagements", engagements, "PUT", f"/api/v1/contracts/{contract.contract.id}", engagements_part(contract)),
     ):
-        response = await client.request(method, url, json=body, headers=headers, timeout=60)
+        sent = headers(name) if callable(headers) else headers
+        response = await client.request(method, url, json=body, headers=sent, timeout=60)
         if response.status_code >= 400:
             raise LoadFailed(f"{name} a refusé le contrat ({response.status_code}) : {response.text[:2000]}")
         reports[name] = response.json()

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Forbidden
 from kernel.identity import IdentityDep
+from kernel.ids import Id
 from services.engagements import public, service
 from services.engagements.models import Status
 from services.engagements.schemas import (
@@ -47,7 +48,7 @@ async def axes(session: SessionDep, _who: IdentityDep) -> list[AxisOut]:
 
 
 @router.get("/engagements")
-async def engagements(session: SessionDep, _who: IdentityDep, axis: int | None = None, theme: str | None = None,
+async def engagements(session: SessionDep, _who: IdentityDep, axis: Id | None = None, theme: str | None = None,
                       pilot: str | None = None, status: Status | None = None,
                       qpv: str | None = None) -> list[EngagementSummary]:
     """All engagements, filtered by axis, theme, pilot organisation, consolidated status or QPV."""
@@ -76,14 +77,14 @@ async def public_engagement(number: int, session: SessionDep, _who: IdentityDep)
 
 
 @router.get("/engagements/{number}")
-async def engagement(number: int, session: SessionDep, _who: IdentityDep) -> EngagementDetail:
+async def engagement(number: Id, session: SessionDep, _who: IdentityDep) -> EngagementDetail:
     """One engagement: its pilots' parts and its full history."""
     return await service.get_engagement(session, number)
 
 
 @router.patch("/engagements/{number}/parts/{organisation_id}",
               responses={403: {"description": "Pas pilote"}, 409: {"description": "Version dépassée"}})
-async def update_part(number: int, organisation_id: str, update: PartUpdate, session: SessionDep,
+async def update_part(number: Id, organisation_id: str, update: PartUpdate, session: SessionDep,
                       runtime: RuntimeDep, who: IdentityDep) -> EngagementDetail:
     """A pilot reports its part (status, progress, comment, QPV, next milestone) from the version it read."""
     return await service.update_part(session, runtime.outbox, number=number, organisation_id=organisation_id,

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Invalid
 from kernel.identity import IdentityDep
+from kernel.ids import Cursor, Id
 from kernel.uploads import spool_body, too_large
 from services.indicateurs import exports, service
 from services.indicateurs.models import ImportRun, State
@@ -49,19 +50,19 @@ FORBIDDEN = {403: {"description": "Rôle ou organisation ne le permettant pas"}}
 # --- definitions ---------------------------------------------------------------------------------------------
 
 @router.get("/definitions")
-async def definitions(session: SessionDep, _who: IdentityDep, engagement: int | None = None) -> list[DefinitionOut]:
+async def definitions(session: SessionDep, _who: IdentityDep, engagement: Id | None = None) -> list[DefinitionOut]:
     """The indicator definitions, optionally for one engagement."""
     return await service.list_definitions(session, engagement)
 
 
 @router.get("/definitions/{indicator_id}")
-async def definition(indicator_id: int, session: SessionDep, _who: IdentityDep) -> DefinitionDetail:
+async def definition(indicator_id: Id, session: SessionDep, _who: IdentityDep) -> DefinitionDetail:
     """One definition with all its versions."""
     return await service.get_definition(session, indicator_id)
 
 
 @router.patch("/definitions/{indicator_id}", responses={**FORBIDDEN, **CONFLICT})
-async def update_definition(indicator_id: int, update: DefinitionUpdate, session: SessionDep, runtime: RuntimeDep,
+async def update_definition(indicator_id: Id, update: DefinitionUpdate, session: SessionDep, runtime: RuntimeDep,
                             who: IdentityDep) -> DefinitionDetail:
     """The secretariat refines a definition from the version it read (only the fields sent change)."""
     return await service.update_definition(session, runtime.outbox, indicator_id=indicator_id, update=update,
@@ -69,13 +70,13 @@ async def update_definition(indicator_id: int, update: DefinitionUpdate, session
 
 
 @router.get("/definitions/{indicator_id}/series")
-async def series(indicator_id: int, session: SessionDep, _who: IdentityDep) -> SeriesOut:
+async def series(indicator_id: Id, session: SessionDep, _who: IdentityDep) -> SeriesOut:
     """Approved values by period (and QPV when broken down), with the target: a chart and its data table."""
     return await service.series(session, indicator_id)
 
 
 @router.get("/latest-values")
-async def latest_values(engagement: int, session: SessionDep, _who: IdentityDep) -> list[LatestValues]:
+async def latest_values(engagement: Id, session: SessionDep, _who: IdentityDep) -> list[LatestValues]:
     """Each indicator of an engagement with its latest approved values (for the engagement page)."""
     return await service.latest_values(session, engagement)
 
@@ -95,7 +96,7 @@ async def submit(data: SubmissionIn, session: SessionDep, runtime: RuntimeDep, w
 
 
 @router.get("/submissions")
-async def submissions(session: SessionDep, who: IdentityDep, indicator: int | None = None, period: str | None = None,
+async def submissions(session: SessionDep, who: IdentityDep, indicator: Id | None = None, period: str | None = None,
                       organisation: str | None = None, qpv: str | None = None, state: State | None = None,
                       all_versions: bool = False) -> list[SubmissionOut]:
     """Values (latest versions unless `all_versions`); a referent sees its own organisation's."""
@@ -104,26 +105,26 @@ async def submissions(session: SessionDep, who: IdentityDep, indicator: int | No
 
 
 @router.get("/submissions/{submission_id}", responses=FORBIDDEN)
-async def submission(submission_id: int, session: SessionDep, who: IdentityDep) -> SubmissionDetail:
+async def submission(submission_id: Id, session: SessionDep, who: IdentityDep) -> SubmissionDetail:
     """One version of a value, with every version of it."""
     return await service.get_submission(session, submission_id, who)
 
 
 @router.post("/submissions/{submission_id}/submit", responses={**FORBIDDEN, **CONFLICT})
-async def submit_draft(submission_id: int, session: SessionDep, runtime: RuntimeDep,
+async def submit_draft(submission_id: Id, session: SessionDep, runtime: RuntimeDep,
                        who: IdentityDep) -> SubmissionDetail:
     """A referent submits its organisation's draft to the secretariat."""
     return await service.submit_draft(session, runtime.outbox, submission_id=submission_id, identity=who)
 
 
 @router.post("/submissions/{submission_id}/approve", responses={**FORBIDDEN, **CONFLICT})
-async def approve(submission_id: int, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> SubmissionDetail:
+async def approve(submission_id: Id, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> SubmissionDetail:
     """The secretariat approves the latest version of a value."""
     return await service.approve(session, runtime.outbox, submission_id=submission_id, identity=who)
 
 
 @router.post("/submissions/{submission_id}/reject", responses={**FORBIDDEN, **CONFLICT})
-async def reject(submission_id: int, data: RejectIn, session: SessionDep, runtime: RuntimeDep,
+async def reject(submission_id: Id, data: RejectIn, session: SessionDep, runtime: RuntimeDep,
                  who: IdentityDep) -> SubmissionDetail:
     """The secretariat returns the latest version of a value for revision, with a reason."""
     return await service.reject(session, runtime.outbox, submission_id=submission_id, reason=data.reason,
@@ -134,8 +135,8 @@ async def reject(submission_id: int, data: RejectIn, session: SessionDep, runtim
 
 @router.get("/validation-queue", responses=FORBIDDEN)
 async def validation_queue(session: SessionDep, who: IdentityDep, organisation: str | None = None,
-                           engagement: int | None = None, period: str | None = None,
-                           campaign: int | None = None, offset: Annotated[int, Query(ge=0)] = 0,
+                           engagement: Id | None = None, period: str | None = None,
+                           campaign: Id | None = None, offset: Cursor = 0,
                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> QueueOut:
     """The secretariat's queue, a page at a time: submitted values across indicators, each beside the previous
     value of its series."""
@@ -206,13 +207,13 @@ async def preview_import(request: Request, session: SessionDep, runtime: Runtime
 
 
 @router.post("/imports/previews/{preview_id}/confirm", status_code=201, responses=IMPORT_REFUSALS)
-async def confirm_import(preview_id: int, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> ImportReport:
+async def confirm_import(preview_id: Id, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> ImportReport:
     """Imports a previewed file (checked again), all or nothing; its sender only."""
     return await service.confirm_import(session, runtime.outbox, preview_id=preview_id, identity=who)
 
 
 @router.get("/imports/{import_id}", responses=FORBIDDEN)
-async def import_run(import_id: int, session: SessionDep, who: IdentityDep) -> ImportRun:
+async def import_run(import_id: Id, session: SessionDep, who: IdentityDep) -> ImportRun:
     """An import: who, when, how many values recorded, corrected or unchanged."""
     return await service.get_import(session, import_id, who)
 
@@ -232,13 +233,13 @@ async def campaigns(session: SessionDep, _who: IdentityDep) -> list[CampaignOut]
 
 
 @router.get("/campaigns/{campaign_id}")
-async def campaign(campaign_id: int, session: SessionDep, _who: IdentityDep) -> CampaignOut:
+async def campaign(campaign_id: Id, session: SessionDep, _who: IdentityDep) -> CampaignOut:
     """A campaign with its openings, closings and reopenings (who, when, why)."""
     return await service.get_campaign(session, campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/close", responses={**FORBIDDEN, **CONFLICT})
-async def close_campaign(campaign_id: int, session: SessionDep, runtime: RuntimeDep, who: IdentityDep,
+async def close_campaign(campaign_id: Id, session: SessionDep, runtime: RuntimeDep, who: IdentityDep,
                          data: CampaignClose | None = None) -> CampaignOut:
     """The secretariat closes a campaign now: its period is locked."""
     return await service.close_campaign(session, runtime.outbox, campaign_id=campaign_id,
@@ -246,14 +247,14 @@ async def close_campaign(campaign_id: int, session: SessionDep, runtime: Runtime
 
 
 @router.post("/campaigns/{campaign_id}/reopen", responses={**FORBIDDEN, **CONFLICT})
-async def reopen_campaign(campaign_id: int, data: CampaignReopen, session: SessionDep, runtime: RuntimeDep,
+async def reopen_campaign(campaign_id: Id, data: CampaignReopen, session: SessionDep, runtime: RuntimeDep,
                           who: IdentityDep) -> CampaignOut:
     """The secretariat reopens a closed campaign, with a reason and (if its date passed) a new closing date."""
     return await service.reopen_campaign(session, runtime.outbox, campaign_id=campaign_id, data=data, identity=who)
 
 
 @router.get("/campaigns/{campaign_id}/todo", responses=FORBIDDEN)
-async def todo(campaign_id: int, session: SessionDep, who: IdentityDep, organisation: str | None = None) -> TodoOut:
+async def todo(campaign_id: Id, session: SessionDep, who: IdentityDep, organisation: str | None = None) -> TodoOut:
     """What an organisation still owes for a campaign (a referent: its own organisation)."""
     return await service.todo(session, campaign_id=campaign_id, organisation=organisation, identity=who)
 
@@ -275,8 +276,8 @@ async def export_schema(_who: IdentityDep) -> dict[str, dict[str, str]]:
 
 @router.get("/exports/values.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "Valeurs approuvées (CSV)"}})
-async def export_csv(session: SessionDep, _who: IdentityDep, engagement: int | None = None,
-                     indicator: int | None = None, period: str | None = None, qpv: str | None = None,
+async def export_csv(session: SessionDep, _who: IdentityDep, engagement: Id | None = None,
+                     indicator: Id | None = None, period: str | None = None, qpv: str | None = None,
                      sep: Literal[",", ";"] = ",") -> Response:
     """Approved values as CSV (columns: see `/exports/schema`)."""
     rows = await service.approved_values(session, engagement=engagement, indicator=indicator, period=period, qpv=qpv)
@@ -286,8 +287,8 @@ async def export_csv(session: SessionDep, _who: IdentityDep, engagement: int | N
 
 @router.get("/exports/values.xlsx", response_class=Response,
             responses={200: {"content": {XLSX: {}}, "description": "Valeurs approuvées (.xlsx)"}})
-async def export_xlsx(session: SessionDep, _who: IdentityDep, engagement: int | None = None,
-                      indicator: int | None = None, period: str | None = None, qpv: str | None = None) -> Response:
+async def export_xlsx(session: SessionDep, _who: IdentityDep, engagement: Id | None = None,
+                      indicator: Id | None = None, period: str | None = None, qpv: str | None = None) -> Response:
     """Approved values as an .xlsx workbook (same columns as the CSV, plus the QPV's name)."""
     rows = await service.approved_values(session, engagement=engagement, indicator=indicator, period=period, qpv=qpv)
     return Response(exports.to_xlsx(rows), media_type=XLSX,
@@ -295,8 +296,8 @@ async def export_xlsx(session: SessionDep, _who: IdentityDep, engagement: int | 
 
 
 @router.get("/exports/values.json")
-async def export_json(session: SessionDep, _who: IdentityDep, engagement: int | None = None,
-                      indicator: int | None = None, period: str | None = None,
+async def export_json(session: SessionDep, _who: IdentityDep, engagement: Id | None = None,
+                      indicator: Id | None = None, period: str | None = None,
                       qpv: str | None = None) -> JSONResponse:
     """Approved values as JSON: `{columns, filters, count, values}`."""
     rows = await service.approved_values(session, engagement=engagement, indicator=indicator, period=period, qpv=qpv)

@@ -151,8 +151,10 @@ class Submission(Base, table=True):
     comment: str | None = None
     source: str | None = None
     state: str = Field(sa_column=Column(String(20), nullable=False))
-    submitted_by_user_id: str = Field(max_length=80)
+    submitted_by_user_id: str = Field(max_length=80)  # who entered this version (its author)
     submitted_by_name: str
+    # Who sent it to validation: its author, or another referent who submitted the author's draft (four eyes).
+    sent_by_user_id: str | None = Field(default=None, max_length=80)
     created_at: datetime = Field(default_factory=now)
     submitted_at: datetime | None = None
     reviewed_by_name: str | None = None

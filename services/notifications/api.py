@@ -1,4 +1,6 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from kernel.app import SessionDep
 from kernel.identity import IdentityDep
@@ -9,7 +11,7 @@ router = APIRouter(prefix="/api/v1", tags=["activité"])
 
 
 @router.get("/activity")
-async def activity(session: SessionDep, _who: IdentityDep, limit: int = 50,
+async def activity(session: SessionDep, _who: IdentityDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                    event_type: str | None = None) -> list[Activity]:
     """The latest events received, newest first."""
     return await list_activity(session, limit=min(limit, 500), event_type=event_type)

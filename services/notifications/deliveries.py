@@ -17,9 +17,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy import JSON, Column, func
 from sqlmodel import Field, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -248,7 +248,8 @@ async def meeting_deliveries(meeting_id: str, session: SessionDep, who: Identity
 
 @router.get("/deliveries")
 async def list_deliveries(session: SessionDep, who: IdentityDep, recipient_id: str | None = None,
-                          state: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+                          state: str | None = None,
+                          limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     """The latest delivery records (secretariat only), newest first; never the message itself."""
     if not who.is_secretariat:
         raise Forbidden("Le suivi des envois est réservé au secrétariat.")

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import NotFound
 from kernel.identity import IdentityDep
+from kernel.ids import Cursor, Id
 from kernel.rows import get_or_404
 from services.notifications.base import Base, now
 from services.notifications.people import user_key
@@ -70,14 +71,14 @@ router = APIRouter(prefix="/api/v1/notices", tags=["centre de notifications"])
 
 
 @router.get("")
-async def my_notices(session: SessionDep, who: IdentityDep, after: int = 0,
+async def my_notices(session: SessionDep, who: IdentityDep, after: Cursor = 0,
                      limit: int = Query(50, ge=1, le=200)) -> dict[str, Any]:
     """The caller's notices, newest first (or those after `after`, oldest first), and how many are unread."""
     return await listing(session, user_key(who.user_id), after=after, limit=limit)
 
 
 @router.get("/wait")
-async def wait_for_notices(runtime: RuntimeDep, who: IdentityDep, after: int = 0,
+async def wait_for_notices(runtime: RuntimeDep, who: IdentityDep, after: Cursor = 0,
                            timeout: float = Query(20, ge=0, le=55)) -> dict[str, Any]:
     """Answers as soon as the caller has a notice newer than `after`, or after `timeout` seconds with none."""
     key = user_key(who.user_id)
@@ -91,7 +92,7 @@ async def wait_for_notices(runtime: RuntimeDep, who: IdentityDep, after: int = 0
 
 
 @router.post("/{notice_id}/read")
-async def mark_read(notice_id: int, session: SessionDep, who: IdentityDep) -> dict[str, Any]:
+async def mark_read(notice_id: Id, session: SessionDep, who: IdentityDep) -> dict[str, Any]:
     """Marks one of the caller's notices as read."""
     key = user_key(who.user_id)
     notice = await get_or_404(session, Notice, notice_id, "Cette notification n'existe pas.")

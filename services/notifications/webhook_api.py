@@ -7,13 +7,14 @@ per field) or `handshake_failed` (the endpoint did not consent; with `handshake`
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from kernel.app import RuntimeDep, SessionDep
 from kernel.identity import IdentityDep
+from kernel.ids import Id
 from services.notifications import webhooks
 from services.notifications.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookNotice
 
@@ -141,14 +142,14 @@ async def notices(session: SessionDep, who: IdentityDep) -> list[NoticeOut]:
 
 
 @router.post("/notices/{notice_id}/dismiss", status_code=204, responses=FORBIDDEN)
-async def dismiss(notice_id: int, session: SessionDep, who: IdentityDep) -> Response:
+async def dismiss(notice_id: Id, session: SessionDep, who: IdentityDep) -> Response:
     """Marks a notice as read."""
     await webhooks.dismiss_notice(session, identity=who, notice_id=notice_id)
     return Response(status_code=204)
 
 
 @router.get("/deliveries/{delivery_id}", responses=FORBIDDEN)
-async def delivery(delivery_id: int, session: SessionDep, who: IdentityDep) -> DeliveryDetail:
+async def delivery(delivery_id: Id, session: SessionDep, who: IdentityDep) -> DeliveryDetail:
     """One delivery: the event sent and every attempt with the receiver's answer."""
     found, attempts = await webhooks.get_delivery(session, identity=who, delivery_id=delivery_id)
     return DeliveryDetail(**DeliveryOut.of(found).model_dump(), body=found.body,
@@ -156,7 +157,7 @@ async def delivery(delivery_id: int, session: SessionDep, who: IdentityDep) -> D
 
 
 @router.post("/deliveries/{delivery_id}/replay", responses=FORBIDDEN)
-async def replay_delivery(delivery_id: int, session: SessionDep, who: IdentityDep) -> DeliveryOut:
+async def replay_delivery(delivery_id: Id, session: SessionDep, who: IdentityDep) -> DeliveryOut:
     """Sends one delivery again (same `webhook-id`, new signature and timestamp)."""
     return DeliveryOut.of(await webhooks.replay_delivery(session, identity=who, delivery_id=delivery_id))
 
@@ -206,7 +207,7 @@ async def rotate_secret(endpoint_id: str, session: SessionDep, who: IdentityDep)
 @router.get("/{endpoint_id}/deliveries", responses=FORBIDDEN)
 async def deliveries(endpoint_id: str, session: SessionDep, who: IdentityDep,
                      status: Literal["pending", "delivered", "failed"] | None = None, event_type: str | None = None,
-                     limit: int = 100) -> list[DeliveryOut]:
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[DeliveryOut]:
     """The endpoint's delivery log, newest first."""
     found = await webhooks.list_deliveries(session, identity=who, endpoint_id=endpoint_id, status=status,
                                            event_type=event_type, limit=max(1, min(limit, 1000)))

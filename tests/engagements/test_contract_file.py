@@ -102,3 +102,58 @@ def test_pilots_may_be_named_by_any_known_spelling(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     contract = load_file(path)
     assert [p.organisation for p in contract.engagements[0].pilots] == ["pole-emploi", "ville-nantes"]
+
+
+def _write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "contrat.yaml"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_a_file_not_in_utf8_is_refused_in_french_with_its_line(tmp_path: Path) -> None:
+    text = "contract:\n  id: nantes\n  title: Contrat de ville de Nantes Métropole\n"
+    with pytest.raises(ContractErrors) as caught:
+        load_file(_write(tmp_path, text, "latin-1"))
+    assert caught.value.errors == ["ligne 3 : encodage non reconnu (octet 0xE9) : enregistrez le fichier en UTF-8"]
+
+
+def test_a_key_given_twice_is_refused_not_silently_overwritten(tmp_path: Path) -> None:
+    text = DEFAULT_CONTRACT.read_text(encoding="utf-8")
+    first = text.index("\n  title:")  # the contract's title, given again on the next line
+    line = text[:first].count("\n") + 2
+    end = text.index("\n", first + 1)
+    twice = text[:end] + "\n  title: Un autre titre" + text[end:]
+    with pytest.raises(ContractErrors) as caught:
+        load_file(_write(tmp_path, twice))
+    assert caught.value.errors == [f"ligne {line + 1} : clé « title » en double (une seule valeur par clé)"]
+    dup_json = tmp_path / "c.json"
+    dup_json.write_text('{"contract": {"id": "a", "id": "b"}}', encoding="utf-8")
+    with pytest.raises(ContractErrors) as caught:
+        load_file(dup_json)
+    assert caught.value.errors == ["(fichier) : clé « id » en double (une seule valeur par clé)"]
+
+
+def test_yaml_syntax_errors_are_explained_in_french_with_their_place(tmp_path: Path) -> None:
+    with pytest.raises(ContractErrors) as caught:
+        load_file(_write(tmp_path, "contract:\n  id: nantes\n  title: Contrat : avenant: 2019\n"))
+    assert caught.value.errors == ["ligne 3, colonne 18 : syntaxe YAML invalide : « : » inattendu (une valeur "
+                                   "contenant « : » doit être entre guillemets)"]
+    with pytest.raises(ContractErrors) as caught:
+        load_file(_write(tmp_path, "contract:\n\tid: nantes\n"))
+    assert caught.value.errors[0].startswith("ligne 2, colonne 1 : syntaxe YAML invalide : tabulation interdite")
+
+
+def test_schema_and_reference_errors_of_one_file_are_all_reported_at_once() -> None:
+    data = _raw()
+    del data["engagements"][3]["title"]  # schema
+    data["organisations"][1]["kind"] = "ministère"  # schema (its own pilots are not reported as unknown too)
+    data["engagements"][12]["pilots"][0]["organisation"] = "Vile de Nantes"  # reference
+    data["engagements"][30]["qpv"] = ["quartier-imaginaire"]  # reference
+    with pytest.raises(ContractErrors) as caught:
+        validate(data)
+    errors = caught.value.errors
+    assert "engagements[3].title : champ obligatoire absent" in errors
+    assert any(e.startswith("organisations[1].kind : valeur non permise") for e in errors)
+    assert "engagements[12].pilots[0] : organisation inconnue « Vile de Nantes »" in errors
+    assert "engagements[30].qpv[0] : QPV inconnu « quartier-imaginaire »" in errors
+    assert len(errors) == 4, errors

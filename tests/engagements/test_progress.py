@@ -76,7 +76,7 @@ async def test_authorization_matrix(engagements) -> None:
                                        json=update((await part_of(c, 9, "etat-ddsp"))["version"]))
     assert own_org_other_part.status_code == 403, "a co-pilot cannot overwrite another pilot's account"
     assert (await c.patch(url, json=update(version))).status_code == 401
-    forged = {HEADER: sign_identity(identity("caf", "referent"), "not-the-secret")}
+    forged = {HEADER: sign_identity(identity("caf", "referent"), "not-the-secret", "engagements")}
     assert (await c.patch(url, headers=forged, json=update(version))).status_code == 401
     assert (await c.get("/api/v1/engagements/24")).status_code == 401
     assert (await part_of(c, 24, "caf"))["version"] == version, "refused writes change nothing"
@@ -88,14 +88,29 @@ async def test_authorization_matrix(engagements) -> None:
     assert (await c.get("/api/v1/engagements/24", headers=auth(DDSP))).status_code == 200, "everyone may read"
 
 
-async def test_expired_identity_is_refused(engagements, monkeypatch) -> None:
+async def test_an_identity_expires_in_seconds(engagements, monkeypatch) -> None:
     import itsdangerous.timed
 
-    token = sign_identity(identity("caf", "referent"), SECRET)
-    later = datetime.now(UTC) + timedelta(minutes=10)
+    token = sign_identity(identity("caf", "referent"), SECRET, "engagements")
+    fresh = await engagements.client.get("/api/v1/engagements/24", headers={HEADER: token})
+    assert fresh.status_code == 200
+    later = datetime.now(UTC) + timedelta(seconds=12)  # a token copied from one call, replayed moments later
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(later.timestamp()))
     r = await engagements.client.get("/api/v1/engagements/24", headers={HEADER: token})
     assert r.status_code == 401 and r.json()["code"] == "unauthenticated" and "expirée" in r.json()["message"]
+
+
+async def test_an_identity_signed_for_another_service_is_refused(engagements) -> None:
+    secretariat = identity("nantes-metropole", "secretariat")
+    url = "/api/v1/engagements/24/parts/caf"
+    version = (await part_of(engagements.client, 24, "caf"))["version"]
+    for audience in ("indicateurs", "participation", "*"):
+        token = {HEADER: sign_identity(secretariat, SECRET, audience)}
+        r = await engagements.client.patch(url, headers=token, json=update(version, progress=99))
+        assert r.status_code == 401 and "autre service" in r.json()["message"], audience
+    assert (await part_of(engagements.client, 24, "caf"))["version"] == version, "nothing written"
+    mine = {HEADER: sign_identity(secretariat, SECRET, "engagements")}
+    assert (await engagements.client.get("/api/v1/engagements/24", headers=mine)).status_code == 200
 
 
 async def test_second_writer_from_the_same_version_gets_a_conflict_with_the_newer_value(engagements) -> None:

@@ -133,6 +133,20 @@ async def test_file_level_problems_are_reported_on_their_line(indicateurs) -> No
     assert empty.status_code == 422 and "aucune valeur" in empty.json()["errors"][0]["reason"]
 
 
+async def test_a_field_past_the_csv_readers_default_limit_is_a_line_error(indicateurs) -> None:
+    c = indicateurs.client
+    places = await find_definition(c, 24, "Nombre de places")
+    long = "a" * 200_000  # the csv module's default field limit is 131,072 characters
+    text = f"{HEADER}\n{places['id']};2020;;4;provisoire;;\n{places['id']};2021;;5;provisoire;{long};\n"
+    r = await post_csv(c, CAF, text)
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["code"] == "invalid_rows" and [e["line"] for e in r.json()["errors"]] == [3]
+    quoted = f'{HEADER}\n{places["id"]};2021;;5;provisoire;"{long}";\n'
+    r = await post_csv(c, CAF, quoted)
+    assert r.status_code == 422 and [e["line"] for e in r.json()["errors"]] == [2]
+    assert (await c.get("/api/v1/submissions", headers=auth(CAF))).json() == [], "nothing recorded"
+
+
 async def test_only_a_referent_imports_and_existing_values_are_corrected_not_overwritten(indicateurs) -> None:
     c = indicateurs.client
     places = await find_definition(c, 24, "Nombre de places")

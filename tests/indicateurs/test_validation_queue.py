@@ -79,6 +79,26 @@ async def test_nobody_approves_or_returns_a_value_they_entered_even_with_both_ro
     assert (await approve(c, SECRETARIAT, mine["id"]))["state"] == "approuve", "another person may"
 
 
+async def test_nobody_approves_a_draft_they_submitted_for_its_author_even_with_both_roles(indicateurs) -> None:
+    c = indicateurs.client
+    places = await find_definition(c, 24, "Nombre de places")
+    author = identity("caf", "referent", name="Alex Saisie")
+    both = identity("caf", "referent", "secretariat", name="Dominique Deux-Casquettes")
+    draft = await submit(c, author, places["id"], "2021", 14, draft=True)
+    sent = await c.post(f"/api/v1/submissions/{draft['id']}/submit", headers=auth(both))
+    assert sent.status_code == 200 and sent.json()["state"] == "soumis"
+
+    queued = (await c.get("/api/v1/validation-queue", headers=auth(both))).json()["items"]
+    assert (draft["id"], True) in [(i["id"], i["own"]) for i in queued], "shown as theirs in the queue"
+    r = await c.post(f"/api/v1/submissions/{draft['id']}/approve", headers=auth(both))
+    assert r.status_code == 403 and r.json()["rule"] == "four_eyes" and "soumis" in r.json()["message"]
+    bulk = await c.post("/api/v1/submissions/approvals", headers=auth(both), json={"ids": [draft["id"]]})
+    assert bulk.json()["approved"] == [] and bulk.json()["refused"][0]["code"] == "forbidden"
+    r = await c.post(f"/api/v1/submissions/{draft['id']}/reject", headers=auth(both), json={"reason": "Doute"})
+    assert r.status_code == 403 and r.json()["rule"] == "four_eyes"
+    assert (await approve(c, SECRETARIAT, draft["id"]))["state"] == "approuve", "a third person may"
+
+
 async def test_a_hundred_values_approved_at_once_each_under_its_own_rules(indicateurs, nats_url) -> None:
     c = indicateurs.client
     places = await find_definition(c, 24, "Nombre de places")

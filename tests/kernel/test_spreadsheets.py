@@ -40,3 +40,15 @@ def test_xlsx_cells_are_text_never_formulas() -> None:
 def test_a_spreadsheet_cell_reads_as_a_csv_would_hold_it() -> None:
     assert [cell_text(v) for v in (12.0, 12.5, 2020, None, datetime(2024, 3, 31), True)] == [
         "12", "12.5", "2020", "", "2024-03-31", "1"]
+
+
+def test_no_module_writes_a_spreadsheet_without_the_kernel_helper() -> None:
+    """One writer for every export: a module writing CSV or .xlsx by itself would skip the neutralisation."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = ("csv.writer(", "csv.DictWriter(", "Workbook(", "xlsxwriter")
+    offenders = [str(path.relative_to(root)) for folder in ("gateway", "services", "kernel")
+                 for path in (root / folder).rglob("*.py")
+                 if path.name != "spreadsheets.py" and any(w in path.read_text(encoding="utf-8") for w in writers)]
+    assert offenders == [], f"write exports through kernel.spreadsheets: {offenders}"

@@ -175,7 +175,8 @@ async def test_sigkill_while_circulating_to_200_members_then_restart_sends_each_
 
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             async def all_recorded() -> bool:
-                r = await client.get("/api/v1/meetings/reunion-200/deliveries", headers=auth(SECRETARIAT))
+                r = await client.get("/api/v1/meetings/reunion-200/deliveries",
+                                     headers=auth(SECRETARIAT, audience="notifications"))
                 return r.status_code == 200 and r.json()[0]["sent"] == 200
 
             await wait_until(all_recorded, timeout=60, what="200 deliveries recorded as sent")

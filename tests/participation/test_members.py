@@ -104,7 +104,10 @@ async def test_uploads_are_size_limited_and_typed_by_content(gov_factory, tmp_pa
                 "title": name, "draft_rev": rev, "filename": name}, content=content)
 
         big = await upload(b"%PDF-1.4\n" + b"x" * 5000, "gros.pdf")
-        assert big.status_code == 413 and big.json()["message"] == "Fichier trop volumineux : 0.002 Mo au plus."
+        assert big.status_code == 413 and big.json()["code"] == "too_large"
+        assert big.json()["message"] == "Fichier trop volumineux : 2 ko au plus. Rien n'a été enregistré."
+        huge = await gov.call("POST", f"/meetings/{mid}/items", json={"title": "x" * 100_000, "draft_rev": 0})
+        assert huge.status_code == 413 and huge.json()["code"] == "too_large", "any body past the limit"
         exe = await upload(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\xff\xff", "rapport.pdf")
         assert exe.status_code == 422 and "Type de fichier non accepté" in exe.json()["message"]
         assert list(files.iterdir()) == [] and (await gov.view(mid))["draft"]["documents"] == []

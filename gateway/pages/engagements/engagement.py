@@ -17,6 +17,7 @@ from gateway.pages.engagements.forms import PartForm, PartState
 from gateway.pages.engagements.my_engagements import SAVED
 from gateway.pages.lookups import optional, organisations, qpv_list
 from gateway.rendering import render
+from kernel.ids import Id
 
 router = APIRouter()
 
@@ -46,7 +47,7 @@ async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
 
 
 @router.get("/engagements/{number}")
-async def engagement_page(request: Request, number: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def engagement_page(request: Request, number: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """Everything about one engagement: objectives, actions, pilots and their parts, indicators, history."""
     context = await engagement_context(number, viewer, calls)
     updated = request.query_params.get("maj")

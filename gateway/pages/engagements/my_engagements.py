@@ -24,6 +24,7 @@ from gateway.pages.engagements.themes import theme_choices
 from gateway.pages.lookups import optional, qpv_list
 from gateway.rendering import is_htmx, render
 from kernel.french import PARIS
+from kernel.ids import Id
 
 router = APIRouter()
 SAVED = "Votre mise à jour est enregistrée."
@@ -176,7 +177,7 @@ async def card_response(request: Request, viewer: Viewer, calls: ServiceCalls, n
 
 
 @router.get("/mes-engagements/{number:int}/modifier")
-async def open_form(request: Request, number: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def open_form(request: Request, number: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """A card with its part's form (htmx); without JavaScript, the list with that card's form open."""
     if not is_htmx(request):
         query = read_filters(request, set(), set()).query(modifier=number)
@@ -188,7 +189,7 @@ async def open_form(request: Request, number: int, viewer: CurrentViewer, calls:
 
 
 @router.get("/mes-engagements/{number:int}/carte")
-async def closed_card(request: Request, number: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def closed_card(request: Request, number: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """A card with its form closed (the form's « Fermer »)."""
     if not is_htmx(request):
         query = read_filters(request, set(), set()).query()

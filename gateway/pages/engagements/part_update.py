@@ -17,12 +17,13 @@ from gateway.pages.engagements.engagement import engagement_context
 from gateway.pages.engagements.forms import PART_FIELDS, PartForm, PartState, part_of
 from gateway.pages.engagements.my_engagements import SAVED, card_response, my_context
 from gateway.rendering import is_htmx, render
+from kernel.ids import Id
 
 router = APIRouter()
 
 
 @router.post("/engagements/{number}/parts/{organisation_id}")
-async def update_part(request: Request, number: int, organisation_id: str, viewer: CurrentViewer,
+async def update_part(request: Request, number: Id, organisation_id: str, viewer: CurrentViewer,
                       calls: CallsDep) -> Response:
     """Sends a pilot's new account of its part to the engagements service, and shows the outcome in place.
 

@@ -18,6 +18,7 @@ from gateway.pages.indicateurs.forms import CAMPAIGN_FIELDS, CampaignForm, Reope
 from gateway.pages.indicateurs.period_choices import today
 from gateway.rendering import is_htmx, render
 from kernel.french import day_fr
+from kernel.ids import Id
 
 router = APIRouter()
 NOTHING_CHANGED = "Rien n'a été changé."
@@ -99,7 +100,7 @@ async def open_campaign(request: Request, viewer: CurrentViewer, calls: CallsDep
 
 
 @router.post("/indicateurs/campagnes/{campaign_id:int}/clore")
-async def close_campaign(request: Request, campaign_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def close_campaign(request: Request, campaign_id: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """The secretariat closes a campaign now: its period is locked."""
     form = await request.form()
     reason = form.get("reason")
@@ -116,7 +117,7 @@ async def close_campaign(request: Request, campaign_id: int, viewer: CurrentView
 
 
 @router.post("/indicateurs/campagnes/{campaign_id:int}/rouvrir")
-async def reopen_campaign(request: Request, campaign_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def reopen_campaign(request: Request, campaign_id: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """The secretariat reopens a closed campaign, with a reason (kept) and, if needed, a new closing date."""
     tried = ReopenForm.from_form(await request.form())
     try:

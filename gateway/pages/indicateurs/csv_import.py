@@ -19,6 +19,7 @@ from gateway.pages.indicateurs.period_choices import default_period, parts_of
 from gateway.pages.lookups import indicator_qpv, optional
 from gateway.rendering import is_htmx, render
 from kernel import spreadsheets
+from kernel.ids import Id
 
 router = APIRouter()
 
@@ -154,7 +155,7 @@ async def preview_file(request: Request, viewer: CurrentViewer, calls: CallsDep)
 
 
 @router.post("/indicateurs/import/{preview_id:int}/confirmer")
-async def confirm(request: Request, preview_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def confirm(request: Request, preview_id: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """Records a previewed file, all or nothing (the service checks it again)."""
     try:
         report = await calls.post("indicateurs", f"/api/v1/imports/previews/{preview_id}/confirm")

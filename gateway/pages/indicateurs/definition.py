@@ -12,12 +12,13 @@ from gateway.forms import Notice, changed_meanwhile, refusal
 from gateway.pages.indicateurs.forms import DEFINITION_FIELDS, DefinitionForm
 from gateway.pages.indicateurs.indicator import PageState, indicator_response
 from gateway.rendering import is_htmx
+from kernel.ids import Id
 
 router = APIRouter()
 
 
 @router.post("/indicateurs/{indicator_id:int}/definition")
-async def refine_definition(request: Request, indicator_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def refine_definition(request: Request, indicator_id: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """The secretariat refines the definition from the version it read (a newer one wins: conflict shown)."""
     tried = DefinitionForm.from_form(await request.form())
     state = PageState()

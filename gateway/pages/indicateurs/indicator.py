@@ -25,6 +25,7 @@ from gateway.pages.indicateurs.forms import DefinitionForm, ValueForm
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices
 from gateway.pages.lookups import indicator_qpv, nothing, optional, organisations
 from gateway.rendering import is_htmx, render
+from kernel.ids import Id
 from services.indicateurs.labels import COMPUTED_BY, COMPUTED_BY_NAME
 from services.indicateurs.periods import sort_key
 
@@ -159,7 +160,7 @@ def redirect(indicator_id: int, code: str, s: dict[str, Any]) -> RedirectRespons
 
 
 @router.get("/indicateurs/{indicator_id:int}")
-async def indicator_page(request: Request, indicator_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def indicator_page(request: Request, indicator_id: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """The definition, its series as a chart and a table, and what the viewer may do with its values."""
     state = PageState()
     code, sid = request.query_params.get("fait", ""), request.query_params.get("valeur", "")

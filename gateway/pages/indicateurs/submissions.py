@@ -18,6 +18,7 @@ from gateway.pages.indicateurs.indicator import PageState, describe, indicator_r
 from gateway.pages.lookups import organisations
 from gateway.rendering import is_htmx
 from kernel.french import datetime_fr
+from kernel.ids import Id
 
 router = APIRouter()
 
@@ -35,7 +36,7 @@ def value_changed(current: dict[str, Any], tried: ValueForm) -> str:
 
 
 @router.post("/indicateurs/{indicator_id:int}/valeurs")
-async def submit_value(request: Request, indicator_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def submit_value(request: Request, indicator_id: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """A new value or a correction (a new version), submitted or kept as a draft."""
     form = await request.form()
     tried = ValueForm.from_form(form)
@@ -96,7 +97,7 @@ async def _transition(request: Request, indicator_id: int, submission_id: int, v
 
 
 @router.post("/indicateurs/{indicator_id:int}/valeurs/{submission_id:int}/soumettre")
-async def submit_draft(request: Request, indicator_id: int, submission_id: int, viewer: CurrentViewer,
+async def submit_draft(request: Request, indicator_id: Id, submission_id: Id, viewer: CurrentViewer,
                        calls: CallsDep) -> Response:
     """A referent sends its organisation's draft to the secretariat."""
     form = await request.form()
@@ -106,7 +107,7 @@ async def submit_draft(request: Request, indicator_id: int, submission_id: int, 
 
 
 @router.post("/indicateurs/{indicator_id:int}/valeurs/{submission_id:int}/approuver")
-async def approve(request: Request, indicator_id: int, submission_id: int, viewer: CurrentViewer,
+async def approve(request: Request, indicator_id: Id, submission_id: Id, viewer: CurrentViewer,
                   calls: CallsDep) -> Response:
     """The secretariat approves a submitted value: it joins the series and the exports."""
     return await _transition(request, indicator_id, submission_id, viewer, calls, action="approve", code="approuve",
@@ -114,7 +115,7 @@ async def approve(request: Request, indicator_id: int, submission_id: int, viewe
 
 
 @router.post("/indicateurs/{indicator_id:int}/valeurs/{submission_id:int}/renvoyer")
-async def return_for_revision(request: Request, indicator_id: int, submission_id: int, viewer: CurrentViewer,
+async def return_for_revision(request: Request, indicator_id: Id, submission_id: Id, viewer: CurrentViewer,
                               calls: CallsDep) -> Response:
     """The secretariat returns a submitted value to its organisation, with a reason it will see."""
     form = await request.form()

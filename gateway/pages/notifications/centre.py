@@ -15,6 +15,7 @@ from sse_starlette.sse import EventSourceResponse
 from gateway.clients import ServiceError, ServiceUnavailable
 from gateway.deps import CallsDep, CurrentViewer, SettingsDep
 from gateway.rendering import is_htmx, render, templates
+from kernel.ids import Cursor, Id
 
 router = APIRouter(prefix="/notifications")
 PAGE = "notifications/centre.html"
@@ -49,7 +50,7 @@ async def unread(request: Request, viewer: CurrentViewer, calls: CallsDep) -> Re
 
 
 @router.post("/{notice_id}/lu")
-async def mark_read(request: Request, notice_id: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def mark_read(request: Request, notice_id: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """Marks a notice as read: htmx gets the updated notice and count, others go back to the list."""
     result = await calls.post("notifications", f"/api/v1/notices/{notice_id}/read")
     if is_htmx(request):
@@ -66,7 +67,7 @@ async def mark_all_read(viewer: CurrentViewer, calls: CallsDep) -> Response:
 
 @router.get("/flux")
 async def live(request: Request, viewer: CurrentViewer, calls: CallsDep, settings: SettingsDep,
-               depuis: int = 0) -> EventSourceResponse:
+               depuis: Cursor = 0) -> EventSourceResponse:
     """Server-sent events: `notice` (a new notice, as HTML) and `unread` (the count). The stream ends after a
     while and the browser reconnects, so a closed session stops it."""
 

@@ -23,6 +23,7 @@ from gateway.pages.public.integrations import EVENT_MODULES
 from gateway.rendering import render
 from kernel.events import CATALOGUE, is_internal
 from kernel.french import PARIS
+from kernel.ids import Id
 
 router = APIRouter(prefix="/admin/webhooks")
 SERVICE_LABELS = {"engagements": "Engagements", "indicateurs": "Indicateurs", "participation": "Participation",
@@ -110,7 +111,7 @@ async def register(request: Request, _admin: AdminViewer, calls: CallsDep, url: 
 
 
 @router.post("/avis/{notice_id}/lu")
-async def dismiss(notice_id: int, _admin: AdminViewer, calls: CallsDep) -> Response:
+async def dismiss(notice_id: Id, _admin: AdminViewer, calls: CallsDep) -> Response:
     """Marks an administrators' notice as read."""
     await calls.post("notifications", f"/api/v1/webhooks/notices/{notice_id}/dismiss")
     return _back("/admin/webhooks", maj="avis-lu")
@@ -199,7 +200,7 @@ async def replay_since(request: Request, endpoint_id: str, _admin: AdminViewer, 
 
 
 @router.get("/livraisons/{delivery_id}")
-async def delivery_page(request: Request, delivery_id: int, _admin: AdminViewer, calls: CallsDep) -> Response:
+async def delivery_page(request: Request, delivery_id: Id, _admin: AdminViewer, calls: CallsDep) -> Response:
     """One delivery: the CloudEvent sent and each attempt with the receiver's answer."""
     found = await calls.get("notifications", f"/api/v1/webhooks/deliveries/{delivery_id}")
     found["body"] = json.dumps(json.loads(found["body"]), ensure_ascii=False, indent=2)
@@ -210,6 +211,6 @@ async def delivery_page(request: Request, delivery_id: int, _admin: AdminViewer,
 
 
 @router.post("/livraisons/{delivery_id}/renvoyer")
-async def replay_delivery(delivery_id: int, _admin: AdminViewer, calls: CallsDep) -> Response:
+async def replay_delivery(delivery_id: Id, _admin: AdminViewer, calls: CallsDep) -> Response:
     replayed = await calls.post("notifications", f"/api/v1/webhooks/deliveries/{delivery_id}/replay")
     return _back(f"/admin/webhooks/{replayed['endpoint_id']}", maj="renvoi")

@@ -17,6 +17,7 @@ from gateway.forms import Notice, iso_date, text
 from gateway.pages.lookups import organisations
 from gateway.pages.participation.common import AnyCalls, local_datetime, names, refused
 from gateway.rendering import render
+from kernel.ids import Id
 
 router = APIRouter()
 DONE = {
@@ -146,7 +147,7 @@ async def cutoff(request: Request, meeting_id: str, viewer: CurrentViewer, calls
 
 
 @router.get("/reunions/{meeting_id}/versions/{number}")
-async def version_page(request: Request, meeting_id: str, number: int, viewer: OptionalViewer,
+async def version_page(request: Request, meeting_id: str, number: Id, viewer: OptionalViewer,
                        calls: AnyCalls) -> Response:
     """An earlier (or the latest) published version of the agenda, with what changed from the one before."""
     version, context = await asyncio.gather(

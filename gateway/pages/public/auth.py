@@ -29,6 +29,9 @@ def landing() -> str:
 
 
 def _client_ip(request: Request) -> str | None:
+    """The peer's address; behind a proxy listed in `trusted_proxies`, the address it forwarded
+    (`X-Forwarded-For`, resolved by the proxy-headers middleware of `gateway.app`), never a header's word
+    otherwise."""
     return request.client.host if request.client else None
 
 
@@ -63,7 +66,7 @@ async def login(request: Request, db: DbDep, settings: SettingsDep, email: Annot
     if not email or not password:
         return _login_page(request, settings, email=email, next_url=next_url, status_code=400,
                            error="Saisissez votre adresse e-mail et votre mot de passe.")
-    blocked = await security.throttled(db, email=email, ip=ip, settings=settings)
+    blocked = await security.take_try(db, email=email, ip=ip, settings=settings)  # before the password check
     if blocked is not None:
         await security.record_attempt(db, email=email, ip=ip, outcome="refused")
         return _login_page(request, settings, email=email, next_url=next_url, error=blocked.message,
@@ -71,12 +74,13 @@ async def login(request: Request, db: DbDep, settings: SettingsDep, email: Annot
     account = await accounts.authenticate(db, email=email, password=password)
     if account is None:
         await security.record_attempt(db, email=email, ip=ip, outcome="failure")
-        blocked = await security.throttled(db, email=email, ip=ip, settings=settings)
+        blocked = await security.after_failure(db, email=email, ip=ip, settings=settings)
         if blocked is not None:
             return _login_page(request, settings, email=email, next_url=next_url, error=blocked.message,
                                status_code=429, headers={"Retry-After": str(blocked.minutes * 60)})
         return _login_page(request, settings, email=email, next_url=next_url, status_code=401,
                            error="Adresse e-mail ou mot de passe incorrect (ou compte désactivé).")
+    await security.after_success(db, email=email, ip=ip, settings=settings)
     await security.record_attempt(db, email=email, ip=ip, outcome="success")
     await security.close_session(db, request.cookies.get(security.SESSION_COOKIE))  # a new session, never reused
     token = await security.open_session(db, account=account, settings=settings, ip=ip,

@@ -113,6 +113,7 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
                "latest": True, "value": row.value, "qualification": row.qualification.value,
                "comment": row.comment, "source": row.source, "state": State.SOUMIS.value,
                "submitted_by_user_id": identity.user_id, "submitted_by_name": identity.name, "created_at": at,
+               "sent_by_user_id": identity.user_id,
                "submitted_at": at, "reviewed_by_name": None, "reviewed_at": None, "reason": None,
                "import_id": run.id} for row, previous in new_rows]
     table = Submission.__table__  # type: ignore[attr-defined]

@@ -133,7 +133,8 @@ async def submit_value(session: AsyncSession, outbox: Outbox, *, data: Submissio
     s = Submission(slot=slot, indicator_id=d.id or 0, period=period, qpv_id=qpv_id, organisation_id=organisation_id,
                    version=data.version + 1, value=data.value, qualification=data.qualification,
                    comment=data.comment, source=data.source, state=state, submitted_by_user_id=identity.user_id,
-                   submitted_by_name=identity.name, created_at=at, submitted_at=None if data.draft else at)
+                   submitted_by_name=identity.name, created_at=at, submitted_at=None if data.draft else at,
+                   sent_by_user_id=None if data.draft else identity.user_id)
     session.add(s)
     try:
         await session.flush()
@@ -173,17 +174,25 @@ async def submit_draft(session: AsyncSession, outbox: Outbox, *, submission_id: 
         raise Forbidden("Seul un référent de l'organisation qui a saisi cette valeur peut la soumettre.")
     await ensure_open(session, s.period)
     await _transition(session, s, expected=State.BROUILLON,
-                      values={"state": State.SOUMIS, "submitted_at": common.now()}, what="soumettre")
+                      values={"state": State.SOUMIS, "submitted_at": common.now(),
+                              "sent_by_user_id": identity.user_id}, what="soumettre")
     payload, subject = submission_event(SubmissionSubmitted, s, d, await qpv_by_id(session), actor=identity)
     await outbox.record(session, payload, subject=subject)
     await session.commit()
     return await get_submission(session, submission_id, identity)
 
 
+def own_value(s: Submission, identity: Identity) -> bool:
+    """Whether this person entered the version under review or sent it to validation."""
+    return identity.user_id in (s.submitted_by_user_id, s.sent_by_user_id)
+
+
 def _four_eyes(s: Submission, identity: Identity, what: str) -> None:
-    """Nobody validates a value they entered, even holding both roles: another person must look at it."""
-    if s.submitted_by_user_id == identity.user_id:
-        raise Forbidden(f"Vous avez saisi cette valeur : une autre personne du secrétariat doit la {what} (règle "
+    """Nobody validates a value they entered or submitted, even holding both roles: another person must look
+    at it. `s` is the version being reviewed (the one the request names, checked to be the latest)."""
+    if own_value(s, identity):
+        done = "saisi" if s.submitted_by_user_id == identity.user_id else "soumis"
+        raise Forbidden(f"Vous avez {done} cette valeur : une autre personne du secrétariat doit la {what} (règle "
                         "des quatre yeux).", rule="four_eyes")
 
 

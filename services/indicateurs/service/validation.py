@@ -23,7 +23,7 @@ from services.indicateurs.service import common
 from services.indicateurs.service.campaigns import campaign
 from services.indicateurs.service.definitions import definition
 from services.indicateurs.service.reference import qpv_by_id
-from services.indicateurs.service.submissions import approve_one, submission_out, submission_row
+from services.indicateurs.service.submissions import approve_one, own_value, submission_out, submission_row
 
 LARGE_VARIATION = 0.5  # ±50 % from the previous value of the series
 QUEUE_PAGE = 100  # rows a page of the queue shows (a year's queue would weigh megabytes)
@@ -81,7 +81,7 @@ async def queue(session: AsyncSession, *, identity: Identity, organisation: str 
                                previous_period=previous_period, previous_value=previous,
                                approved_value=series[s.period][1] if s.period in series else None,
                                variation=variation, large_variation=large,
-                               own=s.submitted_by_user_id == identity.user_id))
+                               own=own_value(s, identity)))
     choices = QueueChoices(
         organisations=sorted({s.organisation_id for s in waiting}),
         engagements=sorted({(definitions[s.indicator_id].engagement_number,

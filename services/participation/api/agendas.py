@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 
 from kernel.app import RuntimeDep, SessionDep
 from kernel.identity import IdentityDep
+from kernel.ids import Cursor
 from services.participation.api.deps import SettingsDep
 from services.participation.schemas import DraftRev, ItemIn, ItemMove, LinkIn, PublishIn
 from services.participation.service import agendas, documents
@@ -51,7 +52,7 @@ async def add_link(meeting_id: str, data: LinkIn, session: SessionDep, settings:
 
 @router.post("/meetings/{meeting_id}/documents", status_code=201)
 async def upload(meeting_id: str, request: Request, session: SessionDep, settings: SettingsDep, who: IdentityDep,
-                 title: str, draft_rev: int, filename: str | None = None, item_id: str | None = None,
+                 title: str, draft_rev: Cursor, filename: str | None = None, item_id: str | None = None,
                  public: bool = True) -> dict[str, Any]:
     """Uploads a file (the request body), streamed to disk: refused past the size limit or if its content is
     not an accepted type."""

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import NotFound
 from kernel.identity import IdentityDep
+from kernel.ids import Id
 from services.participation.schemas import DecisionIn, FollowUpIn
 from services.participation.service import decisions
 from services.participation.service.common import is_public
@@ -31,7 +32,7 @@ async def record(meeting_id: str, data: DecisionIn, session: SessionDep, runtime
 
 
 @router.get("/decisions")
-async def register(session: SessionDep, who: IdentityDep, engagement: int | None = None, body_id: str | None = None,
+async def register(session: SessionDep, who: IdentityDep, engagement: Id | None = None, body_id: str | None = None,
                    organisation_id: str | None = None, overdue: bool = False,
                    open: bool = False) -> list[dict[str, Any]]:
     """The register as the caller may read it; overdue follow-ups first."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import NotFound
 from kernel.identity import IdentityDep
+from kernel.ids import Cursor, Id
 from services.participation.api.deps import SettingsDep
 from services.participation.schemas import CutOffIn, MeetingCancel, MeetingIn, MeetingMove
 from services.participation.service import agenda_diff, meetings
@@ -36,13 +37,13 @@ async def calendar(session: SessionDep, settings: SettingsDep, who: IdentityDep,
 
 @router.get("/meetings/{meeting_id}")
 async def meeting_page(meeting_id: str, session: SessionDep, settings: SettingsDep, who: IdentityDep,
-                       received: int | None = None) -> dict[str, Any]:
+                       received: Id | None = None) -> dict[str, Any]:
     """A meeting as the caller may see it (`received`: the agenda version they have, to show what changed)."""
     return await meeting_view(session, settings, who, meeting_id, received=received)
 
 
 @router.get("/meetings/{meeting_id}/versions/{number}")
-async def agenda_version(meeting_id: str, number: int, session: SessionDep, who: IdentityDep) -> dict[str, Any]:
+async def agenda_version(meeting_id: str, number: Id, session: SessionDep, who: IdentityDep) -> dict[str, Any]:
     """A published version of the agenda (earlier ones stay readable), with its changes from the one before."""
     _, _, access = await meetings.visible_meeting(session, who, meeting_id)
     versions = await versions_of(session, meeting_id)
@@ -53,7 +54,8 @@ async def agenda_version(meeting_id: str, number: int, session: SessionDep, who:
 
 
 @router.get("/meetings/{meeting_id}/changes")
-async def changes_between(meeting_id: str, session: SessionDep, who: IdentityDep, since: int) -> list[dict[str, Any]]:
+async def changes_between(meeting_id: str, session: SessionDep, who: IdentityDep,
+                          since: Cursor) -> list[dict[str, Any]]:
     """What changed in the agenda from version `since` to the latest."""
     await meetings.visible_meeting(session, who, meeting_id)
     versions = await versions_of(session, meeting_id)

@@ -18,9 +18,10 @@ from pathlib import Path
 from sqlmodel import Field, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from kernel.errors import DomainError, Forbidden, Invalid
+from kernel.errors import Forbidden, Invalid
 from kernel.identity import Identity
 from kernel.rows import get_or_404
+from kernel.uploads import too_large
 from services.participation.models import Base, now, timestamp
 from services.participation.service.common import clean, new_id, require_secretariat
 from services.participation.settings import Settings
@@ -32,11 +33,6 @@ ODF = {"application/vnd.oasis.opendocument.text": ".odt", "application/vnd.oasis
 OOXML = {"word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
          "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
          "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx")}
-
-
-class TooLarge(DomainError):
-    status_code = 413
-    code = "too_large"
 
 
 class Document(Base, table=True):
@@ -116,9 +112,7 @@ async def stream_to_disk(settings: Settings, chunks: AsyncIterator[bytes], filen
             async for chunk in chunks:
                 size += len(chunk)
                 if size > settings.upload_max_bytes:
-                    limit = settings.upload_max_bytes / 1_000_000
-                    raise TooLarge(f"Fichier trop volumineux : {limit:g} Mo au plus.", field="file",
-                                   max_bytes=settings.upload_max_bytes)
+                    raise too_large(settings.upload_max_bytes)
                 if len(head) < 8192:
                     head += chunk[: 8192 - len(head)]
                 digest.update(chunk)
