@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -102,6 +103,13 @@ async def _service_unavailable(request: Request, exc: Exception) -> Response:
                        headers={"Retry-After": "30"})
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("gateway database unavailable: %s", exc)
+    return _error_page(request, 503, "Service momentanément indisponible",
+                       "La plateforme ne peut pas joindre sa base de données pour le moment. Réessayez dans quelques "
+                       "instants.", headers={"Retry-After": "5"})
+
+
 async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     if exc.status_code == 404:
@@ -165,7 +173,7 @@ def create_app(settings: Settings | None = None,
                       LoginRequired: _login_required, AccessDenied: _access_denied, CsrfRejected: _csrf_rejected,
                       ServiceUnavailable: _service_unavailable, ServiceError: _service_error,
                       StarletteHTTPException: _http_error, RequestValidationError: _validation_error,
-                      TooLarge: _too_large,
+                      TooLarge: _too_large, OperationalError: _database_unavailable,
                   })
     app.state.settings = settings
     app.add_middleware(BodyLimit, limit=settings.upload_max_bytes + MULTIPART_SLACK)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, func, select
+from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,6 +28,7 @@ from kernel.consumer import EventConsumer, Subscription, inbox_table
 from kernel.db import Database
 from kernel.errors import (
     DomainError,
+    database_unavailable_handler,
     domain_error_handler,
     http_error_handler,
     overflow_handler,
@@ -144,6 +146,7 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
                                       StarletteHTTPException: http_error_handler,
                                       # Minimal until ids are bounded at the routes (issue 12, item 7).
                                       OverflowError: overflow_handler,
+                                      OperationalError: database_unavailable_handler,
                                       **spec.exception_handlers})
 
     if spec.max_body_bytes is not None:

@@ -152,3 +152,11 @@ async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
 async def overflow_handler(_request: Request, _exc: Exception) -> JSONResponse:
     """An id beyond what the database stores (SQLite's 64-bit integers) names nothing: 404, not a crash."""
     return JSONResponse({"code": "not_found", "message": "Aucun objet ne porte cet identifiant."}, status_code=404)
+
+
+async def database_unavailable_handler(_request: Request, _exc: Exception) -> JSONResponse:
+    """The database went away mid-request (a restart, a failover): a clear 503 the client may retry, not a crash.
+    What was being written is rolled back, unless the commit itself was under way: a retry then meets the change
+    already made (a version conflict, never a duplicate)."""
+    return JSONResponse({"code": "unavailable", "message": "La base de données du service ne répond pas pour le "
+                         "moment : réessayez dans un instant."}, status_code=503, headers={"Retry-After": "2"})

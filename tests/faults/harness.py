@@ -31,7 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from gateway.contract import loader, validation
 from kernel.events import stream_name
-from tests.conftest import ADMIN, DEFAULT_CONTRACT, SECRET, auth, identity
+from tests.conftest import ADMIN, DEFAULT_CONTRACT, SECRET, auth, identity, readdress
 from tests.faults.servers import SERVICES, Nats, Postgres, Services, Smtp
 
 NANTES = identity("ville-nantes", "referent", name="Camille Nantes")
@@ -132,7 +132,9 @@ class Platform:
 
     def client(self, name: str) -> httpx.AsyncClient:
         assert self.services is not None
-        return httpx.AsyncClient(base_url=self.services.url(name), timeout=30)
+        # Each token is addressed to the service it is sent to, as the gateway does.
+        return httpx.AsyncClient(base_url=self.services.url(name), timeout=30,
+                                 event_hooks={"request": [readdress(name)]})
 
     def sql(self, service: str, query: str) -> int:
         url = self.urls[service].replace("postgresql+psycopg://", "postgresql://")
@@ -192,9 +194,9 @@ class Load:
     def _outcome(self, kind: str, response: httpx.Response) -> None:
         if response.status_code < 300:
             self.report.writes[f"{kind}: accepted"] += 1
-        elif response.status_code < 500:
-            self.report.writes[f"{kind}: refused"] += 1
-            body = response.json()  # a refusal is always a structured JSON body with a French message
+        elif response.status_code < 500 and response.headers.get("content-type", "").startswith("application/json"):
+            self.report.writes[f"{kind}: refused"] += 1  # a refusal: a structured JSON body with a French message
+            body = response.json()
             self.report.refusals[f"{response.status_code} {body.get('message', body)!s:.80}"] += 1
         else:
             self.report.writes[f"{kind}: error"] += 1
