@@ -1,7 +1,7 @@
 """submission sent by (four eyes)
 
 Revision ID: 5d2b8e4f6a71
-Revises: 81ca6e163a66
+Revises: ed67bb810101
 Create Date: 2026-11-30 11:10:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '5d2b8e4f6a71'
-down_revision = '81ca6e163a66'
+down_revision = 'ed67bb810101'
 branch_labels = None
 depends_on = None
 
