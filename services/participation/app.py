@@ -10,8 +10,13 @@ from services.participation.models import metadata
 from services.participation.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    spec = ServiceSpec(name="participation", title="Participation — contrat de ville", metadata=metadata,
+def spec(settings: Settings) -> ServiceSpec:
+    """What the service is made of (also read by `make run` to write its NATS permissions)."""
+    return ServiceSpec(name="participation", title="Participation — contrat de ville", metadata=metadata,
                        migrations_dir=Path(__file__).parent / "migrations", routers=ROUTERS,
                        subscriptions=SUBSCRIPTIONS, internal_stream=True)
-    return create_service_app(spec, settings or Settings())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(spec(settings), settings)
