@@ -13,7 +13,7 @@ def spec(settings: Settings) -> ServiceSpec:
     """What the service is made of (also read by `make run` to write its NATS permissions)."""
     return ServiceSpec(name="engagements", title="Engagements — contrat de ville", metadata=metadata,
                        migrations_dir=Path(__file__).parent / "migrations", routers=[router],
-                       subscriptions=SUBSCRIPTIONS)
+                       subscriptions=SUBSCRIPTIONS, internal_stream=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -15,7 +15,8 @@ def spec(settings: Settings) -> ServiceSpec:
     """What the service is made of (also read by `make run` to write its NATS permissions)."""
     return ServiceSpec(name="indicateurs", title="Indicateurs — contrat de ville", metadata=metadata,
                        migrations_dir=Path(__file__).parent / "migrations", routers=[router],
-                       subscriptions=SUBSCRIPTIONS, background=[campaign_sweeper(settings.campaign_sweep_seconds)],
+                       subscriptions=SUBSCRIPTIONS, internal_stream=True,
+                       background=[campaign_sweeper(settings.campaign_sweep_seconds)],
                        max_body_bytes=settings.import_max_bytes + MULTIPART_SLACK)
 
 

@@ -18,7 +18,7 @@ def spec(settings: Settings) -> ServiceSpec:
                        routers=[router, deliveries.router, notices.router, preferences.router, accounts.router,
                                webhook_api.router],
                        subscriptions=[*SUBSCRIPTIONS, *event_subscriptions(settings), *webhooks.SUBSCRIPTIONS],
-                       background=background_jobs(settings))
+                       background=background_jobs(settings), internal_stream=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
