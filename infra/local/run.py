@@ -3,8 +3,10 @@
     .venv/bin/python infra/local/run.py [--no-demo] [--var-dir DIR] [--timeout SECONDS] [--contract FILE]
 
 In order: a persistent identity secret under var/, a NATS server with JetStream (reused when one answers at
-CDV_NATS_URL, started otherwise), an SMTP sink writing a Maildir under var/mail/, the four services and the
-gateway as child processes, a wait for every readiness probe, the default contract and demo accounts, a banner.
+CDV_NATS_URL, with a warning if it accepts anonymous clients; started otherwise, with one user per service and
+one for integrators, generated in var/nats-auth/ by `nats_auth.py`), an SMTP sink writing a Maildir under
+var/mail/, the four services and the gateway as child processes, a wait for every readiness probe, the
+default contract and demo accounts, a banner.
 Every child's output is printed with its name as prefix and copied to var/log/<name>.log.
 
 Children run in their own process group so that Ctrl-C reaches only this launcher: it then stops them in

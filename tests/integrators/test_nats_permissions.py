@@ -61,6 +61,10 @@ async def start_engagements(url: str, local: nats_auth.LocalNats) -> nats.NATS:
     await ensure_stream(js, mirror_config("CDV_ENGAGEMENTS_PUBLIC", "CDV_ENGAGEMENTS"))
     for n in range(3):
         await js.publish("cdv.engagements.contract.loaded", event(n))
+    for _ in range(50):  # the mirror follows within milliseconds, asynchronously
+        if (await js.stream_info("CDV_ENGAGEMENTS_PUBLIC")).state.messages == 3:
+            break
+        await asyncio.sleep(0.1)
     return nc
 
 

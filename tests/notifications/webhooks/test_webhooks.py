@@ -201,7 +201,7 @@ async def test_replay_one_delivery_and_a_type_since_a_date(hooks, receivers) -> 
                               json={"reason": "Collecte terminée"})
     assert r.status_code == 200, r.text
     await wait_until(lambda: len(receiver.events) == 2)
-    opened = next(d for d in await all_delivered(notif, endpoint["id"], 2) if d["event_type"].endswith("opened"))
+    opened = next(d for d in await all_delivered(notif, endpoint["id"], 2) if d["event_type"].endswith("opened_v2"))
 
     r = await notif.client.post(f"/api/v1/webhooks/deliveries/{opened['id']}/replay", headers=auth(ADMIN))
     assert r.status_code == 200 and r.json()["replays"] == 1
