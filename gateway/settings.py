@@ -23,8 +23,9 @@ class Settings(KernelSettings):
     # Largest request body the gateway reads (an uploaded file): 413 past it, checked while it streams in.
     upload_max_bytes: int = 20_000_000
 
-    # The NATS address integrators are given (in the AsyncAPI document's servers).
-    public_nats_url: str = "nats://127.0.0.1:4222"
+    # The NATS address integrators are given (in the AsyncAPI document's servers); unset, the NATS URL in force
+    # (CDV_NATS_URL). Set it when integrators reach NATS by another name than the services (e.g. tls://…).
+    public_nats_url: str | None = None
 
     # Where the services answer (the gateway is the only one that calls them over HTTP); unset, 127.0.0.1 on
     # the service's port in `gateway.processes`.

@@ -36,7 +36,7 @@ from kernel.errors import (
 )
 from kernel.events import INTERNAL, stream_name
 from kernel.logs import setup_logging
-from kernel.messaging import connect, ensure_stream, stream_config
+from kernel.messaging import PUBLIC_MIRROR_SUFFIX, connect, ensure_stream, inbox_prefix, mirror_config, stream_config
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox, OutboxRelay, outbox_table
 from kernel.settings import KernelSettings
@@ -99,13 +99,15 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
         runtime = ServiceRuntime(settings=settings, db=db, outbox=outbox)
         app.state.runtime = runtime
         runtime.nc = await connect(settings.nats_url, name=spec.name, user=settings.nats_user,
-                                   password=settings.nats_password)
+                                   password=settings.nats_password, inbox_prefix=inbox_prefix(spec.name))
         runtime.js = runtime.nc.jetstream()
         ns = settings.event_namespace
         streams = [spec.name] + ([spec.name + INTERNAL] if spec.internal_stream else [])
         for stream in streams:
             await ensure_stream(runtime.js, stream_config(stream_name(ns, stream), [f"{ns}.{stream}.>"],
                                                           settings.stream_replicas))
+        public = stream_name(ns, spec.name)
+        await ensure_stream(runtime.js, mirror_config(public + PUBLIC_MIRROR_SUFFIX, public, settings.stream_replicas))
         runtime.relay = OutboxRelay(db, runtime.js, outbox.table, batch_size=settings.relay_batch_size,
                                     poll_seconds=settings.relay_poll_seconds)
         runtime.relay.start()

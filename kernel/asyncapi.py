@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from kernel.events import CATALOGUE, EventPayload, is_internal
+from kernel.messaging import PUBLIC_MIRROR_SUFFIX
 
 ENVELOPE_FIELDS = {
     "specversion": {"type": "string", "const": "1.0"},
@@ -63,10 +64,12 @@ def build(*, title: str, version: str, servers: dict[str, Any] | None = None,
             "properties": {**ENVELOPE_FIELDS, "type": {"type": "string", "const": type_},
                            "data": {"$ref": f"#/components/schemas/{payload_name}"}},
         }
+        retired = model.__retired__
         messages[key] = {
             "name": type_,
             "title": type_,
             "summary": model.__summary__,
+            **({"description": f"Type retiré. {retired}", "x-retired": True} if retired else {}),
             "contentType": "application/cloudevents+json",
             "headers": {"type": "object", "properties": {
                 "Nats-Msg-Id": {"type": "string", "description": "= id de l'événement (dédoublonnage)"},
@@ -74,10 +77,15 @@ def build(*, title: str, version: str, servers: dict[str, Any] | None = None,
             "payload": envelope,
         }
         service = type_.split(".")[1]
+        stream = f"CDV_{service.upper().replace('-', '_')}"
+        where = (f"Flux interne JetStream {stream} (sujets cdv.{service}.>) : lu par les services seulement, "
+                 "jamais par les intégrateurs." if is_internal(type_) else
+                 f"Flux JetStream {stream} (sujets cdv.{service}.>) ; les intégrateurs le lisent par son miroir "
+                 f"{stream}{PUBLIC_MIRROR_SUFFIX}, avec leurs propres consommateurs.")
         channels[key] = {
             "address": type_,
             "title": type_,
-            "description": f"Flux JetStream CDV_{service.upper().replace('-', '_')} (sujets cdv.{service}.>).",
+            "description": where + (f" Retiré : plus publié. {retired}" if retired else ""),
             "messages": {key: {"$ref": f"#/components/messages/{key}"}},
         }
         operations[f"publish_{key}"] = {
@@ -91,7 +99,12 @@ def build(*, title: str, version: str, servers: dict[str, Any] | None = None,
         "asyncapi": "3.0.0",
         "info": {"title": title, "version": version,
                  "description": "Événements du contrat de ville (CloudEvents 1.0, mode structuré JSON) publiés "
-                                "sur NATS JetStream. Un changement incompatible crée un nouveau type."},
+                                "sur NATS JetStream. Les événements publics suivent la vue publique : valeurs "
+                                "approuvées seulement, ni nom ni adresse de personne, ni commentaire interne ; le "
+                                "détail (valeurs en attente, commentaires, qui a agi, accusés de remise) circule "
+                                "sur les flux internes cdv.<service>-internal.*, réservés aux services. Un "
+                                "changement incompatible crée un nouveau type (ex. suffixe _v2) ; l'ancien, retiré, "
+                                "reste décrit ici car les flux gardent ses événements passés."},
         "defaultContentType": "application/cloudevents+json",
         "servers": servers or {},
         "channels": channels,

@@ -86,6 +86,11 @@ class Subscription:
     reads: type[BaseModel] | None = None
 
 
+def durable_name(namespace: str, durable: str) -> str:
+    """The JetStream consumer name of a subscription, e.g. `cdv_notifications_feed_engagements`."""
+    return f"{namespace}_{durable}".replace(".", "_")
+
+
 class EventConsumer:
     def __init__(self, *, db: Database, js: JetStreamContext, inbox: Table, outbox: Outbox,
                  subscription: Subscription, namespace: str, max_deliver: int = 5, ack_wait: float = 30.0,
@@ -100,7 +105,7 @@ class EventConsumer:
         self.ack_wait = ack_wait
         self.batch = batch
         self.replicas = replicas
-        self.durable = f"{namespace}_{subscription.durable}".replace(".", "_")
+        self.durable = durable_name(namespace, subscription.durable)
         self.dead_letter_subject = f"{namespace}.{DEAD_LETTER_SERVICE}.{subscription.durable}"
         self._tracer = tracer("consumer")
         self._stopping = asyncio.Event()

@@ -22,6 +22,7 @@ class EventPayload(BaseModel):
     model_config = ConfigDict(extra="forbid")
     __event_type__: ClassVar[str]
     __summary__: ClassVar[str]
+    __retired__: ClassVar[str | None] = None
 
 
 P = TypeVar("P", bound=type[EventPayload])
@@ -30,8 +31,12 @@ P = TypeVar("P", bound=type[EventPayload])
 CATALOGUE: dict[str, type[EventPayload]] = {}
 
 
-def event_type(type_: str, summary: str) -> Any:
-    """Registers a payload model under its CloudEvents type (also its subject)."""
+def event_type(type_: str, summary: str, *, retired: str | None = None) -> Any:
+    """Registers a payload model under its CloudEvents type (also its subject).
+
+    `retired` (in French: since when, why, what replaces it) marks a type no longer published: it stays in the
+    catalogue and the AsyncAPI document, since the streams keep its past events for replay.
+    """
     parts = type_.split(".")
     if len(parts) != 4 or parts[0] != CANONICAL_NAMESPACE:
         raise ValueError(f"event type must read cdv.<service>.<entity>.<event>: {type_}")
@@ -39,6 +44,7 @@ def event_type(type_: str, summary: str) -> Any:
     def register(cls: P) -> P:
         cls.__event_type__ = type_
         cls.__summary__ = summary
+        cls.__retired__ = retired
         CATALOGUE[type_] = cls
         return cls
 
@@ -79,13 +85,19 @@ def type_for(subject: str, namespace: str) -> str:
     return CANONICAL_NAMESPACE + subject[len(namespace):]
 
 
-# Events carrying personal data (e-mail addresses, private names) go to a service's internal stream, named
-# `cdv.<service>-internal.<entity>.<event>`: services read it, integrators' NATS accounts do not.
+# Public events follow the public view: approved values, no person's name or e-mail, no internal comment.
+# Events carrying more (personal data, values awaiting validation, comments) go to a service's internal stream,
+# named `cdv.<service>-internal.<entity>.<event>`: services read it, integrators' NATS users do not. A service
+# often publishes a detailed internal event and its public projection for one change.
 INTERNAL = "-internal"
 
 
 def is_internal(type_: str) -> bool:
     return type_.split(".")[1].endswith(INTERNAL)
+
+
+def is_retired(type_: str) -> bool:
+    return CATALOGUE[type_].__retired__ is not None
 
 
 def stream_name(namespace: str, service: str) -> str:

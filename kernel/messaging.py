@@ -8,23 +8,32 @@ import logging
 import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, StreamSource
 from nats.js.errors import NotFoundError
 
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_SERVICE = "dlq"
+# Integrators read a mirror of each public stream (`CDV_ENGAGEMENTS_PUBLIC`): their consumers live there, apart
+# from the services' own consumers, which they can then neither bind nor change nor delete.
+PUBLIC_MIRROR_SUFFIX = "_PUBLIC"
+
+
+def inbox_prefix(user: str) -> str:
+    """Each service gets its replies (API answers, fetched messages) on its own inbox prefix, which a NATS
+    permission can reserve to it: no other client may subscribe there and read its messages."""
+    return f"_INBOX_{user}"
 
 
 async def connect(url: str, *, name: str, user: str | None = None, password: str | None = None,
-                  attempts: int = 10) -> Client:
+                  attempts: int = 10, inbox_prefix: str = "_INBOX") -> Client:
     """Connects, retrying a few times at start-up; reconnects forever afterwards."""
     delay = 0.2
     for attempt in range(1, attempts + 1):
         try:
             # A comma-separated URL names the servers of a cluster.
             servers = [u.strip() for u in url.split(",") if u.strip()]
-            return await nats.connect(servers, name=name, user=user, password=password,
+            return await nats.connect(servers, name=name, user=user, password=password, inbox_prefix=inbox_prefix,
                                       max_reconnect_attempts=-1, reconnect_time_wait=1, connect_timeout=2)
         except Exception as exc:
             if attempt == attempts:
@@ -47,6 +56,12 @@ def stream_config(name: str, subjects: list[str], replicas: int = 1) -> StreamCo
         num_replicas=replicas,
         duplicate_window=600.0,
     )
+
+
+def mirror_config(name: str, source: str, replicas: int = 1) -> StreamConfig:
+    """A read-only copy of `source` (every message, from the first): what integrators consume."""
+    return StreamConfig(name=name, mirror=StreamSource(name=source), retention=RetentionPolicy.LIMITS,
+                        storage=StorageType.FILE, discard=DiscardPolicy.OLD, max_age=0, num_replicas=replicas)
 
 
 async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:

@@ -100,6 +100,11 @@ async def namespaces(nats_url: str) -> AsyncIterator[Callable[[], Awaitable[str]
         except Exception as exc:  # noqa: BLE001 - collected and reported together
             failures.append(f"{subject}: {str(exc).splitlines()[0]}")
     assert not failures, "events not matching the AsyncAPI document:\n" + "\n".join(failures[:20])
+    # Every event the whole run published on a public subject follows the public view (tests/public_view.py).
+    from tests.public_view import leaks
+
+    leaked = [leak for _, data in seen for leak in leaks(json.loads(data))]
+    assert not leaked, "public events carrying what only internal ones may:\n" + "\n".join(sorted(set(leaked))[:20])
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+import re
 
 import jsonschema
 import pytest
@@ -39,3 +41,44 @@ def test_a_wrong_payload_is_refused() -> None:
     asyncapi.validate_event(doc, event)
     with pytest.raises(jsonschema.ValidationError):
         asyncapi.validate_event(doc, {**event, "type": "cdv.engagements.contract.exploded"})
+
+
+def test_every_field_of_every_public_event_is_described() -> None:
+    """Integrators read the meaning of each field in the document (and on /integrations), nested objects included."""
+    doc = asyncapi.build(title="t", version="1")
+    missing = [f"{name}.{field}" for name, schema in doc["components"]["schemas"].items()
+               for field, prop in schema.get("properties", {}).items() if not prop.get("description")]
+    assert missing == [], "fields without a description: " + ", ".join(missing)
+
+
+def test_retired_types_are_documented_as_such_and_their_replacements_exist() -> None:
+    doc = asyncapi.build(title="t", version="1")
+    retired = {m["name"]: m for m in doc["components"]["messages"].values() if m.get("x-retired")}
+    assert {"cdv.indicateurs.submission.validated", "cdv.engagements.engagement.progress_updated",
+            "cdv.notifications.delivery.sent"} <= set(retired)
+    for type_, message in retired.items():
+        assert message["description"].startswith("Type retiré. Plus publié"), type_
+        replacements = [t for t in CATALOGUE if t in message["description"] and t != type_]
+        assert all(not CATALOGUE[t].__retired__ for t in replacements), type_
+    assert "cdv.indicateurs.value.approved" in retired["cdv.indicateurs.submission.validated"]["description"]
+
+
+def test_no_public_event_type_has_a_field_for_a_person_a_comment_or_an_unapproved_state() -> None:
+    from tests.public_view import FORBIDDEN_FIELDS, PUBLIC_COMMENTS
+
+    doc = asyncapi.build(title="t", version="1")
+    schemas = doc["components"]["schemas"]
+
+    def fields(schema: dict) -> set[str]:
+        names = set(schema.get("properties", {}))
+        for ref in re.findall(r"#/components/schemas/(\w+)", json.dumps(schema)):
+            names |= fields(schemas[ref])
+        return names
+
+    for message in doc["components"]["messages"].values():
+        if message.get("x-retired"):
+            continue
+        payload = schemas[message["payload"]["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
+        found = fields(payload) & (FORBIDDEN_FIELDS | ({"comment"} - ({"comment"} if message["name"] in
+                                                                      PUBLIC_COMMENTS else set())))
+        assert not found, (message["name"], found)

@@ -4,6 +4,7 @@ organisations; Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 
 from gateway.processes import PROCESSES
@@ -43,7 +45,8 @@ def launched(tmp_path: Path):
         components.missing("nats-server", "needed by make run when no NATS answers")
     var_dir = tmp_path / "var"
     ports = {p.name: components.free_port() for p in PROCESSES}
-    env = {**os.environ, "CDV_NATS_URL": f"nats://127.0.0.1:{components.free_port()}",
+    nats_url = f"nats://127.0.0.1:{components.free_port()}"
+    env = {**os.environ, "CDV_NATS_URL": nats_url,
            "CDV_NOTIFICATIONS_SMTP_PORT": str(components.free_port()), "CDV_LOG_JSON": "false"}
     env.pop("CDV_IDENTITY_SECRET", None)
     env.update({f"{p.settings_prefix}PORT": str(ports[p.name]) for p in PROCESSES})
@@ -62,14 +65,14 @@ def launched(tmp_path: Path):
         if "Ctrl-C arrête tout" in line:
             break
     try:
-        yield proc, ports, "".join(output), var_dir
+        yield proc, ports, "".join(output), var_dir, nats_url
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_make_run_starts_everything_and_ctrl_c_stops_everything(launched) -> None:
-    proc, ports, banner, var_dir = launched
+    proc, ports, banner, var_dir, nats_url = launched
     assert proc.poll() is None, banner[-3000:]
     assert f"http://127.0.0.1:{ports['gateway']}" in banner
     logins = re.findall(r"^\S*\s+(\S+@\S+) / (\S+) / ([^/]+) / (.+)$", banner, re.M)
@@ -98,6 +101,13 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(launched) -> Non
     assert health.count("indisponible") == 0 and health.count("disponible") >= len(PROCESSES)
     engagements = httpx.get(f"http://127.0.0.1:{ports['engagements']}/openapi.json", timeout=5)
     assert engagements.status_code == 200
+
+    # Its NATS refuses anonymous clients, and every service did all it needed with its own user's permissions.
+    assert "sans accès anonyme" in banner
+    with pytest.raises((nats.errors.Error, TimeoutError, OSError)):
+        asyncio.run(nats.connect(nats_url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2))
+    nats_log = (var_dir / "log" / "nats.log").read_text()
+    assert "Violation" not in nats_log, nats_log[-3000:]
 
     children = processes_using(var_dir)
     assert len(children) >= len(PROCESSES) + 1, "NATS, the services and the gateway run under this var dir"

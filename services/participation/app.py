@@ -11,11 +11,16 @@ from services.participation.models import metadata
 from services.participation.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    spec = ServiceSpec(name="participation", title="Participation — contrat de ville", metadata=metadata,
+def spec(settings: Settings) -> ServiceSpec:
+    """What the service is made of (also read by `make run` to write its NATS permissions)."""
+    return ServiceSpec(name="participation", title="Participation — contrat de ville", metadata=metadata,
                        migrations_dir=Path(__file__).parent / "migrations", routers=ROUTERS,
-                       subscriptions=SUBSCRIPTIONS, internal_stream=True)
+                       subscriptions=SUBSCRIPTIONS, internal_stream=True,
+                       # Any request body (a document's upload streams in on its own, limited the same way) stops
+                       # at the limit.
+                       max_body_bytes=settings.upload_max_bytes + MULTIPART_SLACK)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    # Any request body (a document's upload streams in on its own, limited the same way) stops at the limit.
-    spec.max_body_bytes = settings.upload_max_bytes + MULTIPART_SLACK
-    return create_service_app(spec, settings)
+    return create_service_app(spec(settings), settings)

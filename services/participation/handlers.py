@@ -1,6 +1,7 @@
 """What participation consumes: the engagements' definitions (who pilots each one: they answer opinions; the themes
-the appel à projets names), engagement progress and approved indicator values (its own read model for the meeting
-packs), and the notifications' proof of delivery (the circulation status of each meeting).
+the appel à projets names), engagement progress (in detail, from the internal stream: the pack shows the pilots'
+comments to members) and approved indicator values (public) for its own read model of the meeting packs, and the
+notifications' proof of delivery (internal: the circulation status of each meeting).
 
 Each handler declares the part of the event it reads (an `EventView`): fields it does not know are ignored."""
 
@@ -40,7 +41,7 @@ class ProgressUpdated(EventView):
     consolidated_status: str
 
 
-class SubmissionValidated(EventView):
+class ValueApproved(EventView):
     submission_id: int
     indicator_id: int
     indicator_label: str
@@ -74,7 +75,7 @@ async def on_progress(delivery: Delivery[ProgressUpdated]) -> None:
         changed=d.changed, consolidated_status=d.consolidated_status, comment=d.after.comment, at=delivery.event.time))
 
 
-async def on_value_validated(delivery: Delivery[SubmissionValidated]) -> None:
+async def on_value_approved(delivery: Delivery[ValueApproved]) -> None:
     d = delivery.data
     await readmodel.record_value(delivery.session, readmodel.ValueSeen(
         event_id=delivery.event.id, submission_id=d.submission_id, indicator_id=d.indicator_id,
@@ -100,12 +101,13 @@ async def on_delivery(delivery: Delivery[DeliveryReport]) -> None:
 
 
 SUBSCRIPTIONS = [
-    Subscription(durable="participation_progress", service="engagements",
-                 filter="cdv.engagements.engagement.progress_updated", handler=on_progress, reads=ProgressUpdated),
-    Subscription(durable="participation_values", service="indicateurs",
-                 filter="cdv.indicateurs.submission.validated", handler=on_value_validated, reads=SubmissionValidated),
+    Subscription(durable="participation_progress", service="engagements-internal",
+                 filter="cdv.engagements-internal.engagement.progress_updated", handler=on_progress,
+                 reads=ProgressUpdated),
+    Subscription(durable="participation_approved_values", service="indicateurs",
+                 filter="cdv.indicateurs.value.approved", handler=on_value_approved, reads=ValueApproved),
+    Subscription(durable="participation_deliveries", service="notifications-internal",
+                 filter="cdv.notifications-internal.delivery.>", handler=on_delivery, reads=DeliveryReport),
     Subscription(durable="participation_catalogue", service="engagements",
                  filter="cdv.engagements.engagement.defined", handler=on_engagement_defined, reads=EngagementDefined),
-    Subscription(durable="participation_deliveries", service="notifications",
-                 filter="cdv.notifications.delivery.>", handler=on_delivery, reads=DeliveryReport),
 ]

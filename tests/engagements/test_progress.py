@@ -150,28 +150,43 @@ async def test_invalid_updates_are_refused_and_change_nothing(engagements) -> No
     assert (await part_of(c, 24, "caf"))["version"] == version
 
 
-async def test_each_change_publishes_a_progress_updated_cloudevent(engagements, nats_url, namespace) -> None:
+async def test_each_change_publishes_a_detailed_internal_event_and_its_public_view(engagements, nats_url,
+                                                                                    namespace) -> None:
     nc = await nats.connect(nats_url)
     received: asyncio.Queue = asyncio.Queue()
-    await nc.subscribe(f"{namespace}.engagements.engagement.progress_updated", cb=received.put)
+    public: asyncio.Queue = asyncio.Queue()
+    await nc.subscribe(f"{namespace}.engagements-internal.engagement.progress_updated", cb=received.put)
+    await nc.subscribe(f"{namespace}.engagements.>", cb=public.put)
     try:
         c = engagements.client
         version = (await part_of(c, 28, "etat-dsden"))["version"]
         dsden = identity("etat-dsden", "referent", name="Alix DSDEN")
         assert (await c.patch("/api/v1/engagements/28/parts/etat-dsden", headers=auth(dsden),
-                              json=update(version, status="en_cours", progress=25))).status_code == 200
+                              json=update(version, status="en_cours", progress=25,
+                                          comment="Note du pilote 28"))).status_code == 200
         while True:
             msg = await asyncio.wait_for(received.get(), timeout=10)
             event = CloudEvent.model_validate(json.loads(msg.data))
             if event.data["engagement_number"] == 28 and event.data["actor_name"] == "Alix DSDEN":
                 break
         assert msg.headers["Nats-Msg-Id"] == event.id
-        assert event.specversion == "1.0" and event.type == "cdv.engagements.engagement.progress_updated"
+        assert event.specversion == "1.0" and event.type == "cdv.engagements-internal.engagement.progress_updated"
         assert event.subject == "engagement/28" and event.source == "/cdv/engagements"
         payload = CATALOGUE[event.type].model_validate(event.data)
         assert payload.before.status == "a_lancer" and payload.after.status == "en_cours"
         assert payload.after.progress == 25 and set(payload.changed) >= {"status", "progress", "comment"}
         assert payload.organisation_id == "etat-dsden" and payload.actor_organisation_id == "etat-dsden"
+        assert payload.after.comment == "Note du pilote 28"
+        # Its public view: the same change, without the person nor the comment.
+        while True:
+            shown = CloudEvent.model_validate(json.loads((await asyncio.wait_for(public.get(), timeout=10)).data))
+            if shown.subject == "engagement/28" and shown.data.get("version") == payload.version:
+                break
+        assert shown.type == "cdv.engagements.engagement.progress_updated_v2"
+        after = payload.after.model_dump(mode="json", exclude={"comment", "actions"})
+        assert shown.data["after"] == {**after, "actions": [{"index": a.index, "status": a.status}
+                                                            for a in payload.after.actions]}
+        assert "actor_name" not in shown.data and "Note du pilote" not in shown.model_dump_json()
     finally:
         await nc.close()
 

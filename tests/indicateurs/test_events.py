@@ -1,4 +1,5 @@
-"""Every change is published on the service's JetStream stream as a CloudEvent of a registered type."""
+"""Every change is published on the service's JetStream streams as a CloudEvent of a registered type: in detail on
+the internal stream, and as the public view (approved values, no person, no comment) on the public one."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from tests.conftest import auth
 from tests.indicateurs.conftest import CAF, SECRETARIAT, find_definition, refine, submit, wait_for
 
 
-async def published(nats_url: str, namespace: str) -> list[tuple[dict, CloudEvent]]:
-    """Every message of the service's stream, in order, read as a CloudEvent published on its type's subject."""
+async def published(nats_url: str, namespace: str, service: str = "indicateurs") -> list[tuple[dict, CloudEvent]]:
+    """Every message of a stream, in order, read as a CloudEvent published on its type's subject."""
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
-        stream = stream_name(namespace, "indicateurs")
+        stream = stream_name(namespace, service)
         found = []
         for seq in range(1, (await js.stream_info(stream)).state.messages + 1):
             msg = await js.get_msg(stream, seq)
@@ -56,7 +57,9 @@ async def test_every_change_publishes_a_valid_cloudevent(indicateurs, nats_url) 
         return await indicateurs.runtime.relay.backlog() == 0  # type: ignore[union-attr]
 
     await wait_for(all_sent, what="the outbox emptied")
-    events = await published(nats_url, indicateurs.namespace)
+    public = await published(nats_url, indicateurs.namespace)
+    internal = await published(nats_url, indicateurs.namespace, "indicateurs-internal")
+    events = public + internal
     for headers, event in events:
         assert headers["Nats-Msg-Id"] == event.id
         assert event.specversion == "1.0" and event.source == "/cdv/indicateurs"
@@ -67,17 +70,29 @@ async def test_every_change_publishes_a_valid_cloudevent(indicateurs, nats_url) 
     assert len({e.id for _, e in events}) == len(events)
 
     types = Counter(e.type for _, e in events)
-    assert types["cdv.indicateurs.submission.recorded"] == 1 + 5
-    assert types["cdv.indicateurs.submission.corrected"] == 2
-    assert types["cdv.indicateurs.submission.rejected"] == 1
-    assert types["cdv.indicateurs.submission.submitted"] == 1
-    assert types["cdv.indicateurs.submission.validated"] == 1
-    assert types["cdv.indicateurs.import.completed"] == 1
+    assert types["cdv.indicateurs-internal.submission.recorded"] == 1 + 5
+    assert types["cdv.indicateurs-internal.submission.corrected"] == 2
+    assert types["cdv.indicateurs-internal.submission.rejected"] == 1
+    assert types["cdv.indicateurs-internal.submission.submitted"] == 1
+    assert types["cdv.indicateurs-internal.submission.validated"] == 1
+    assert types["cdv.indicateurs-internal.import.completed"] == 1
     for kind in ("opened", "closed", "reopened"):
-        assert types[f"cdv.indicateurs.campaign.{kind}"] == 1
-    defined = [e for _, e in events if e.type == "cdv.indicateurs.definition.defined"]
-    assert len(defined) > 100 and any(e.data["actor_name"] == "Sacha Secrétariat" and e.data["changed"] == ["target"]
-                                      for e in defined)
+        assert types[f"cdv.indicateurs.campaign.{kind}_v2"] == 1
+    defined = [e for _, e in public if e.type == "cdv.indicateurs.definition.defined_v2"]
+    assert len(defined) > 100 and any(e.data["changed"] == ["target"] for e in defined)
+    assert not any(CATALOGUE[e.type].__retired__ for _, e in events), "retired types are no longer published"
+
+    # The public stream: the one approved value, whole; nothing awaiting validation, no person, no comment.
+    campaigns = {f"cdv.indicateurs.campaign.{k}_v2" for k in ("opened", "closed", "reopened")}
+    assert {e.type for _, e in public} == {"cdv.indicateurs.definition.defined_v2", "cdv.indicateurs.value.approved",
+                                          *campaigns}
+    approved = [e for _, e in public if e.type == "cdv.indicateurs.value.approved"]
+    assert [(e.data["submission_id"], e.data["value"], e.data["version"], e.data["source"], e.subject)
+            for e in approved] == [(third["id"], 12, 3, "Fichier CAF", f"indicator/{places['id']}")]
+    raw = "\n".join(e.model_dump_json() for _, e in public)
+    for private in ("Claude CAF", "Sacha Secrétariat", "Source ?", "Oubli", "actor_name", "a_reprendre", "soumis",
+                    "comment", "@"):
+        assert private not in raw, private
 
     by_id = {e.data.get("submission_id"): e for _, e in events if e.type.endswith(".recorded")}
     recorded = by_id[first["id"]]
@@ -96,5 +111,5 @@ async def test_every_change_publishes_a_valid_cloudevent(indicateurs, nats_url) 
     assert len(from_import) == 5 and {x["import_id"] for x in from_import} == {imported["import_id"]}
     summary = next(e.data for _, e in events if e.type.endswith("import.completed"))
     assert (summary["rows"], summary["recorded"], summary["periods"]) == (5, 5, [str(y) for y in range(2010, 2015)])
-    closed = next(e.data for _, e in events if e.type.endswith("campaign.closed"))
+    closed = next(e.data for _, e in events if e.type.endswith("campaign.closed_v2"))
     assert closed["automatic"] is False and closed["period"] == "2021"

@@ -71,8 +71,8 @@ async def submission_events(indicateurs: Any, nats_url: str) -> Counter:
         return await indicateurs.runtime.relay.backlog() == 0
 
     await wait_for(all_sent, what="the outbox emptied")
-    return Counter(e.type for _, e in await published(nats_url, indicateurs.namespace)
-                   if e.type.startswith(("cdv.indicateurs.submission.", "cdv.indicateurs.import.")))
+    return Counter(e.type for _, e in await published(nats_url, indicateurs.namespace, "indicateurs-internal")
+                   if e.type.startswith(("cdv.indicateurs-internal.submission.", "cdv.indicateurs-internal.import.")))
 
 
 async def test_the_template_filled_in_excel_is_previewed_then_recorded_one_event_per_value(indicateurs,
@@ -106,7 +106,7 @@ async def test_the_template_filled_in_excel_is_previewed_then_recorded_one_event
     assert (run["recorded"], run["skipped"], run["filename"]) == (3, len(lines) - 3, "modele-caf.csv")
 
     events = await submission_events(indicateurs, nats_url)
-    assert events == {"cdv.indicateurs.submission.recorded": 3, "cdv.indicateurs.import.completed": 1}
+    assert events == {"cdv.indicateurs-internal.submission.recorded": 3, "cdv.indicateurs-internal.import.completed": 1}
 
 
 async def test_the_same_template_as_xlsx_is_recorded_too(indicateurs, nats_url) -> None:
@@ -120,7 +120,7 @@ async def test_the_same_template_as_xlsx_is_recorded_too(indicateurs, nats_url) 
     assert done.status_code == 201, done.text
     recorded = (await c.get("/api/v1/submissions", headers=auth(CAF))).json()
     assert sorted((v["period"], v["value"]) for v in recorded) == [("2021", 7.5), ("2021", 48.0)]
-    assert (await submission_events(indicateurs, nats_url))["cdv.indicateurs.submission.recorded"] == 2
+    assert (await submission_events(indicateurs, nats_url))["cdv.indicateurs-internal.submission.recorded"] == 2
 
 
 async def test_one_bad_line_writes_nothing_and_is_named_with_the_file_s_counts(indicateurs) -> None:

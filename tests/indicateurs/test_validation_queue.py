@@ -125,14 +125,17 @@ async def test_a_hundred_values_approved_at_once_each_under_its_own_rules(indica
 
     await wait_for(all_sent, what="the import's events published")
     before = len(await published(nats_url, indicateurs.namespace))
+    before_internal = len(await published(nats_url, indicateurs.namespace, "indicateurs-internal"))
     r = await c.post("/api/v1/submissions/approvals", headers=auth(SECRETARIAT),
                      json={"ids": [i["id"] for i in waiting]})
     assert r.status_code == 200, r.text
     assert sorted(r.json()["approved"]) == sorted(i["id"] for i in waiting) and r.json()["refused"] == []
     await wait_for(all_sent, what="the approvals' events published")
     events = (await published(nats_url, indicateurs.namespace))[before:]
-    assert Counter(e.type for _, e in events) == {"cdv.indicateurs.submission.validated": 100}
+    assert Counter(e.type for _, e in events) == {"cdv.indicateurs.value.approved": 100}
     assert {e.data["submission_id"] for _, e in events} == {i["id"] for i in waiting}
+    detailed = (await published(nats_url, indicateurs.namespace, "indicateurs-internal"))[before_internal:]
+    assert Counter(e.type for _, e in detailed) == {"cdv.indicateurs-internal.submission.validated": 100}
     queue = (await c.get("/api/v1/validation-queue", headers=auth(SECRETARIAT))).json()
     assert queue["items"] == [] and queue["total"] == 0
 

@@ -19,7 +19,8 @@ async def test_request_trace_continues_in_consumer_of_its_event(stack, spans, na
                                     headers=auth(referent))).json()[0]["number"]
     part = next(p for p in (await engagements.get(f"/api/v1/engagements/{number}", headers=auth(referent))).json()
                 ["parts"] if p["organisation_id"] == "ville-nantes")
-    subject = f"{namespace}.engagements.engagement.progress_updated"
+    # The public view of the update (notifications' feed consumes it); the detailed one goes to the internal stream.
+    subject = f"{namespace}.engagements.engagement.progress_updated_v2"
     marker = f"Trace test {uuid.uuid4()}"
     nc = await nats.connect(nats_url)
     published: asyncio.Queue = asyncio.Queue()
@@ -32,7 +33,7 @@ async def test_request_trace_continues_in_consumer_of_its_event(stack, spans, na
     assert response.status_code == 200, response.text
     while True:
         event = json.loads((await asyncio.wait_for(published.get(), 10)).data)
-        if event["data"]["after"]["comment"] == marker:
+        if event["subject"] == f"engagement/{number}" and event["data"]["version"] == part["version"] + 1:
             break
     await nc.close()
 

@@ -72,7 +72,7 @@ def sink() -> Any:
     controller.stop()
 
 
-STREAMS = ("participation", "participation-internal", "indicateurs")
+STREAMS = ("participation", "participation-internal", "indicateurs", "indicateurs-internal")
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 
+from services.notifications.people import Person
 from services.participation import events as pe
 from tests.conftest import ADMIN, auth, identity
 from tests.notifications.conftest import agenda_published, meeting_ref, seat_members, wait_until
@@ -149,6 +150,15 @@ async def test_a_member_with_an_account_finds_the_agenda_in_their_notification_c
                                                                                        sink) -> None:
     account = identity("ville-nantes", "referent")  # participation links the member to this gateway account
     body = await seat_members(bus, 2, account_ids={0: account.user_id})
+
+    async def linked() -> bool:
+        # The link comes on participation's internal stream and the agenda on its public one: two consumers, no
+        # order between them. A person linked after the agenda gets the e-mail, not the notice (left as is).
+        async with notifications.runtime.db.session() as session:
+            person = await session.get(Person, body.members[0][0])
+            return person is not None and person.user_id == account.user_id
+
+    await wait_until(linked, what="the member linked to the account")
     await bus.publish(agenda_published(meeting_ref("reunion-centre", body.body_id)))
     await wait_until(lambda: len(sink.received) >= 2, what="2 agendas")
     api = notifications.client

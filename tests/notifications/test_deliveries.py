@@ -52,14 +52,16 @@ async def test_a_refused_recipient_is_retried_then_failed_with_its_reason(notifi
     assert failure["recipient_id"] == body.members[1][0] and failure["attempts"] == 3
     assert "adresse refusée" in failure["reason"] and "550" in failure["reason"]
 
-    # The proof of delivery is published: one delivery.failed for the refused member, delivery.sent for others.
-    stream = stream_name(bus.ns, "notifications")
-    failed = await js.get_last_msg(stream, f"{bus.ns}.notifications.delivery.failed")
+    # The proof of delivery is published on the internal stream (the SMTP reply may quote an address): one
+    # delivery.failed for the refused member, delivery.sent for others; nothing on the public stream.
+    stream = stream_name(bus.ns, "notifications-internal")
+    failed = await js.get_last_msg(stream, f"{bus.ns}.notifications-internal.delivery.failed")
     data = json.loads(failed.data)["data"]
     assert data["recipient_id"] == body.members[1][0] and data["meeting_id"] == "reunion-refus"
     assert "550" in data["reason"] and "@" not in json.dumps(data)  # an opaque id, never an address
-    sent = await js.get_last_msg(stream, f"{bus.ns}.notifications.delivery.sent")
+    sent = await js.get_last_msg(stream, f"{bus.ns}.notifications-internal.delivery.sent")
     assert json.loads(sent.data)["data"]["smtp_response"].startswith("250")
+    assert (await js.stream_info(stream_name(bus.ns, "notifications"))).state.messages == 0
 
 
 @pytest.fixture
@@ -94,8 +96,8 @@ async def test_an_accented_address_fails_with_its_reason_and_the_others_are_sent
         assert failure["recipient_id"] == body.members[1][0] and failure["attempts"] == 1
         assert "adresse non ASCII" in failure["reason"] and "SMTPUTF8" in failure["reason"]
         assert accented not in sink.count() and len(sink.count()) == 2
-        failed = await js.get_last_msg(stream_name(bus.ns, "notifications"),
-                                       f"{bus.ns}.notifications.delivery.failed")
+        failed = await js.get_last_msg(stream_name(bus.ns, "notifications-internal"),
+                                       f"{bus.ns}.notifications-internal.delivery.failed")
         assert json.loads(failed.data)["data"]["recipient_id"] == body.members[1][0]
 
         # The worker did not stop: the next circulation goes out too.

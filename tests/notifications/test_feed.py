@@ -7,7 +7,7 @@ import asyncio
 from tests.conftest import auth, identity
 from tests.kernel.test_outbox import wait_for
 
-PROGRESS = "cdv.engagements.engagement.progress_updated"
+PROGRESS = "cdv.engagements.engagement.progress_updated_v2"
 
 
 async def test_progress_update_appears_once_in_the_activity_feed(stack) -> None:

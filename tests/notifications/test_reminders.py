@@ -40,8 +40,7 @@ async def test_campaign_closing_reminders_list_what_each_organisation_still_owes
         qualification="definitif", state="soumis", organisation_id="ville-nantes", actor_name="Léa Nantes",
         actor_organisation_id="ville-nantes", version=1))
     closes_on = date.today() + timedelta(days=20)
-    await bus.publish(ie.CampaignOpened(campaign_id=4242, title="Bilan 2026", period="2026", closes_on=closes_on,
-                                        actor_name="Claire Secrétariat"))
+    await bus.publish(ie.CampaignOpened(campaign_id=4242, title="Bilan 2026", period="2026", closes_on=closes_on))
     await wait_until(lambda: len(sink.to(reze.email)) == 1 and len(sink.to(nantes.email)) == 1,
                      what="the campaign-opened e-mails")
     assert sink.to(reze.email)[0]["Subject"] == "Campagne de collecte ouverte : Bilan 2026"

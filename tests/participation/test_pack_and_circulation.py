@@ -15,13 +15,14 @@ import pypdf
 from kernel.events import CloudEvent, EventPayload, stream_name, subject_for
 from kernel.messaging import ensure_stream, stream_config
 from services.engagements.events import PartState, ProgressUpdated
-from services.indicateurs.events import SubmissionValidated
+from services.indicateurs.events import ValueApproved
 from services.notifications.events import DeliveryFailed, DeliverySent
 from tests.participation.conftest import person
 
 
 async def _publish(js: Any, ns: str, service: str, payload: EventPayload, *, at: datetime | None = None) -> None:
-    await ensure_stream(js, stream_config(stream_name(ns, service), [f"{ns}.{service}.>"], 1))
+    stream = payload.__event_type__.split(".")[1]  # the service's public or internal stream
+    await ensure_stream(js, stream_config(stream_name(ns, stream), [f"{ns}.{stream}.>"], 1))
     event = CloudEvent.wrap(payload, source=f"/cdv/{service}", subject=None)
     if at is not None:
         event.time = at
@@ -67,12 +68,11 @@ async def test_the_pack_pdf_tells_what_changed_since_the_previous_meeting(gov_fa
                                                             (0, 10)), at=long_ago)
             await _publish(js, ns, "engagements", _progress(17, "Les ateliers ont commencé", "a_lancer", "en_cours",
                                                             (0, 40)))
-            await _publish(js, ns, "indicateurs", SubmissionValidated(
+            await _publish(js, ns, "indicateurs", ValueApproved(
                 submission_id=1, contract_id="nantes-metropole-2019", indicator_id=5,
                 indicator_label="Nombre de jeunes accompagnés", engagement_number=17, period="2025", qpv_id=None,
-                qpv_code=None, value=1234.0, unit="personnes", qualification="definitif", state="approuve",
-                organisation_id="pole-emploi", actor_name="Claire Dubois", actor_organisation_id="nantes-metropole",
-                version=1))
+                qpv_code=None, value=1234.0, unit="personnes", qualification="definitif",
+                organisation_id="pole-emploi", version=1))
 
             async def ready() -> dict | None:
                 pack = await gov.ok("GET", f"/meetings/{upcoming['id']}/pack")

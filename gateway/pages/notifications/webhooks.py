@@ -47,7 +47,7 @@ def event_catalogue() -> list[dict[str, Any]]:
         importlib.import_module(module)
     groups: dict[str, list[dict[str, str]]] = {}
     for type_, model in sorted(CATALOGUE.items()):
-        if not is_internal(type_):
+        if not is_internal(type_) and model.__retired__ is None:  # retired types are no longer published
             groups.setdefault(type_.split(".")[1], []).append({"type": type_, "summary": model.__summary__})
     return [{"service": s, "label": SERVICE_LABELS.get(s, s), "types": groups[s]} for s in SERVICE_LABELS
             if s in groups]

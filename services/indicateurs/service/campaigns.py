@@ -105,8 +105,7 @@ async def open_campaign(session: AsyncSession, outbox: Outbox, *, data: Campaign
     session.add(CampaignChange(campaign_id=c.id or 0, action="ouverture", actor_user_id=identity.user_id,
                                actor_name=identity.name, closes_on=c.closes_on))
     await outbox.record(session, CampaignOpened(campaign_id=c.id or 0, title=c.title, period=c.period,
-                                                closes_on=c.closes_on, actor_name=identity.name),
-                        subject=f"campaign/{c.id}")
+                                                closes_on=c.closes_on), subject=f"campaign/{c.id}")
     await session.commit()
     return await get_campaign(session, c.id or 0)
 
@@ -126,8 +125,8 @@ async def _close(session: AsyncSession, outbox: Outbox, c: Campaign, *, automati
                                actor_user_id=actor_user_id, actor_name=actor_name, reason=reason,
                                closes_on=c.closes_on, at=at))
     await outbox.record(session, CampaignClosed(campaign_id=c.id or 0, title=c.title, period=c.period,
-                                                closes_on=c.closes_on, actor_name=actor_name, automatic=automatic,
-                                                reason=reason), subject=f"campaign/{c.id}")
+                                                closes_on=c.closes_on, automatic=automatic),
+                        subject=f"campaign/{c.id}")
 
 
 async def close_campaign(session: AsyncSession, outbox: Outbox, *, campaign_id: int, data: CampaignClose,
@@ -163,8 +162,7 @@ async def reopen_campaign(session: AsyncSession, outbox: Outbox, *, campaign_id:
     session.add(CampaignChange(campaign_id=c.id or 0, action="reouverture", actor_user_id=identity.user_id,
                                actor_name=identity.name, reason=data.reason, closes_on=closes_on))
     await outbox.record(session, CampaignReopened(campaign_id=c.id or 0, title=c.title, period=c.period,
-                                                  closes_on=closes_on, actor_name=identity.name,
-                                                  reason=data.reason), subject=f"campaign/{c.id}")
+                                                  closes_on=closes_on), subject=f"campaign/{c.id}")
     await session.commit()
     return await get_campaign(session, campaign_id)
 

@@ -47,8 +47,8 @@ async def _changed(session: AsyncSession, outbox: Outbox, d: IndicatorDefinition
     await outbox.record(session, DefinitionDefined(
         indicator_id=d.id or 0, contract_id=d.contract_id, engagement_number=d.engagement_number, label=d.label,
         unit=d.unit, periodicity=d.periodicity, target=d.target, by_qpv=d.by_qpv, responsible=list(d.responsible),
-        active=d.active, version=d.version, qpv=list(d.qpv), negative_allowed=d.negative_allowed, changed=changed,
-        actor_name=actor_name), subject=f"indicator/{d.id}")
+        active=d.active, version=d.version, qpv=list(d.qpv), negative_allowed=d.negative_allowed, changed=changed),
+        subject=f"indicator/{d.id}")
 
 
 async def _write(session: AsyncSession, d: IndicatorDefinition, values: dict[str, Any], *, read_version: int,

@@ -84,10 +84,11 @@ async def import_csv(session: AsyncSession, outbox: Outbox, *, content: bytes, f
                      identity: Identity, dry_run: bool = False) -> ImportReport:
     """Checks a whole file (CSV or .xlsx), then records all its values at once, or nothing (see `csv_format`).
 
-    Events: one `submission.recorded` or `submission.corrected` per value, exactly as if each value had been
-    entered alone, so that an integrator replaying `cdv.indicateurs.submission.>` gets every value whatever the
-    way it came in (each carries `import_id`); plus one `import.completed` summary, so that notifications can
-    send one message for a file instead of one per line. All are written with multi-row INSERTs in the same
+    Events (internal stream): one `submission.recorded` or `submission.corrected` per value, exactly as if each
+    value had been entered alone, so that a service following `cdv.indicateurs-internal.submission.>` gets every
+    value whatever the way it came in (each carries `import_id`); plus one `import.completed` summary, so that
+    notifications can send one message for a file instead of one per line. Integrators see these values once
+    approved (`cdv.indicateurs.value.approved`). All are written with multi-row INSERTs in the same
     transaction as the values.
     """
     plan = await plan_import(session, content=content, identity=identity)

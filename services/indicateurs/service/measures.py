@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.identity import Identity
 from kernel.outbox import Outbox
-from services.indicateurs.events import SubmissionValidated
+from services.indicateurs.events import SubmissionValidated, ValueApproved
 from services.indicateurs.labels import COMPUTED_BY, COMPUTED_BY_NAME
 from services.indicateurs.models import ComputedMeasure, IndicatorDefinition, Qpv, State, Submission, slot_key
 from services.indicateurs.periods import period_of
@@ -59,7 +59,7 @@ async def _apply(session: AsyncSession, outbox: Outbox, d: IndicatorDefinition, 
     session.add(s)
     await session.flush()
     payload, subject = submission_event(SubmissionValidated, s, d, qpvs, actor=PLATFORM)
-    await outbox.record(session, payload, subject=subject)
+    await outbox.record_many(session, [(payload, subject), (ValueApproved.of(payload), subject)])
 
 
 async def record_measure(session: AsyncSession, outbox: Outbox, *, engagement_number: int, indicator_label: str,

@@ -26,6 +26,7 @@ from services.indicateurs.events import (
     SubmissionRejected,
     SubmissionSubmitted,
     SubmissionValidated,
+    ValueApproved,
 )
 from services.indicateurs.models import STATE_LABELS, IndicatorDefinition, Qpv, State, Submission, slot_key
 from services.indicateurs.periods import PeriodError, check
@@ -205,7 +206,8 @@ async def approve_one(session: AsyncSession, outbox: Outbox, *, s: Submission, d
                       values={"state": State.APPROUVE, "reviewed_by_name": identity.name,
                               "reviewed_at": common.now(), "reason": None})
     payload, subject = submission_event(SubmissionValidated, s, d, qpvs, actor=identity)
-    await outbox.record(session, payload, subject=subject)
+    # In detail for the services (internal stream), and the approved value itself for integrators.
+    await outbox.record_many(session, [(payload, subject), (ValueApproved.of(payload), subject)])
 
 
 async def approve(session: AsyncSession, outbox: Outbox, *, submission_id: int,

@@ -33,7 +33,7 @@ async def hooks(service_runner: Any, hooks_namespace: str) -> AsyncIterator[dict
 
 
 async def open_campaign(indicateurs: Running) -> dict[str, Any]:
-    """The secretariat opens a campaign for a period of its own (a real `cdv.indicateurs.campaign.opened`)."""
+    """The secretariat opens a campaign for a period of its own (a real `cdv.indicateurs.campaign.opened_v2`)."""
     period = str(next(_periods))
     r = await indicateurs.client.post("/api/v1/campaigns", headers=auth(SECRETARIAT),
                                       json={"title": f"Collecte {period}", "period": period, "closes_on": "2099-12-31"})

@@ -37,7 +37,8 @@ async def test_admin_registers_follows_and_replays_a_webhook(gateway, hooks, rec
         assert page.status_code == 200 and "<h1>Webhooks</h1>" in page.text
         assert 'href="/admin/webhooks" aria-current="page"' in page.text  # in the admin nav
         assert "cdv.participation-internal" not in page.text  # internal types are never offered
-        form = {"url": receiver.url, "description": "Observatoire", "event_types": ["cdv.indicateurs.campaign.opened"],
+        form = {"url": receiver.url, "description": "Observatoire",
+                "event_types": ["cdv.indicateurs.campaign.opened_v2"],
                 "other_types": ""}
 
         refused = await browser.post("/admin/webhooks", data=form)  # no CSRF token
@@ -57,7 +58,7 @@ async def test_admin_registers_follows_and_replays_a_webhook(gateway, hooks, rec
         await open_campaign(hooks["indicateurs"])
         await wait_until(lambda: len(receiver.events) == 1)
         journal = await browser.get(f"/admin/webhooks/{endpoint_id}")
-        assert "cdv.indicateurs.campaign.opened" in journal.text and ">remise<" in journal.text
+        assert "cdv.indicateurs.campaign.opened_v2" in journal.text and ">remise<" in journal.text
         delivery_id = re.search(r'href="/admin/webhooks/livraisons/(\d+)"', journal.text)[1]  # type: ignore[index]
         detail = await browser.get(f"/admin/webhooks/livraisons/{delivery_id}")
         assert ">réussie<" in detail.text and "204" in detail.text and receiver.events[0]["id"] in detail.text

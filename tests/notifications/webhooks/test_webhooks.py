@@ -60,7 +60,7 @@ async def test_real_event_arrives_signed_in_cloudevents_structured_mode(hooks, r
     [post] = receiver.posts()
     assert post.status == 204  # the example receiver verified the signature before accepting
     event = receiver.events[0]
-    assert event["type"] == "cdv.indicateurs.campaign.opened" and event["specversion"] == "1.0"
+    assert event["type"] == "cdv.indicateurs.campaign.opened_v2" and event["specversion"] == "1.0"
     assert event["data"]["period"] == campaign["period"] and event["source"] == "/cdv/indicateurs"
     assert header(post, "Content-Type").startswith("application/cloudevents+json")
     assert header(post, "webhook-id") == event["id"]
@@ -97,9 +97,9 @@ async def test_real_event_arrives_signed_in_cloudevents_structured_mode(hooks, r
 async def test_same_event_delivered_twice_by_nats_is_sent_once(hooks, hooks_namespace, receivers, js) -> None:
     notif = hooks["notifications"]
     receiver = receivers()
-    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.closed")
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.closed_v2")
     closed = [CloudEvent.wrap(CampaignClosed(campaign_id=900 + i, title="Collecte", period="2030",
-                                             closes_on="2030-12-31", actor_name="Sacha Secrétariat", automatic=True),
+                                             closes_on="2030-12-31", automatic=True),
                               source="/cdv/indicateurs", subject=f"campaign/{900 + i}") for i in range(2)]
     subject = subject_for(closed[0].type, hooks_namespace)
     # Without Nats-Msg-Id JetStream keeps both copies, as after a re-publish past its deduplication window.
@@ -114,7 +114,7 @@ async def test_same_event_delivered_twice_by_nats_is_sent_once(hooks, hooks_name
 async def test_receiver_down_gets_the_delivery_later(hooks, receivers) -> None:
     notif, ind = hooks["notifications"], hooks["indicateurs"]
     receiver = receivers()
-    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened_v2")
     receiver.stop()
     await open_campaign(ind)
 
@@ -158,7 +158,7 @@ async def test_endpoint_refusing_the_handshake_receives_nothing(hooks, receivers
 async def test_endpoint_disabled_after_repeated_failures_with_a_notice(hooks, receivers) -> None:
     notif, ind = hooks["notifications"], hooks["indicateurs"]
     receiver = receivers(answer=500)
-    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened_v2")
     await open_campaign(ind)
 
     async def disabled() -> bool:
@@ -193,14 +193,15 @@ async def test_endpoint_disabled_after_repeated_failures_with_a_notice(hooks, re
 async def test_replay_one_delivery_and_a_type_since_a_date(hooks, receivers) -> None:
     notif, ind = hooks["notifications"], hooks["indicateurs"]
     receiver = receivers()
-    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened", "cdv.indicateurs.campaign.closed")
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened_v2",
+                              "cdv.indicateurs.campaign.closed_v2")
     since = datetime.now(UTC) - timedelta(seconds=1)
     campaign = await open_campaign(ind)
     r = await ind.client.post(f"/api/v1/campaigns/{campaign['id']}/close", headers=auth(SECRETARIAT),
                               json={"reason": "Collecte terminée"})
     assert r.status_code == 200, r.text
     await wait_until(lambda: len(receiver.events) == 2)
-    opened = next(d for d in await all_delivered(notif, endpoint["id"], 2) if d["event_type"].endswith("opened"))
+    opened = next(d for d in await all_delivered(notif, endpoint["id"], 2) if d["event_type"].endswith("opened_v2"))
 
     r = await notif.client.post(f"/api/v1/webhooks/deliveries/{opened['id']}/replay", headers=auth(ADMIN))
     assert r.status_code == 200 and r.json()["replays"] == 1
@@ -212,8 +213,8 @@ async def test_replay_one_delivery_and_a_type_since_a_date(hooks, receivers) -> 
                                 json={"event_type": "cdv.indicateurs.campaign.>", "since": since.isoformat()})
     assert r.status_code == 200 and r.json() == {"count": 2}
     await wait_until(lambda: len(receiver.events) == 5)
-    assert sorted(e["type"] for e in receiver.events[3:]) == ["cdv.indicateurs.campaign.closed",
-                                                              "cdv.indicateurs.campaign.opened"]
+    assert sorted(e["type"] for e in receiver.events[3:]) == ["cdv.indicateurs.campaign.closed_v2",
+                                                              "cdv.indicateurs.campaign.opened_v2"]
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     r = await notif.client.post(f"/api/v1/webhooks/{endpoint['id']}/replay", headers=auth(ADMIN),
                                 json={"event_type": "cdv.indicateurs.>", "since": later})
@@ -262,7 +263,7 @@ async def test_queue_survives_a_restart_on_postgresql(service_runner, namespaces
             endpoint = await register(notif, receiver, "cdv.indicateurs.>")
             receiver.stop()
             event = CloudEvent.wrap(CampaignClosed(campaign_id=1, title="Collecte", period="2030",
-                                                   closes_on="2030-12-31", actor_name="Sacha", automatic=True),
+                                                   closes_on="2030-12-31", automatic=True),
                                     source="/cdv/indicateurs", subject="campaign/1")
             await js.publish(subject_for(event.type, ns), event.model_dump_json().encode(),
                              headers={"Nats-Msg-Id": event.id})
@@ -284,7 +285,7 @@ async def test_queue_survives_a_restart_on_postgresql(service_runner, namespaces
 async def test_slow_receiver_times_out_and_gets_it_later(hooks, receivers) -> None:
     notif, ind = hooks["notifications"], hooks["indicateurs"]
     receiver = receivers(delay=FAST["webhook_timeout_seconds"] + 1.5)
-    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened_v2")
     await open_campaign(ind)
 
     async def timed_out() -> bool:
@@ -301,7 +302,7 @@ async def test_slow_receiver_times_out_and_gets_it_later(hooks, receivers) -> No
 async def test_gone_disables_at_once(hooks, receivers) -> None:
     notif, ind = hooks["notifications"], hooks["indicateurs"]
     receiver = receivers(answer=410)
-    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened_v2")
     await open_campaign(ind)
 
     async def disabled() -> bool:
@@ -315,7 +316,7 @@ async def test_gone_disables_at_once(hooks, receivers) -> None:
 async def test_rotated_secret_signs_with_both_keys_for_a_while(hooks, receivers) -> None:
     notif, ind = hooks["notifications"], hooks["indicateurs"]
     receiver = receivers()
-    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened")
+    endpoint = await register(notif, receiver, "cdv.indicateurs.campaign.opened_v2")
     old = receiver.secret
     r = await notif.client.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret", headers=auth(ADMIN))
     assert r.status_code == 200
