@@ -39,9 +39,9 @@ SECRETARIAT = identity("nantes-metropole", "secretariat", name="Sacha Secrétari
 MEMBERS = 3  # seated in the COPIL: each agenda published is mailed to each of them
 KINDS = {  # a write kind -> (its share of the burst, its service, the event its change publishes, its changes)
     # (the platform's own computed values are submissions too, recorded by another path: not the burst's)
-    "submission": (0.5, "indicateurs", "cdv.indicateurs.submission.recorded",
+    "submission": (0.5, "indicateurs-internal", "cdv.indicateurs-internal.submission.recorded",
                    "SELECT count(*) FROM submission WHERE organisation_id = 'ville-nantes'"),
-    "engagement update": (0.3, "engagements", "cdv.engagements.engagement.progress_updated",
+    "engagement update": (0.3, "engagements", "cdv.engagements.engagement.progress_updated_v2",
                           "SELECT count(*) FROM progress_change"),
     "agenda publication": (0.2, "participation", "cdv.participation.meeting.agenda_published",
                            "SELECT count(*) FROM agenda_version"),
@@ -287,7 +287,7 @@ async def _settled(platform: Platform, js: Any, timeout: float) -> None:
         outboxes = sum(platform.sql(s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") for s in SERVICES)
         mails = platform.sql("notifications", "SELECT count(*) FROM delivery WHERE state NOT IN ('sent', 'failed')")
         pending = 0
-        for service in ("engagements", "indicateurs", "participation", "notifications", "participation-internal"):
+        for service in (*SERVICES, *(f"{s}-internal" for s in SERVICES)):
             try:
                 for info in await js.consumers_info(stream_name(platform.namespace, service)):
                     pending += info.num_pending + info.num_ack_pending
@@ -317,13 +317,13 @@ async def _read(js: Any, stream: str, subject: str) -> tuple[int, int]:
 
 async def _count(platform: Platform, js: Any, report: Report) -> None:
     ns = platform.namespace
-    for kind, (_share, service, type_, changes) in KINDS.items():
-        report.committed[kind] = platform.sql(service, changes)
-        report.events[type_] = await _read(js, stream_name(ns, service), type_.replace("cdv.", f"{ns}.", 1))
+    for kind, (_share, stream, type_, changes) in KINDS.items():
+        report.committed[kind] = platform.sql(stream.removesuffix("-internal"), changes)
+        report.events[type_] = await _read(js, stream_name(ns, stream), type_.replace("cdv.", f"{ns}.", 1))
     for service in SERVICES:
         report.stream_messages[service] = (await js.stream_info(stream_name(ns, service))).state.messages
         report.outboxes_left[service] = platform.sql(service, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-    for type_ in (KINDS["submission"][2], KINDS["engagement update"][2]):
+    for type_ in (KINDS["engagement update"][2],):  # the feed follows the public streams
         report.effects[type_] = platform.sql("notifications", "SELECT count(*) FROM activity WHERE event_type = "
                                                               f"'{type_}'")
     try:

@@ -93,13 +93,22 @@ async def _ready(url: str) -> None:
 
 
 async def _recorded(url: str, namespace: str) -> list[str]:
-    """The ids of the `submission.recorded` events in the indicateurs stream, read from the start."""
+    """The ids of the `submission.recorded` events in indicateurs' internal stream, read from the start."""
     nc = await nats.connect(url.split(","))
     try:
         js = nc.jetstream(timeout=10)
-        stream = stream_name(namespace, "indicateurs")
-        total = (await js.stream_info(stream)).state.messages
-        sub = await js.pull_subscribe(f"{namespace}.indicateurs.submission.recorded", durable=None, stream=stream,
+        stream = stream_name(namespace, "indicateurs-internal")
+        deadline = asyncio.get_running_loop().time() + 60
+        while True:  # the stream may be electing its leader again after the restarts
+            try:
+                total = (await js.stream_info(stream)).state.messages
+                break
+            except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(1)
+        sub = await js.pull_subscribe(f"{namespace}.indicateurs-internal.submission.recorded", durable=None,
+                                      stream=stream,
                                       config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL,
                                                             ack_policy=AckPolicy.NONE))
         ids: list[str] = []

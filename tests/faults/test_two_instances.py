@@ -42,8 +42,8 @@ async def test_two_instances_starting_together_migrate_one_database_once(databas
 
 
 async def _recorded_ids(js: Any, namespace: str) -> list[str]:
-    stream = stream_name(namespace, "indicateurs")
-    sub = await js.pull_subscribe(f"{namespace}.indicateurs.submission.recorded", durable=None, stream=stream,
+    stream = stream_name(namespace, "indicateurs-internal")
+    sub = await js.pull_subscribe(f"{namespace}.indicateurs-internal.submission.recorded", durable=None, stream=stream,
                                   config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE))
     ids: list[str] = []
     while True:
