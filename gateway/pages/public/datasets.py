@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.pages.aap import opendata as funded
 from gateway.pages.public.store import PublicStore
 
 # Table Schema types (https://specs.frictionlessdata.io/table-schema/) of the fields used here.
@@ -127,6 +128,17 @@ DATASETS: tuple[Dataset, ...] = (
              Column("status", S, "État du suivi."), Column("status_label", S, "État du suivi, en toutes lettres.")),
             _decisions, primary_key=("id",)),
 )
+
+
+async def _funded(store: PublicStore) -> Rows:
+    return await store.optional("participation", "/api/v1/aap/funded-projects", [])
+
+
+# The appel à projets describes its own columns (`gateway.pages.aap.opendata.SCHEMA`, also served beside its CSV).
+FUNDED = Dataset("projets-finances", funded.RESOURCE["title"], funded.RESOURCE["description"],
+                 tuple(Column(f["name"], f["type"], f["description"]) for f in funded.SCHEMA["fields"]), _funded,
+                 primary_key=tuple(funded.SCHEMA["primaryKey"]))
+DATASETS = (*DATASETS, FUNDED)
 
 
 def find(name: str) -> Dataset | None:

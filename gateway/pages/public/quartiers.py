@@ -47,13 +47,25 @@ def _concerns(engagement: dict[str, Any], qpv_id: str) -> bool:
 
 
 @router.get("/{qpv_id}")
+def _projects_in(rows: list[dict[str, Any]], qpv_id: str) -> list[dict[str, Any]]:
+    """The funded projects of a QPV (the open dataset has a row per project and funder), newest year first."""
+    projects: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if qpv_id in str(r.get("qpv") or "").split("|"):
+            p = projects.setdefault(r["projet_id"], {"id": r["projet_id"], "year": r["annee"], "title": r["titre"],
+                                                     "association": r["association"], "granted": 0})
+            p["granted"] += r.get("montant_accorde") or 0
+    return sorted(projects.values(), key=lambda p: (-p["year"], p["title"]))
+
+
 async def quartier(qpv_id: str, request: Request, _viewer: OptionalViewer) -> Response:
     """One QPV: what the contract does there, in figures and in meetings."""
 
     async def make() -> Response:
         data = store(request)
-        qpv, engagements, values, bodies = await asyncio.gather(data.qpv(), data.engagements(),
-                                                               data.values(qpv=qpv_id), data.bodies())
+        qpv, engagements, values, bodies, funded = await asyncio.gather(
+            data.qpv(), data.engagements(), data.values(qpv=qpv_id), data.bodies(),
+            data.optional("participation", "/api/v1/aap/funded-projects", []))
         found = next((q for q in qpv if q["id"] == qpv_id), None)
         if found is None:
             return render(request, "layout/erreur.html", {
@@ -69,6 +81,6 @@ async def quartier(qpv_id: str, request: Request, _viewer: OptionalViewer) -> Re
         return render(request, "public/quartier.html", {
             "page_title": found["name"], "nav": "quartiers", "q": found, "engagements": concerned,
             "general": len(engagements) - len(concerned), "series": summary.series_by_indicator(values),
-            "councils": councils, "meetings": meetings})
+            "councils": councils, "meetings": meetings, "projects": _projects_in(funded, qpv_id)})
 
     return await cached(request, make)
