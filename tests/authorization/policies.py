@@ -25,6 +25,16 @@ POLICIES: dict[str, frozenset[str]] = {
     "member": frozenset({"member", "secretariat", "admin"}),  # of the object's body (its draft meetings, its pack)
     "seated": frozenset({"member"}),  # members of the body only (proposing an item)
     "contributor": frozenset(),  # members of the interbailleurs or the inter-associatif: none of these roles
+    "resident": frozenset(),  # members of a conseil citoyen or of the inter-associatif (their opinions): none of these
+    "funder": frozenset({"pilot", "other", "secretariat", "admin"}),  # the referents of the call's funders (the demo
+    # call's envelopes include ville-nantes and ville-reze, not the member's organisation) and the secretariat
+    "answerer": frozenset({"pilot", "other"}),  # referents of the organisations that owe the answer (the pilots of
+    # the opinion's engagement, 47: ville-nantes and ville-reze among them); the secretariat only when none is known
+    "mandated": frozenset({"secretariat", "admin"}),  # members of the mandat citoyen (none of these roles), secretariat
+    "coordinator": frozenset({"secretariat", "admin"}),  # the inter-associatif's coordinators (referents of its
+    # organisation: none of these roles) and the secretariat
+    "self": frozenset({"secretariat", "admin"}),  # the conseil citoyen's member themselves (none of these roles) and
+    # the secretariat
     "secretariat": frozenset({"secretariat", "admin"}),
     "admin": frozenset({"admin"}),
     "dev-admin": frozenset({"admin"}),  # administrators, under `make run` only (the caught mail): 404 elsewhere
@@ -140,6 +150,70 @@ POST /admin/webhooks/{endpoint_id}/supprimer admin
 POST /admin/webhooks/{endpoint_id}/rejouer admin
 GET /admin/webhooks/livraisons/{delivery_id} admin
 POST /admin/webhooks/livraisons/{delivery_id}/renvoyer admin
+GET /accueil authenticated
+GET /portail public
+GET /contrat/engagements public
+GET /contrat/engagements/{number} public
+GET /quartiers public
+GET /quartiers/aller public
+GET /quartiers/{qpv_id} public
+GET /actualites public
+GET /actualites.atom public
+GET /actualites/{news_id} public
+GET /ressources public
+GET /donnees-ouvertes public
+GET /donnees-ouvertes/datapackage.json public
+GET /donnees-ouvertes/{name}.csv public
+GET /donnees-ouvertes/{name}.json public
+GET /admin/portail secretariat
+POST /admin/portail/actualites secretariat
+POST /admin/portail/actualites/{news_id}/retrait secretariat
+POST /admin/portail/quartiers/{qpv_id} secretariat
+GET /projets-finances public
+GET /projets-finances/{year} public
+GET /projets-finances/projet/{project_id} public
+GET /donnees/projets-finances.csv public
+GET /donnees/projets-finances.json public
+GET /donnees/projets-finances.schema.json public
+GET /aap authenticated
+POST /aap/appels secretariat
+GET /aap/{year:int} funder
+POST /aap/{year:int}/projets funder
+POST /aap/{year:int}/import funder
+POST /aap/{year:int}/import/{preview_id}/confirmer funder
+GET /aap/projets/{project_id} funder
+POST /aap/projets/{project_id} funder
+POST /aap/projets/{project_id}/decision funder
+POST /aap/projets/{project_id}/versement funder
+GET /conseils-citoyens public
+GET /conseils-citoyens/{body_id} public
+POST /conseils-citoyens/rencontres secretariat
+POST /conseils-citoyens/{body_id}/fiche secretariat
+POST /conseils-citoyens/{body_id}/affichage/{membership_id} self
+POST /conseils-citoyens/{body_id}/invitation/{membership_id} secretariat
+GET /avis public
+GET /avis/{opinion_id} public
+GET /avis/pieces/{attachment_id} public
+POST /avis resident
+POST /avis/delai secretariat
+POST /avis/{opinion_id}/reponse answerer
+GET /inter-associatif public
+GET /inter-associatif/candidater public
+POST /inter-associatif/candidater public
+GET /inter-associatif/confirmer/{token} token
+POST /inter-associatif/confirmer/{token} token
+GET /inter-associatif/candidatures coordinator
+POST /inter-associatif/candidatures/{application_id}/decision coordinator
+POST /inter-associatif/membres/{association_id}/sortie coordinator
+GET /mandats public
+POST /mandats secretariat
+GET /mandats/{mandate_id} public
+POST /mandats/{mandate_id}/etat secretariat
+POST /mandats/{mandate_id}/membres secretariat
+POST /mandats/{mandate_id}/membres/{member_id}/retrait secretariat
+POST /mandats/{mandate_id}/constats mandated
+POST /mandats/{mandate_id}/preconisations mandated
+POST /mandats/{mandate_id}/preconisations/{recommendation_id}/reponse pilot
 """
 
 # Every service also has `GET /healthz`, `/readyz`, `/openapi.json`, `/docs`, `/docs/oauth2-redirect`, `/redoc`
@@ -151,6 +225,7 @@ GET /openapi.json open
 GET /docs open
 GET /docs/oauth2-redirect open
 GET /redoc open
+GET /api/v1/state-version open
 GET /audit admin
 """
 
@@ -162,6 +237,8 @@ GET /api/v1/axes public
 GET /api/v1/engagements public
 GET /api/v1/engagements/with-parts public
 GET /api/v1/engagements/{number} public
+GET /api/v1/public/engagements public
+GET /api/v1/public/engagements/{number} public
 PATCH /api/v1/engagements/{number}/parts/{organisation_id} pilot
 """,
     "indicateurs": """
@@ -237,6 +314,59 @@ GET /api/v1/decisions/{decision_id} public
 POST /api/v1/decisions/{decision_id}/follow-up pilot
 GET /api/v1/meetings/{meeting_id}/pack member
 GET /api/v1/meetings/{meeting_id}/pack.pdf member
+PATCH /api/v1/qpv/{qpv_id} secretariat
+GET /api/v1/aap/calls public
+GET /api/v1/aap/calls/{year} public
+PUT /api/v1/aap/calls/{year} secretariat
+GET /api/v1/aap/themes public
+GET /api/v1/aap/calls/{year}/projects funder
+POST /api/v1/aap/calls/{year}/projects funder
+GET /api/v1/aap/projects/{project_id} public
+PUT /api/v1/aap/projects/{project_id} funder
+PUT /api/v1/aap/projects/{project_id}/fundings/{funder_id} pilot
+POST /api/v1/aap/projects/{project_id}/fundings/{funder_id}/payments pilot
+POST /api/v1/aap/calls/{year}/imports pilot
+POST /api/v1/aap/calls/{year}/imports/previews pilot
+POST /api/v1/aap/imports/previews/{preview_id}/confirm authenticated
+GET /api/v1/aap/funded/{year} public
+GET /api/v1/aap/funded-projects public
+POST /api/v1/applications public
+POST /api/v1/applications/confirm token
+GET /api/v1/applications coordinator
+POST /api/v1/applications/{application_id}/decision coordinator
+POST /api/v1/associations/{association_id}/end coordinator
+GET /api/v1/associations public
+GET /api/v1/conseils-citoyens public
+GET /api/v1/conseils-citoyens/{body_id} public
+PUT /api/v1/conseils-citoyens/{body_id} secretariat
+PUT /api/v1/memberships/{membership_id}/display self
+POST /api/v1/inter-conseils secretariat
+GET /api/v1/conseils-citoyens-coverage public
+POST /api/v1/conseils-citoyens-coverage secretariat
+GET /api/v1/opinions public
+GET /api/v1/opinions/{opinion_id} public
+POST /api/v1/opinions resident
+POST /api/v1/opinions/{opinion_id}/attachments resident
+GET /api/v1/opinion-attachments/{attachment_id}/content public
+POST /api/v1/opinions/{opinion_id}/answer answerer
+GET /api/v1/opinion-rules public
+PUT /api/v1/opinion-rules secretariat
+GET /api/v1/opinion-targets public
+GET /api/v1/news public
+GET /api/v1/news/{news_id} public
+POST /api/v1/news secretariat
+PUT /api/v1/news/{news_id} secretariat
+POST /api/v1/news/{news_id}/withdraw secretariat
+GET /api/v1/mandates public
+POST /api/v1/mandates secretariat
+GET /api/v1/mandates/{mandate_id} public
+PATCH /api/v1/mandates/{mandate_id} secretariat
+POST /api/v1/mandates/{mandate_id}/members secretariat
+POST /api/v1/mandates/{mandate_id}/members/{member_id}/remove secretariat
+POST /api/v1/mandates/{mandate_id}/findings mandated
+POST /api/v1/mandates/{mandate_id}/recommendations mandated
+GET /api/v1/recommendations public
+POST /api/v1/recommendations/{recommendation_id}/answer pilot
 """,
     "notifications": """
 GET /api/v1/activity public

@@ -34,15 +34,25 @@ from tests.gateway.conftest import Gateway, csrf_of, gateway_settings, transport
 
 PILOT_ORG, OTHER_ORG = "ville-nantes", "ville-reze"
 PLACEHOLDER = "999999"
+AAP_YEAR, CONSEIL = "2025", "cc-malakoff"  # the demo's appel à projets, a conseil citoyen of the pilot's city
 # Path parameters no real object stands behind in the matrix (their routes answer 404 to anyone not refused).
 PLACEHOLDERS = {"token", "key", "notice_id", "endpoint_id", "delivery_id", "preview_id", "import_id",
-                "document_id", "proposal_id", "campaign_id", "version"}
+                "document_id", "proposal_id", "campaign_id", "version", "attachment_id"}
 # Required query parameters with a meaningful value (others get a value generated from the schema).
-QUERY = {"period": "2024", "engagement": "9", "since": "1", "timeout": "0"}
+QUERY = {"period": "2024", "engagement": "9", "since": "1", "timeout": "0", "funder_id": PILOT_ORG}
+# Parameters whose name means another object under some paths: (path fragment, parameter, what fills it).
+RENAMED = (("/versions/{number}", "{number}", "{version}"),  # no version yet: the meeting is a draft
+           ("/conseils-citoyens/{body_id}", "{body_id}", "{conseil_id}"),
+           ("/memberships/{membership_id}/display", "{membership_id}", "{conseil_seat_id}"),
+           ("/affichage/{membership_id}", "{membership_id}", "{conseil_seat_id}"),
+           ("/invitation/{membership_id}", "{membership_id}", "{conseil_seat_id}"),
+           ("/{news_id}/retrait", "{news_id}", "{withdrawn_news_id}"),  # another item than the one read
+           ("/{news_id}/withdraw", "{news_id}", "{withdrawn_news_id}"))
 # Streams that never end under an in-process client: their entry is checked, their answer is not.
 STREAMS = {("gateway", "GET", "/notifications/flux")}
-# Forms before login carry the token of their double-submit cookie.
-LOGIN_FORMS = {"/connexion", "/mot-de-passe-oublie", "/mot-de-passe/{token}"}
+# Forms before login (and the public forms of the inter-associatif) carry the token of their double-submit cookie.
+LOGIN_FORMS = {"/connexion", "/mot-de-passe-oublie", "/mot-de-passe/{token}", "/inter-associatif/candidater",
+               "/inter-associatif/confirmer/{token}"}
 
 
 def routes_of(app: FastAPI) -> set[tuple[str, str]]:
@@ -186,7 +196,7 @@ async def _params(services: dict[str, Running], who: dict[str, Identity], seat: 
     detail = (await part.get(f"/api/v1/meetings/{meeting['id']}", headers=auth(who["secretariat"]))).json()
     decisions = (await part.get("/api/v1/decisions", headers=auth(who["secretariat"]))).json()
     decision = next(d for d in decisions if d["responsible_organisation_id"] == PILOT_ORG)
-    return {
+    return {**await _resident_params(part, who), **await _aap_params(part, who),
         "number": "9", "organisation_id": PILOT_ORG,
         "contract_id": "x",  # as in the generated body: an administrator gets past the check that they match
         "indicator_id": str(indicator["id"]), "submission_id": str(submission),
@@ -197,10 +207,43 @@ async def _params(services: dict[str, Running], who: dict[str, Identity], seat: 
     }
 
 
+async def _aap_params(part: httpx.AsyncClient, who: dict[str, Identity]) -> dict[str, str]:
+    """The demo call (2025) and one of its projects the pilot organisation funded, in one of its QPV."""
+    projects = (await part.get(f"/api/v1/aap/calls/{AAP_YEAR}/projects", headers=auth(who["secretariat"]))).json()
+    project = next(p for p in projects if any(f["funder_id"] == PILOT_ORG and f["decision"] == "accorde"
+                                              for f in p["fundings"]))
+    return {"year": AAP_YEAR, "project_id": project["id"], "funder_id": PILOT_ORG}
+
+
+async def _resident_params(part: httpx.AsyncClient, who: dict[str, Identity]) -> dict[str, str]:
+    """The demo's conseil citoyen of Malakoff and a seat in it, an opinion, the inter-associatif's pending
+    application and one of its associations, the demo mandate (a member, its recommendation to the pilot
+    organisation), a news item, the QPV of Malakoff, a dataset of the open data."""
+    secretariat = auth(who["secretariat"])
+    conseil = (await part.get(f"/api/v1/bodies/{CONSEIL}", headers=secretariat)).json()
+    opinions = (await part.get("/api/v1/opinions", headers=secretariat)).json()
+    applications = (await part.get("/api/v1/applications", headers=secretariat)).json()
+    associations = (await part.get("/api/v1/associations", headers=secretariat)).json()["members"]
+    mandate_id = (await part.get("/api/v1/mandates", headers=secretariat)).json()[0]["id"]
+    mandate = (await part.get(f"/api/v1/mandates/{mandate_id}", headers=secretariat)).json()
+    news = (await part.get("/api/v1/news", headers=secretariat)).json()
+    return {
+        "conseil_id": CONSEIL, "conseil_seat_id": next(s["id"] for s in conseil["seats"] if s["active"]),
+        "opinion_id": next(o["id"] for o in opinions if not o.get("answer")),
+        "application_id": next(a["id"] for a in applications if a["status"] != "accepted"),
+        "association_id": associations[0]["id"], "mandate_id": mandate_id, "member_id": mandate["members"][0]["id"],
+        "recommendation_id": next(r["id"] for r in mandate["recommendations"] if r["organisation_id"] == PILOT_ORG),
+        "news_id": news[0]["id"], "withdrawn_news_id": news[-1]["id"], "qpv_id": "malakoff", "name": "engagements",
+    }
+
+
 def fill(path: str, params: dict[str, str]) -> tuple[str, bool]:
     """The path with its parameters; whether one of them is a placeholder."""
     placeholder = False
-    out = path.replace("/versions/{number}", "/versions/{version}")  # no version yet: the meeting is a draft
+    out = path
+    for fragment, name, other in RENAMED:
+        if fragment in out:
+            out = out.replace(fragment, fragment.replace(name, other))
     while "{" in out:
         start = out.index("{")
         end = out.index("}", start)

@@ -161,6 +161,8 @@ async def _project_page(request: Request, viewer: Viewer, calls: ServiceCalls, p
                         notice: Notice | None = None, status_code: int = 200) -> Response:
     p = await calls.get("participation", f"/api/v1/aap/projects/{quote(project_id)}")
     if not p.get("may_manage"):
+        if notice is not None:  # a refused change by someone who may not manage the project: refused, not sent away
+            raise AccessDenied(notice.text or "Réservé au secrétariat et aux financeurs de l'appel.")
         return RedirectResponse(f"/projets-finances/projet/{quote(project_id)}", status_code=303)
     call, qpv, themes, orgs = await asyncio.gather(
         calls.get("participation", f"/api/v1/aap/calls/{p['call_year']}"), calls.get("participation", "/api/v1/qpv"),

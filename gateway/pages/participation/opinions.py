@@ -78,6 +78,10 @@ async def publish(request: Request, viewer: CurrentViewer, calls: CallsDep) -> R
 
 async def _refuse(request: Request, viewer: Any, calls: Any, body_id: str, values: dict[str, Any], notice: Notice,
                   status_code: int = 422) -> Response:
+    if not body_id:  # no conseil chosen: the refusal on the opinions' page
+        context = await _list_context(calls)
+        context["notice"] = notice
+        return render(request, "participation/avis_liste.html", context, status_code=status_code)
     try:
         context = await conseil_context(calls, body_id, viewer)
     except ServiceError:

@@ -46,7 +46,6 @@ def _concerns(engagement: dict[str, Any], qpv_id: str) -> bool:
     return qpv_id in engagement.get("qpv", []) or any(qpv_id in p.get("qpv", []) for p in engagement["pilots"])
 
 
-@router.get("/{qpv_id}")
 def _projects_in(rows: list[dict[str, Any]], qpv_id: str) -> list[dict[str, Any]]:
     """The funded projects of a QPV (the open dataset has a row per project and funder), newest year first."""
     projects: dict[str, dict[str, Any]] = {}
@@ -58,6 +57,7 @@ def _projects_in(rows: list[dict[str, Any]], qpv_id: str) -> list[dict[str, Any]
     return sorted(projects.values(), key=lambda p: (-p["year"], p["title"]))
 
 
+@router.get("/{qpv_id}")
 async def quartier(qpv_id: str, request: Request, _viewer: OptionalViewer) -> Response:
     """One QPV: what the contract does there, in figures and in meetings."""
 
