@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, select
 from kernel.audit import SKIPPED, TABLE
 from kernel.errors import Forbidden
 from kernel.identity import IdentityDep
+from kernel.ids import Id
 
 
 def entry_out(row: Any, service: str) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def audit_router(metadata: MetaData, service: str) -> Any:
         organisation: str | None = Query(None, max_length=64, description="The actor's organisation"),
         operation: str | None = Query(None, pattern="^(insert|update|delete)$"),
         since: datetime | None = Query(None, description="Changes at or after this time"),
-        before_id: int | None = Query(None, ge=1, le=2**62, description="Paging: entries older than this one"),
+        before_id: Id | None = None,  # paging: entries older than this one
         limit: int = Query(100, ge=1, le=500),
     ) -> dict[str, Any]:
         """The latest changes of this service's data: who, for which organisation, when, before and after."""

@@ -71,7 +71,7 @@ async def public_engagements(session: SessionDep, _who: IdentityDep) -> list[Pub
 
 
 @router.get("/public/engagements/{number}")
-async def public_engagement(number: int, session: SessionDep, _who: IdentityDep) -> PublicEngagement:
+async def public_engagement(number: Id, session: SessionDep, _who: IdentityDep) -> PublicEngagement:
     """One engagement as the public sees it."""
     return await public.public_engagement(session, number)
 

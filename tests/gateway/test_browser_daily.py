@@ -172,7 +172,7 @@ async def test_the_secretariat_s_queue_and_a_referent_correcting_a_value_sent_ba
             await expect(referent.locator(f"#valeur-{PERIOD} .notice--success")).to_contain_text(
                 "Correction enregistrée")
             await expect(referent.locator(f"#valeur-{PERIOD} .badge").first).to_have_text("Soumis")
-            await referent.get_by_role("navigation").get_by_role("link", name="Accueil").click()  # nothing left
+            await referent.get_by_role("navigation").get_by_role("link", name="Accueil", exact=True).click()
             await expect(referent.get_by_role("heading", name="Ce qui vous attend")).to_be_visible()
             await expect(referent.get_by_role("region", name=re.compile("Valeurs renvoyées"))).to_have_count(0)
 

@@ -19,6 +19,7 @@ from gateway.forms import Notice, iso_date, text, texts
 from gateway.pages.lookups import organisations
 from gateway.pages.participation.common import names, numbers, refused
 from gateway.rendering import render
+from kernel.ids import Id
 
 router = APIRouter()
 FUNDER_KINDS = ("etat", "collectivite", "organisme-public")
@@ -92,7 +93,7 @@ async def _call_page(request: Request, viewer: Viewer, calls: ServiceCalls, year
 
 
 @router.get("/aap/{year:int}")
-async def call_page(request: Request, year: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def call_page(request: Request, year: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     return await _call_page(request, viewer, calls, year)
 
 
@@ -105,7 +106,7 @@ def _project_body(form: Any) -> dict[str, Any]:
 
 
 @router.post("/aap/{year:int}/projets")
-async def add_project(request: Request, year: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def add_project(request: Request, year: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     form = await request.form()
     try:
         p = await calls.post("participation", f"/api/v1/aap/calls/{year}/projects", _project_body(form))
@@ -116,7 +117,7 @@ async def add_project(request: Request, year: int, viewer: CurrentViewer, calls:
 
 
 @router.post("/aap/{year:int}/import")
-async def preview_import(request: Request, year: int, viewer: CurrentViewer, calls: CallsDep) -> Response:
+async def preview_import(request: Request, year: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """Sends a funder's list to be checked and kept: what it would do, or every bad line."""
     form = await request.form()
     upload = form.get("file")
@@ -135,7 +136,7 @@ async def preview_import(request: Request, year: int, viewer: CurrentViewer, cal
 
 
 @router.post("/aap/{year:int}/import/{preview_id}/confirmer")
-async def confirm_import(request: Request, year: int, preview_id: str, viewer: CurrentViewer,
+async def confirm_import(request: Request, year: Id, preview_id: str, viewer: CurrentViewer,
                          calls: CallsDep) -> Response:
     try:
         await calls.post("participation", f"/api/v1/aap/imports/previews/{quote(preview_id)}/confirm")

@@ -13,6 +13,7 @@ from gateway.clients import ServiceError
 from gateway.deps import OptionalViewer
 from gateway.pages.participation.common import AnyCalls
 from gateway.rendering import render
+from kernel.ids import Id
 
 router = APIRouter()
 CPO_LABELS = {"non": "Non (convention annuelle)", "nouvelle": "Oui, nouvelle CPO", "en_cours": "Oui, CPO en cours"}
@@ -41,7 +42,7 @@ async def project(request: Request, project_id: str, viewer: OptionalViewer, cal
 
 
 @router.get("/projets-finances/{year}")
-async def year(request: Request, year: int, viewer: OptionalViewer, calls: AnyCalls) -> Response:
+async def year(request: Request, year: Id, viewer: OptionalViewer, calls: AnyCalls) -> Response:
     q = request.query_params
     filters = {k: q.get(k) or None for k in ("qpv", "theme", "funder")}
     try:

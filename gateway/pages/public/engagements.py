@@ -13,6 +13,7 @@ from gateway.pages.public import summary
 from gateway.pages.public.caching import cached
 from gateway.pages.public.store import store
 from gateway.rendering import render
+from kernel.ids import Id
 
 router = APIRouter(prefix="/contrat")
 
@@ -36,7 +37,7 @@ async def engagements(request: Request, _viewer: OptionalViewer) -> Response:
 
 
 @router.get("/engagements/{number}")
-async def engagement(number: int, request: Request, _viewer: OptionalViewer) -> Response:
+async def engagement(number: Id, request: Request, _viewer: OptionalViewer) -> Response:
     """One engagement for the public. Never a draft or unapproved value, a comment, a note or a person's name:
     each service gives the public view of its own data."""
 

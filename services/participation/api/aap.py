@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Invalid
 from kernel.identity import IdentityDep
+from kernel.ids import Id
 from kernel.uploads import spool_body, too_large
 from services.participation.schemas import AapCallIn, AapProjectIn, FundingDecisionIn, PaymentIn
 from services.participation.service import aap_calls, aap_fundings, aap_imports, aap_projects, aap_public, catalogue
@@ -29,14 +30,14 @@ async def calls(session: SessionDep, who: IdentityDep) -> list[dict[str, Any]]:
 
 
 @router.get("/calls/{year}")
-async def call(year: int, session: SessionDep, who: IdentityDep) -> dict[str, Any]:
+async def call(year: Id, session: SessionDep, who: IdentityDep) -> dict[str, Any]:
     out = aap_calls.call_out(await aap_calls.get_call(session, year), await organisation_names(session))
     out["may_manage"] = aap_projects.may_manage(await aap_calls.get_call(session, year), who)
     return out
 
 
 @router.put("/calls/{year}")
-async def define_call(year: int, data: AapCallIn, session: SessionDep, runtime: RuntimeDep,
+async def define_call(year: Id, data: AapCallIn, session: SessionDep, runtime: RuntimeDep,
                       who: IdentityDep) -> dict[str, Any]:
     """The secretariat opens the call of a year (no `version`) or changes it (the version read)."""
     c = await aap_calls.define_call(session, runtime.outbox, who, year, data)
@@ -64,7 +65,7 @@ async def _full(session: Any, projects: list[aap_projects.AapProject]) -> list[d
 
 
 @router.get("/calls/{year}/projects")
-async def projects(year: int, session: SessionDep, who: IdentityDep, status: str | None = None,
+async def projects(year: Id, session: SessionDep, who: IdentityDep, status: str | None = None,
                    qpv: str | None = None, theme: str | None = None) -> list[dict[str, Any]]:
     """Every project of a call, pending and refused ones included: secretariat and the call's funders only."""
     return await _full(session, await aap_projects.projects_of_call(session, who, year, status=status, qpv=qpv,
@@ -72,7 +73,7 @@ async def projects(year: int, session: SessionDep, who: IdentityDep, status: str
 
 
 @router.post("/calls/{year}/projects", status_code=201)
-async def add_project(year: int, data: AapProjectIn, session: SessionDep, runtime: RuntimeDep,
+async def add_project(year: Id, data: AapProjectIn, session: SessionDep, runtime: RuntimeDep,
                       who: IdentityDep) -> dict[str, Any]:
     p = await aap_projects.add_project(session, runtime.outbox, who, year, data)
     return aap_projects.project_out(p)
@@ -126,7 +127,7 @@ async def _received_file(request: Request, limit: int) -> tuple[bytes, str | Non
 
 
 @router.post("/calls/{year}/imports", status_code=201, responses=IMPORT_REFUSALS, openapi_extra=FILE_BODY)
-async def import_list(year: int, funder_id: str, request: Request, session: SessionDep, runtime: RuntimeDep,
+async def import_list(year: Id, funder_id: str, request: Request, session: SessionDep, runtime: RuntimeDep,
                       who: IdentityDep) -> dict[str, Any]:
     """Imports a funder's yearly list (format: `services.participation.aap_format`), all or nothing."""
     content, _ = await _received_file(request, runtime.settings.upload_max_bytes)  # type: ignore[attr-defined]
@@ -134,7 +135,7 @@ async def import_list(year: int, funder_id: str, request: Request, session: Sess
 
 
 @router.post("/calls/{year}/imports/previews", status_code=201, responses=IMPORT_REFUSALS, openapi_extra=FILE_BODY)
-async def preview_import(year: int, funder_id: str, request: Request, session: SessionDep, runtime: RuntimeDep,
+async def preview_import(year: Id, funder_id: str, request: Request, session: SessionDep, runtime: RuntimeDep,
                          who: IdentityDep) -> dict[str, Any]:
     """Checks a funder's list and keeps it for its sender to confirm within a day: what it would do."""
     content, filename = await _received_file(request, runtime.settings.upload_max_bytes)  # type: ignore[attr-defined]
@@ -147,7 +148,7 @@ async def confirm_import(preview_id: str, session: SessionDep, runtime: RuntimeD
 
 
 @router.get("/funded/{year}")
-async def funded_year(year: int, session: SessionDep, who: IdentityDep, qpv: str | None = None,
+async def funded_year(year: Id, session: SessionDep, who: IdentityDep, qpv: str | None = None,
                       theme: str | None = None, funder: str | None = None) -> dict[str, Any]:
     """A year's funded projects (public), filtered, with totals and breakdowns."""
     return await aap_public.funded_year(session, year, qpv=qpv or None, theme=theme or None, funder=funder or None)

@@ -1,8 +1,8 @@
 """Routes of the portal's news and resources: the secretariat publishes and withdraws, everyone reads."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from kernel.app import RuntimeDep, SessionDep
 from kernel.identity import IdentityDep
@@ -14,9 +14,9 @@ router = APIRouter(prefix="/api/v1", tags=["actualités"])
 
 @router.get("/news")
 async def list_news(session: SessionDep, _who: IdentityDep, kind: str | None = None,
-                    limit: int = 50) -> list[dict[str, Any]]:
+                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
     """The news items and resources on the portal, newest first (`kind`: actualite or ressource)."""
-    return [news.news_out(i) for i in await news.list_news(session, kind=kind, limit=min(max(limit, 1), 200))]
+    return [news.news_out(i) for i in await news.list_news(session, kind=kind, limit=limit)]
 
 
 @router.get("/news/{news_id}")

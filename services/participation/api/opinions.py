@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 
 from kernel.app import RuntimeDep, SessionDep
 from kernel.identity import IdentityDep
+from kernel.ids import Id
 from services.participation.api.deps import SettingsDep
 from services.participation.schemas import OpinionAnswerIn, OpinionIn, OpinionRulesIn
 from services.participation.service import opinions
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["avis"])
 
 
 @router.get("/opinions")
-async def list_opinions(session: SessionDep, settings: SettingsDep, who: IdentityDep, engagement: int | None = None,
+async def list_opinions(session: SessionDep, settings: SettingsDep, who: IdentityDep, engagement: Id | None = None,
                         body_id: str | None = None, meeting_id: str | None = None, overdue: bool = False,
                         organisation_id: str | None = None) -> list[dict[str, Any]]:
     """Opinions and their answers (public: no person's name), newest first; `overdue` keeps the late answers,
