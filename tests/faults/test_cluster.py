@@ -92,37 +92,36 @@ async def _ready(url: str) -> None:
         await asyncio.sleep(0.5)
 
 
-async def _recorded(url: str, namespace: str) -> list[str]:
-    """The ids of the `submission.recorded` events in indicateurs' internal stream, read from the start."""
+async def _read_recorded(url: str, namespace: str) -> list[str]:
     nc = await nats.connect(url.split(","))
     try:
         js = nc.jetstream(timeout=10)
-        stream = stream_name(namespace, "indicateurs-internal")
-        deadline = asyncio.get_running_loop().time() + 60
-        while True:  # the stream may be electing its leader again after the restarts
-            try:
-                total = (await js.stream_info(stream)).state.messages
-                break
-            except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
-                if asyncio.get_running_loop().time() > deadline:
-                    raise
-                await asyncio.sleep(1)
         sub = await js.pull_subscribe(f"{namespace}.indicateurs-internal.submission.recorded", durable=None,
-                                      stream=stream,
+                                      stream=stream_name(namespace, "indicateurs-internal"),
                                       config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL,
                                                             ack_policy=AckPolicy.NONE))
         ids: list[str] = []
-        seen = 0
-        while seen < total:
+        while True:
             try:
                 batch = await sub.fetch(200, timeout=3)
             except nats.errors.TimeoutError:
-                break
-            seen += len(batch)
+                return ids
             ids += [json.loads(m.data)["id"] for m in batch]
-        return ids
     finally:
         await nc.close()
+
+
+async def _recorded(url: str, namespace: str) -> list[str]:
+    """The ids of the `submission.recorded` events in indicateurs' internal stream, read from the start (again
+    while the stream elects its leader after the restarts)."""
+    deadline = asyncio.get_running_loop().time() + 90
+    while True:
+        try:
+            return await _read_recorded(url, namespace)
+        except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(1)
 
 
 async def test_a_node_killed_then_another_during_a_burst_loses_nothing(cluster: Cluster, service_runner: Any) -> None:
