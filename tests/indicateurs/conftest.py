@@ -17,7 +17,8 @@ from sqlmodel import func, select
 
 from gateway.contract import loader, validation
 from kernel.app import ServiceRuntime
-from services.indicateurs.models import Organisation
+from services.indicateurs.labels import COMPUTED_BY
+from services.indicateurs.models import Organisation, Submission
 from tests.conftest import ADMIN, DEFAULT_CONTRACT, auth, identity
 
 CAF = identity("caf", "referent", name="Claude CAF")
@@ -68,13 +69,25 @@ async def indicateurs(request: pytest.FixtureRequest, service_runner: Any, defau
             qpv = (await ind.client.get("/api/v1/qpv", headers=auth(ADMIN))).json()
             async with ind.runtime.db.session() as session:
                 orgs = (await session.exec(select(func.count()).select_from(Organisation))).one()
-            return (len(definitions), len(qpv), orgs) == (expected_definitions, len(default_contract.qpv),
-                                                         len(default_contract.organisations))
+                computed = (await session.exec(select(func.count()).select_from(Submission).where(
+                    Submission.organisation_id == COMPUTED_BY))).one()
+            return (len(definitions), len(qpv), orgs, computed) == (
+                expected_definitions, len(default_contract.qpv), len(default_contract.organisations), 1)
 
-        await wait_for(ready, what="definitions, QPV and organisations")
+        # The load's coverage of the QPV by conseils citoyens (`COVERAGE`) is in too: each test starts from it.
+        await wait_for(ready, what="definitions, QPV, organisations and the computed coverage")
         yield Stack(client=ind.client, runtime=ind.runtime, engagements=eng.client,
                     participation=part.client, participation_runtime=part.runtime, namespace=ns,
                     backend=request.param)
+
+
+COVERAGE = "Taux de couverture des quartiers par les conseils citoyens / moyens mobilisés"
+
+
+def not_computed(values: list[dict]) -> list[dict]:
+    """The values people recorded: without those the platform computed (organisation `COMPUTED_BY`), such as the
+    coverage the contract's load records."""
+    return [v for v in values if v["organisation_id"] != COMPUTED_BY]
 
 
 async def find_definition(client: httpx.AsyncClient, engagement: int, label_start: str) -> dict:

@@ -11,9 +11,10 @@ import jsonschema
 import nats
 
 from kernel.events import CATALOGUE, CloudEvent, stream_name, type_for
+from services.indicateurs.labels import COMPUTED_BY
 from services.indicateurs.service import common
 from tests.conftest import auth
-from tests.indicateurs.conftest import CAF, SECRETARIAT, find_definition, refine, submit, wait_for
+from tests.indicateurs.conftest import CAF, COVERAGE, SECRETARIAT, find_definition, refine, submit, wait_for
 
 
 async def published(nats_url: str, namespace: str, service: str = "indicateurs") -> list[tuple[dict, CloudEvent]]:
@@ -69,7 +70,15 @@ async def test_every_change_publishes_a_valid_cloudevent(indicateurs, nats_url) 
         jsonschema.validate(event.data, model.model_json_schema())
     assert len({e.id for _, e in events}) == len(events)
 
-    types = Counter(e.type for _, e in events)
+    # The contract's load recorded the coverage the platform computes, approved at once: validated and public.
+    coverage = await find_definition(c, 47, "Taux de couverture")
+    computed = [e for _, e in events if e.data.get("organisation_id") == COMPUTED_BY]
+    assert sorted(e.type for e in computed) == ["cdv.indicateurs-internal.submission.validated",
+                                               "cdv.indicateurs.value.approved"]
+    assert {(e.subject, e.data["indicator_label"], e.data["value"], e.data["version"]) for e in computed} == {
+        (f"indicator/{coverage['id']}", COVERAGE, 53.3, 1)}, "8 QPV of 15 have a conseil citoyen"
+
+    types = Counter(e.type for _, e in events if e.data.get("organisation_id") != COMPUTED_BY)
     assert types["cdv.indicateurs-internal.submission.recorded"] == 1 + 5
     assert types["cdv.indicateurs-internal.submission.corrected"] == 2
     assert types["cdv.indicateurs-internal.submission.rejected"] == 1
@@ -82,11 +91,13 @@ async def test_every_change_publishes_a_valid_cloudevent(indicateurs, nats_url) 
     assert len(defined) > 100 and any(e.data["changed"] == ["target"] for e in defined)
     assert not any(CATALOGUE[e.type].__retired__ for _, e in events), "retired types are no longer published"
 
-    # The public stream: the one approved value, whole; nothing awaiting validation, no person, no comment.
+    # The public stream: the one approved value of the CAF, whole (beside the computed coverage); nothing awaiting
+    # validation, no person, no comment.
     campaigns = {f"cdv.indicateurs.campaign.{k}_v2" for k in ("opened", "closed", "reopened")}
     assert {e.type for _, e in public} == {"cdv.indicateurs.definition.defined_v2", "cdv.indicateurs.value.approved",
                                           *campaigns}
-    approved = [e for _, e in public if e.type == "cdv.indicateurs.value.approved"]
+    approved = [e for _, e in public if e.type == "cdv.indicateurs.value.approved"
+                and e.data["organisation_id"] != COMPUTED_BY]
     assert [(e.data["submission_id"], e.data["value"], e.data["version"], e.data["source"], e.subject)
             for e in approved] == [(third["id"], 12, 3, "Fichier CAF", f"indicator/{places['id']}")]
     raw = "\n".join(e.model_dump_json() for _, e in public)

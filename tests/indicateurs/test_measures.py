@@ -6,12 +6,14 @@ from datetime import date
 
 from services.participation.service.measures import record_measure
 from tests.conftest import ADMIN, auth
-from tests.indicateurs.conftest import find_definition, wait_for
+from tests.indicateurs.conftest import COVERAGE, find_definition, wait_for
 
-COVERAGE = "Taux de couverture des quartiers par les conseils citoyens / moyens mobilisés"
+# The contract's load already recorded today's coverage (its year's value): these measures are of another year.
+ON = date(2025, 10, 3)
+PERIOD = "2025"
 
 
-async def _compute(stack, value: float, *, label: str = COVERAGE, on: date = date(2026, 10, 3)) -> None:  # type: ignore[no-untyped-def]
+async def _compute(stack, value: float, *, label: str = COVERAGE, on: date = ON) -> None:  # type: ignore[no-untyped-def]
     runtime = stack.participation_runtime
     async with runtime.db.session() as session:
         await record_measure(session, runtime.outbox, engagement_number=47, indicator_label=label, value=value,
@@ -19,9 +21,10 @@ async def _compute(stack, value: float, *, label: str = COVERAGE, on: date = dat
         await session.commit()
 
 
-async def _values(stack, indicator_id: int) -> list[dict]:  # type: ignore[no-untyped-def]
-    response = await stack.client.get("/api/v1/exports/values.json", params={"indicator": indicator_id},
-                                      headers=auth(ADMIN))
+async def _values(stack, indicator_id: int | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The approved values of `PERIOD` (of one indicator, or of all)."""
+    params = {"period": PERIOD} | ({"indicator": indicator_id} if indicator_id is not None else {})
+    response = await stack.client.get("/api/v1/exports/values.json", params=params, headers=auth(ADMIN))
     return response.json()["values"]
 
 
@@ -35,7 +38,7 @@ async def test_a_computed_measure_becomes_an_approved_value_and_changes_only_whe
 
     await wait_for(lambda: recorded(53.3), what="the computed coverage as an approved value")
     [value] = await _values(indicateurs, coverage["id"])
-    assert (value["period"], value["organisation_id"], value["version"]) == ("2026", "plateforme", 1)
+    assert (value["period"], value["organisation_id"], value["version"]) == (PERIOD, "plateforme", 1)
 
     await _compute(indicateurs, 53.3)  # the same figure again: nothing new
     await _compute(indicateurs, 60.0)  # a conseil citoyen was created: a new version
@@ -49,7 +52,8 @@ async def test_a_measure_for_an_indicator_the_contract_lacks_records_nothing(ind
     await _compute(indicateurs, 1.0, label="Un indicateur que ce contrat n'a pas")
     await _compute(indicateurs, 40.0)  # consumed after the unknown one, in order
     await wait_for(lambda: _has(indicateurs, coverage["id"]), what="the known measure")
-    assert [v["value"] for v in await _values(indicateurs, coverage["id"])] == [40.0]
+    assert [(v["indicator_id"], v["value"]) for v in await _values(indicateurs)] == [(coverage["id"], 40.0)], \
+        "the unknown indicator's measure recorded nothing, anywhere"
 
 
 async def _has(stack, indicator_id: int) -> bool:  # type: ignore[no-untyped-def]

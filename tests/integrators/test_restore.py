@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.contract import loader, validation
 from kernel.events import stream_name
+from services.participation.service.common import today_paris
 from services.participation.service.measures import record_measure
 from tests.conftest import ADMIN, DEFAULT_CONTRACT, auth
 from tests.kernel.test_outbox import wait_for
@@ -37,15 +38,20 @@ async def test_a_read_model_rebuilt_from_its_streams_into_an_empty_database_answ
             service_runner("participation", event_namespace=ns) as part:
         async with service_runner("indicateurs", event_namespace=ns) as original:
             await loader.load(contract, participation=part.client, engagements=eng.client, headers=auth(ADMIN))
+            # The load computed this year's coverage of the QPV by conseils citoyens; a measure of another year too
+            # (one measure per value: which of a value's measures a rebuild meets before its definition varies).
             async with part.runtime.db.session() as session:
                 await record_measure(session, part.runtime.outbox, engagement_number=47, value=50.0,
                                      indicator_label="Taux de couverture des quartiers par les conseils citoyens / "
-                                                     "moyens mobilisés", basis="test", on=date(2026, 6, 1))
+                                                     "moyens mobilisés", basis="test", on=date(2025, 6, 1))
                 await session.commit()
+            expected_definitions = sum(len({i.label for i in e.indicators}) for e in contract.engagements)
 
             async def settled() -> bool:
                 definitions, qpv, values = await _answers(original.client)
-                return (len(definitions) > 100 and len(qpv) == len(contract.qpv) and values["count"] == 1)
+                computed = sorted((v["period"], v["value"], v["organisation_id"]) for v in values["values"])
+                return (len(definitions) == expected_definitions and len(qpv) == len(contract.qpv)
+                        and computed == [("2025", 50.0, "plateforme"), (str(today_paris().year), 53.3, "plateforme")])
 
             await wait_for(settled, timeout=120)
             before = await _answers(original.client)
