@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import nats
+import pytest
 from sqlmodel import select
 
 from services.participation.demo import seed
@@ -14,7 +15,21 @@ from tests.participation.test_authorization import PUBLIC
 from tests.participation.test_opinions import _engagement
 
 
-async def test_demo_governance_year(gov, nats_url, namespace) -> None:
+@pytest.fixture
+async def own_namespace(namespaces):  # type: ignore[no-untyped-def]
+    """A namespace of its own: no other participation shares its durable consumers (the demo waits for its
+    engagement 47 to reach this one)."""
+    return await namespaces()
+
+
+@pytest.fixture
+async def gov(gov_factory, tmp_path, own_namespace):  # type: ignore[no-untyped-def]
+    async with gov_factory(files_dir=tmp_path / "files", event_namespace=own_namespace) as g:
+        yield g
+
+
+async def test_demo_governance_year(gov, nats_url, own_namespace) -> None:
+    namespace = own_namespace
     nc = await nats.connect(nats_url)
     published: asyncio.Queue = asyncio.Queue()
     await nc.subscribe(f"{namespace}.participation.meeting.agenda_published", cb=published.put)
