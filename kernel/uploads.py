@@ -15,7 +15,7 @@ from typing import IO, Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from kernel.errors import DomainError
+from kernel.errors import DomainError, Invalid
 
 SPOOL_IN_MEMORY = 1024 * 1024
 MULTIPART_SLACK = 64 * 1024  # a form's boundaries and other fields around a file at the limit
@@ -94,3 +94,19 @@ async def file_chunks(file: Any, size: int = CHUNK) -> AsyncIterator[bytes]:
     await file.seek(0)
     while chunk := await file.read(size):
         yield chunk
+
+
+async def received_file(request: Request, limit: int) -> tuple[bytes, str | None]:
+    """The file sent: the request body, or the `file` field of a form. Either is streamed to a temporary file
+    with the limit enforced while it arrives (413 past it), never read whole into memory first."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()  # file parts spool to disk past 1 MB; BodyLimit bounds the whole body
+        upload: Any = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Invalid("Joignez le fichier (CSV ou .xlsx) dans le champ « file ».", field="file")
+        if (upload.size or 0) > limit:
+            raise too_large(limit)
+        await upload.seek(0)
+        return await upload.read(), upload.filename
+    with await spool_body(request, limit) as spooled:
+        return spooled.read(), None

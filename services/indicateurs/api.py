@@ -5,16 +5,15 @@ when someone changed the thing first) or `period_locked`, 422 `invalid` (with `e
 `invalid_rows` (file import, with `errors: [{line, reason}]`), 413 `too_large` (a file past the limit).
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from kernel.app import RuntimeDep, SessionDep
-from kernel.errors import Invalid
 from kernel.identity import IdentityDep
 from kernel.ids import Cursor, Id
-from kernel.uploads import spool_body, too_large
+from kernel.uploads import received_file
 from services.indicateurs import exports, service
 from services.indicateurs.models import ImportRun, State
 from services.indicateurs.schemas import (
@@ -166,22 +165,6 @@ IMPORT_REFUSALS = {
 }
 
 
-async def _received_file(request: Request, limit: int) -> tuple[bytes, str | None]:
-    """The file sent: the request body, or the `file` field of a form. Either is streamed to a temporary file
-    with the limit enforced while it arrives (413 past it), never read whole into memory first."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()  # file parts spool to disk past 1 MB; BodyLimit bounds the whole body
-        upload: Any = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise Invalid("Joignez le fichier (CSV ou .xlsx) dans le champ « file ».", field="file")
-        if (upload.size or 0) > limit:
-            raise too_large(limit)
-        await upload.seek(0)
-        return await upload.read(), upload.filename
-    with await spool_body(request, limit) as spooled:
-        return spooled.read(), None
-
-
 @router.post("/imports", status_code=201, responses=IMPORT_REFUSALS, openapi_extra=FILE_BODY)
 async def import_values(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep,
                         who: IdentityDep, dry_run: bool = False) -> ImportReport:
@@ -190,7 +173,7 @@ async def import_values(request: Request, response: Response, session: SessionDe
     The file is the request body (`text/csv`, or an .xlsx workbook) or the `file` field of a form
     (`multipart/form-data`). `dry_run=true` checks it and reports what an import would do, recording nothing.
     """
-    content, filename = await _received_file(request, runtime.settings.import_max_bytes)  # type: ignore[attr-defined]
+    content, filename = await received_file(request, runtime.settings.import_max_bytes)  # type: ignore[attr-defined]
     report = await service.import_csv(session, runtime.outbox, content=content, filename=filename, identity=who,
                                       dry_run=dry_run)
     if dry_run:
@@ -202,7 +185,7 @@ async def import_values(request: Request, response: Response, session: SessionDe
 async def preview_import(request: Request, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> ImportReport:
     """Checks a file and keeps it for its sender to confirm: what it would record (counts and values), nothing
     recorded yet. Confirm with `POST /imports/previews/{preview_id}/confirm` within a day."""
-    content, filename = await _received_file(request, runtime.settings.import_max_bytes)  # type: ignore[attr-defined]
+    content, filename = await received_file(request, runtime.settings.import_max_bytes)  # type: ignore[attr-defined]
     return await service.preview_import(session, content=content, filename=filename, identity=who)
 
 

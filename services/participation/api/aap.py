@@ -6,10 +6,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from kernel.app import RuntimeDep, SessionDep
-from kernel.errors import Invalid
 from kernel.identity import IdentityDep
 from kernel.ids import Id
-from kernel.uploads import spool_body, too_large
+from kernel.uploads import received_file
 from services.participation.schemas import AapCallIn, AapProjectIn, FundingDecisionIn, PaymentIn
 from services.participation.service import aap_calls, aap_fundings, aap_imports, aap_projects, aap_public, catalogue
 from services.participation.service.registry import organisation_names
@@ -111,26 +110,11 @@ async def pay(project_id: str, funder_id: str, data: PaymentIn, session: Session
     return {"id": p.id, "paid_on": p.paid_on, "amount": p.amount}
 
 
-async def _received_file(request: Request, limit: int) -> tuple[bytes, str | None]:
-    """The file sent: the request body, or the `file` field of a form, limited while it arrives (413 past it)."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload: Any = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise Invalid("Joignez le fichier (CSV ou .xlsx) dans le champ « file ».", field="file")
-        if (upload.size or 0) > limit:
-            raise too_large(limit)
-        await upload.seek(0)
-        return await upload.read(), upload.filename
-    with await spool_body(request, limit) as spooled:
-        return spooled.read(), None
-
-
 @router.post("/calls/{year}/imports", status_code=201, responses=IMPORT_REFUSALS, openapi_extra=FILE_BODY)
 async def import_list(year: Id, funder_id: str, request: Request, session: SessionDep, runtime: RuntimeDep,
                       who: IdentityDep) -> dict[str, Any]:
     """Imports a funder's yearly list (format: `services.participation.aap_format`), all or nothing."""
-    content, _ = await _received_file(request, runtime.settings.upload_max_bytes)  # type: ignore[attr-defined]
+    content, _ = await received_file(request, runtime.settings.upload_max_bytes)  # type: ignore[attr-defined]
     return await aap_imports.import_file(session, runtime.outbox, who, year, funder_id, content)
 
 
@@ -138,7 +122,7 @@ async def import_list(year: Id, funder_id: str, request: Request, session: Sessi
 async def preview_import(year: Id, funder_id: str, request: Request, session: SessionDep, runtime: RuntimeDep,
                          who: IdentityDep) -> dict[str, Any]:
     """Checks a funder's list and keeps it for its sender to confirm within a day: what it would do."""
-    content, filename = await _received_file(request, runtime.settings.upload_max_bytes)  # type: ignore[attr-defined]
+    content, filename = await received_file(request, runtime.settings.upload_max_bytes)  # type: ignore[attr-defined]
     return await aap_imports.preview(session, who, year, funder_id, content, filename)
 
 

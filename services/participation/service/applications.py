@@ -24,6 +24,7 @@ from kernel.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from kernel.identity import Identity
 from kernel.outbox import Outbox
 from kernel.rows import get_or_404, guarded_update
+from services.participation.aap_format import RNA, SIREN, luhn_ok
 from services.participation.events import (
     ApplicationAnswered,
     ApplicationConfirmationRequested,
@@ -43,8 +44,6 @@ from services.participation.settings import Settings
 BODY_ID = "inter-associatif"
 ENGAGEMENT = 47
 INDICATOR = "Nombre d'associations actives dans l'inter-associatif / moyens mobilisés"
-RNA = re.compile(r"^W\d{9}$")
-SIREN = re.compile(r"^\d{9}$")
 STATUS_LABELS = {"unconfirmed": "Adresse à confirmer", "pending": "En attente de décision", "accepted": "Membre",
                  "refused": "Refusée", "left": "Sortie de l'inter-associatif"}
 SALT = "cdv-application-confirmation"
@@ -83,15 +82,6 @@ def normalise_number(typed: str | None) -> str:
     return re.sub(r"[\s.\-]", "", typed or "").upper()
 
 
-def luhn_ok(digits: str) -> bool:
-    """The SIREN's check digit (Luhn algorithm)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-
 def check_identifier(typed: str | None) -> tuple[str | None, str | None]:
     """(rna, siren) from what was typed, or a clear French refusal."""
     number = normalise_number(typed)
@@ -99,11 +89,11 @@ def check_identifier(typed: str | None) -> tuple[str | None, str | None]:
         raise Invalid("Numéro RNA ou SIREN : champ obligatoire (le numéro RNA figure sur le récépissé de "
                       "déclaration en préfecture, le SIREN sur l'avis de situation INSEE).", field="identifier")
     if number.startswith("W"):
-        if not RNA.match(number):
+        if not RNA.fullmatch(number):
             raise Invalid(f"Numéro RNA invalide : « {typed} ». Il commence par W suivi de 9 chiffres, par exemple "
                           "W442001234.", field="identifier")
         return number, None
-    if not SIREN.match(number):
+    if not SIREN.fullmatch(number):
         raise Invalid(f"Numéro invalide : « {typed} ». Indiquez le numéro RNA (W suivi de 9 chiffres) ou le SIREN "
                       "(9 chiffres).", field="identifier")
     if not luhn_ok(number):
