@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import notify
+from gateway import cache, notify
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
@@ -29,7 +29,7 @@ from kernel.db import Database
 from kernel.ids import names_nothing
 from kernel.logs import setup_logging
 from kernel.migrations import upgrade
-from kernel.tracing import setup_tracing
+from kernel.tracing import FASTAPI_TELEMETRY, setup_tracing
 from kernel.uploads import MULTIPART_SLACK, BodyLimit, TooLarge
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None,
         await asyncio.to_thread(upgrade, settings.database_url, HERE / "migrations")
         app.state.db = Database(settings.database_url)
         app.state.clients = ServiceClients(settings, transports)
+        cache.shared(app.state.clients)  # the pages' reads go through its memo
         account_sync = asyncio.create_task(notify.keep_in_sync(app.state.db, app.state.clients))
         log.info("gateway ready on port %s", settings.port)
         try:
@@ -168,8 +169,8 @@ def create_app(settings: Settings | None = None,
             await app.state.db.dispose()
             log.info("gateway stopped")
 
-    app = FastAPI(title="Contrat de ville — passerelle", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None, exception_handlers={
+    app = FastAPI(title="Contrat de ville — passerelle", lifespan=lifespan, telemetry=FASTAPI_TELEMETRY,
+                  docs_url=None, redoc_url=None, openapi_url=None, exception_handlers={
                       LoginRequired: _login_required, AccessDenied: _access_denied, CsrfRejected: _csrf_rejected,
                       ServiceUnavailable: _service_unavailable, ServiceError: _service_error,
                       StarletteHTTPException: _http_error, RequestValidationError: _validation_error,

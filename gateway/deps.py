@@ -95,11 +95,14 @@ ClientsDep = Annotated[ServiceClients, Depends(get_clients)]
 DbDep = Annotated[AsyncSession, Depends(get_db)]
 
 
-async def optional_viewer(request: Request, db: DbDep, settings: SettingsDep) -> Viewer | None:
-    """The logged-in viewer, or None; kept on `request.state.viewer` for the templates."""
+async def optional_viewer(request: Request, settings: SettingsDep) -> Viewer | None:
+    """The logged-in viewer, or None; kept on `request.state.viewer` for the templates.
+
+    Its own short session: the request's pages then wait on services without holding a database connection."""
     if hasattr(request.state, "viewer"):
         return request.state.viewer
-    found = await security.find_session(db, request.cookies.get(security.SESSION_COOKIE), settings)
+    async with request.app.state.db.session() as db:
+        found = await security.find_session(db, request.cookies.get(security.SESSION_COOKIE), settings)
     viewer = Viewer(account=found[1], session=found[0], identity=identity_of(found[1])) if found else None
     request.state.viewer = viewer
     return viewer

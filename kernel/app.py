@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kernel.audit import TABLE as AUDIT_TABLE
 from kernel.audit import AuditRecorder, audit_table
 from kernel.audit_api import audit_router
 from kernel.consumer import EventConsumer, Subscription, inbox_table
@@ -40,7 +41,7 @@ from kernel.messaging import PUBLIC_MIRROR_SUFFIX, connect, ensure_stream, inbox
 from kernel.migrations import upgrade
 from kernel.outbox import Outbox, OutboxRelay, outbox_table
 from kernel.settings import KernelSettings
-from kernel.tracing import setup_tracing
+from kernel.tracing import FASTAPI_TELEMETRY, setup_tracing
 from kernel.uploads import BodyLimit
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,9 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
             log.info("%s stopped", spec.name)
 
     docs = settings.serves_api_docs  # the API's map is for developers, not for whoever reaches the port
-    app = FastAPI(title=spec.title, lifespan=lifespan, docs_url="/docs" if docs else None,
-                  redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None,
+    app = FastAPI(title=spec.title, lifespan=lifespan, telemetry=FASTAPI_TELEMETRY,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None,
                   exception_handlers={DomainError: domain_error_handler,
                                       RequestValidationError: validation_error_handler,
                                       StarletteHTTPException: http_error_handler,
@@ -191,12 +193,14 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
 
 
 async def state_key(db: Database, metadata: MetaData) -> str:
-    """The newest outbox row (position and time) and the inbox's size and newest time, as one short string."""
-    outbox, inbox = metadata.tables["outbox"], metadata.tables["inbox"]
+    """The newest outbox row (position and time), the inbox's size and newest time and the newest audit entry, as
+    one short string: the audit log records every change of the service's rows, so any change moves the key."""
+    outbox, inbox, log = metadata.tables["outbox"], metadata.tables["inbox"], metadata.tables[AUDIT_TABLE]
     async with db.session() as session:
         head = (await session.exec(select(func.max(outbox.c.position), func.max(outbox.c.created_at)))).one()
         seen = (await session.exec(select(func.count(), func.max(inbox.c.processed_at)).select_from(inbox))).one()
-    return "-".join(str(v or 0) for v in (*head, *seen)).replace(" ", "T")
+        changed = (await session.exec(select(func.max(log.c.id)))).one()
+    return "-".join(str(v or 0) for v in (*head, *seen, *changed)).replace(" ", "T")
 
 
 def get_runtime(request: Request) -> ServiceRuntime:

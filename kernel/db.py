@@ -71,7 +71,12 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = async_url(url)
         kwargs: dict = {"echo": echo}
-        if not is_sqlite(self.url):
+        if is_sqlite(self.url):
+            # SQLite takes one writer at a time and makes the others sleep and retry (1, 2, 5… up to 100 ms):
+            # one connection per process queues the sessions on the event loop instead, with no sleep and no
+            # stale-snapshot failure. Sessions are short (no session waits on the network), so this is cheap.
+            kwargs.update(pool_size=1, max_overflow=0)
+        else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         install_sqlite_pragmas(self.engine.sync_engine)

@@ -40,3 +40,7 @@ def setup_logging(service: str, level: str = "INFO", as_json: bool = True) -> No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request at INFO: for the gateway that is each of a page's calls to the services, a line
+    # each, formatted and written on the request's path. Failures still reach the logs (as errors of the caller).
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -16,6 +17,11 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _propagator = TraceContextTextMapPropagator()
+
+# FastAPI's own telemetry, as every app of the platform configures it: one SERVER span per request (it carries the
+# trace into logs, calls and events), but no span per dependency, endpoint and serialization (several per request,
+# they cost more than the work of a small call) and no HTTP metrics (nothing reads them).
+FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": True, "operation_spans": False, "metrics": False}
 
 
 def setup_tracing(service_name: str, exporter: str = "none", endpoint: str | None = None) -> None:
