@@ -1,11 +1,13 @@
 """HTTP API of the engagements service (called by the gateway with the caller's signed identity)."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from kernel.app import RuntimeDep, SessionDep
 from kernel.errors import Forbidden
 from kernel.identity import IdentityDep
-from kernel.ids import Id
+from kernel.ids import MAX_ID, Id
 from services.engagements import public, service
 from services.engagements.models import Status
 from services.engagements.schemas import (
@@ -77,9 +79,10 @@ async def public_engagement(number: Id, session: SessionDep, _who: IdentityDep) 
 
 
 @router.get("/engagements/{number}")
-async def engagement(number: Id, session: SessionDep, _who: IdentityDep) -> EngagementDetail:
-    """One engagement: its pilots' parts and its full history."""
-    return await service.get_engagement(session, number)
+async def engagement(number: Id, session: SessionDep, _who: IdentityDep,
+                     history: Annotated[int, Query(ge=0, le=MAX_ID)] = service.HISTORY_SHOWN) -> EngagementDetail:
+    """One engagement: its pilots' parts and its latest `history` changes (`history_total` says how many there are)."""
+    return await service.get_engagement(session, number, history=history)
 
 
 @router.patch("/engagements/{number}/parts/{organisation_id}",

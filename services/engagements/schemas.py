@@ -150,7 +150,9 @@ class EngagementWithParts(EngagementSummary):
 
 
 class EngagementDetail(EngagementWithParts):
-    history: list[ChangeOut]
+    history: list[ChangeOut] = Field(description="Les dernières modifications des parts, de la plus récente à la "
+                                                 "plus ancienne (au plus `history` demandées).")
+    history_total: int = Field(0, description="Nombre de modifications enregistrées en tout.")
 
 
 class AxisOut(BaseModel):

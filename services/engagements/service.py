@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.errors import Conflict, Forbidden, Invalid, NotFound
@@ -45,6 +45,7 @@ from services.engagements.schemas import (
     ThemeIn,
 )
 
+HISTORY_SHOWN = 20  # changes an engagement's detail gives unless asked for more
 TRACKED_FIELDS = ("status", "progress", "comment", "qpv", "next_milestone", "next_milestone_date", "actions")
 
 
@@ -193,12 +194,21 @@ async def list_axes(session: AsyncSession) -> list[AxisOut]:
                             for t in themes if t.axis_number == a.number]) for a in axes]
 
 
-async def _context(session: AsyncSession, contract_id: str) -> tuple[dict[int, Axis], dict[str, Theme],
-                                                                      dict[str, Organisation]]:
-    axes = {a.number: a for a in (await session.exec(select(Axis).where(Axis.contract_id == contract_id))).all()}
-    themes = {t.id: t for t in (await session.exec(select(Theme).where(Theme.contract_id == contract_id))).all()}
-    orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
-    return axes, themes, orgs
+Context = tuple[dict[int, Axis], dict[str, Theme], dict[str, Organisation]]
+_contexts: dict[tuple[str, datetime], Context] = {}  # the contract's axes, themes and organisations, by load
+
+
+async def _context(session: AsyncSession, contract: Contract) -> Context:
+    """The axes, themes and organisations of the current contract. Only a contract load changes them, and a load
+    stamps `loaded_at`: they are read once per load (by each instance) rather than on every request."""
+    key = (contract.id, contract.loaded_at)
+    if key not in _contexts:
+        axes = {a.number: a for a in (await session.exec(select(Axis).where(Axis.contract_id == contract.id))).all()}
+        themes = {t.id: t for t in (await session.exec(select(Theme).where(Theme.contract_id == contract.id))).all()}
+        orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
+        _contexts.clear()
+        _contexts[key] = (axes, themes, orgs)
+    return _contexts[key]
 
 
 def _summary(e: Engagement, parts: list[PilotPart], axes: dict[int, Axis], themes: dict[str, Theme],
@@ -230,7 +240,7 @@ async def list_engagements(session: AsyncSession, *, axis: int | None = None, th
                            qpv: str | None = None) -> list[EngagementSummary]:
     """Gets the engagements of the current contract, filtered, in contract order."""
     contract = await current_contract(session)
-    axes, themes, orgs = await _context(session, contract.id)
+    axes, themes, orgs = await _context(session, contract)
     engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
                                       .order_by(Engagement.number))).all()
     parts_by_engagement = await _parts_by_engagement(session, contract.id)
@@ -249,7 +259,7 @@ async def list_with_parts(session: AsyncSession, *, pilot: str | None) -> list[E
     """Gets the engagements an organisation pilots (every one without `pilot`), with every part, in three queries
     (not one per engagement)."""
     contract = await current_contract(session)
-    axes, themes, orgs = await _context(session, contract.id)
+    axes, themes, orgs = await _context(session, contract)
     engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
                                       .order_by(Engagement.number))).all()
     parts_by_engagement = await _parts_by_engagement(session, contract.id)
@@ -271,8 +281,8 @@ def _with_parts(e: Engagement, parts: list[PilotPart], axes: dict[int, Axis], th
     )
 
 
-async def _engagement(session: AsyncSession, number: int) -> Engagement:
-    contract = await current_contract(session)
+async def _engagement(session: AsyncSession, number: int, contract: Contract | None = None) -> Engagement:
+    contract = contract or await current_contract(session)
     engagement = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id,
                                                               Engagement.number == number))).first()
     if engagement is None:
@@ -289,20 +299,25 @@ def _part_out(p: PilotPart, names: dict[str, str]) -> PartOut:
                    updated_by_name=p.updated_by_name)
 
 
-async def get_engagement(session: AsyncSession, number: int) -> EngagementDetail:
-    """Gets one engagement with its pilots' parts and its full history, newest first."""
-    e = await _engagement(session, number)
-    axes, themes, orgs = await _context(session, e.contract_id)
+async def get_engagement(session: AsyncSession, number: int, *, history: int = HISTORY_SHOWN) -> EngagementDetail:
+    """Gets one engagement with its pilots' parts and its latest `history` changes, newest first (the history
+    grows with every update: a page or a save's answer reads the latest ones, not all of them)."""
+    contract = await current_contract(session)
+    e = await _engagement(session, number, contract)
+    axes, themes, orgs = await _context(session, contract)
     parts = list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
                                      .order_by(PilotPart.id))).all())
-    history = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
-                                  .order_by(col(ProgressChange.id).desc()))).all()
+    changes = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
+                                  .order_by(col(ProgressChange.id).desc()).limit(history))).all()
+    total = len(changes) if len(changes) < history else (await session.exec(
+        select(func.count()).select_from(ProgressChange).where(ProgressChange.engagement_id == e.id))).one()
     names = {k: o.name for k, o in orgs.items()}
     return EngagementDetail(
         **_with_parts(e, parts, axes, themes, orgs, names).model_dump(),
         history=[ChangeOut(organisation_id=h.organisation_id, actor_name=h.actor_name,
                            actor_organisation_id=h.actor_organisation_id, at=h.at, changes=h.changes,
-                           comment=h.comment, version=h.version) for h in history],
+                           comment=h.comment, version=h.version) for h in changes],
+        history_total=total,
     )
 
 
@@ -317,7 +332,8 @@ def _state(part: PilotPart) -> PartState:
 async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, organisation_id: str,
                       update: PartUpdate, identity: Identity) -> EngagementDetail:
     """Records a pilot's new account of its part, if the writer saw the latest version."""
-    e = await _engagement(session, number)
+    contract = await current_contract(session)
+    e = await _engagement(session, number, contract)
     part = (await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id,
                                                        PilotPart.organisation_id == organisation_id))).first()
     if part is None or not part.active:
@@ -325,11 +341,11 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     if not (identity.is_secretariat or (identity.has("referent") and identity.organisation_id == organisation_id)):
         raise Forbidden("Seul un référent de l'organisation pilote ou le secrétariat peut modifier cette part.")
     if update.qpv:
-        known = await known_qpv(session)
+        known = {q["id"] for q in contract.qpv}
         unknown = [q for q in update.qpv if q not in known]
         if unknown:
             raise Invalid(f"QPV inconnu : {', '.join(unknown)}", field="qpv")
-    names = {o.id: o.name for o in (await session.exec(select(Organisation))).all()}
+    names = {k: o.name for k, o in (await _context(session, contract))[2].items()}
     if part.version != update.version:
         raise Conflict("Cette part a été modifiée entre-temps par quelqu'un d'autre. Voici la version actuelle ; "
                        "reprenez votre modification à partir d'elle.",

@@ -273,4 +273,20 @@ async def test_an_organisations_list_with_parts_comes_in_one_call(engagements) -
     assert [e["number"] for e in listing] == [e["number"] for e in summaries]
     one = next(e for e in listing if e["number"] == 24)
     assert one == {k: v for k, v in (await c.get("/api/v1/engagements/24", headers=auth(NANTES))).json().items()
-                   if k != "history"}
+                   if k not in ("history", "history_total")}
+
+
+async def test_the_detail_gives_the_latest_changes_and_how_many_there_are(engagements) -> None:
+    """The history grows with every update: a detail gives the latest ones (more on demand) and the total."""
+    c, caf = engagements.client, identity("caf", "referent")
+    before = (await c.get("/api/v1/engagements/24", headers=auth(NANTES))).json()["history_total"]
+    for progress in (11, 12, 13, 14):
+        version = (await part_of(c, 24, "caf"))["version"]
+        r = await c.patch("/api/v1/engagements/24/parts/caf", headers=auth(caf),
+                          json=update(version, progress=progress))
+        assert r.status_code == 200, r.text
+    two = (await c.get("/api/v1/engagements/24", params={"history": 2}, headers=auth(NANTES))).json()
+    assert two["history_total"] == before + 4
+    assert [h["changes"]["progress"][1] for h in two["history"]] == [14, 13]
+    more = (await c.get("/api/v1/engagements/24", params={"history": 4}, headers=auth(NANTES))).json()
+    assert [h["changes"]["progress"][1] for h in more["history"]] == [14, 13, 12, 11]

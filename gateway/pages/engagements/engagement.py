@@ -22,8 +22,11 @@ from kernel.ids import Id
 router = APIRouter()
 
 
+HISTORY_STEP = 100  # more changes shown at each « Afficher les modifications plus anciennes »
+
+
 async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
-                         overrides: dict[str, PartState] | None = None) -> dict[str, Any]:
+                         overrides: dict[str, PartState] | None = None, history: int | None = None) -> dict[str, Any]:
     # Its indicators with their latest approved values (links to their pages) and the bodies' decisions about it
     # (participation's register); without them, the engagement's own indicator labels are shown anyway.
     definitions = optional(calls.get("indicateurs", "/api/v1/latest-values", engagement=number), [])
@@ -31,8 +34,8 @@ async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
     # The conseils citoyens' opinions about it, with their answers (the pilots answer them here).
     opinions = optional(calls.get("participation", "/api/v1/opinions", engagement=number), [])
     detail, qpv, defs, orgs, decided, opinions_ = await asyncio.gather(
-        calls.get("engagements", f"/api/v1/engagements/{number}"), qpv_list(calls), definitions, organisations(calls),
-        decisions, opinions)
+        calls.get("engagements", f"/api/v1/engagements/{number}", history=history), qpv_list(calls), definitions,
+        organisations(calls), decisions, opinions)
     org_names = {o["id"]: o["name"] for o in orgs} | {p["organisation_id"]: p["organisation_name"]
                                                        for p in detail["parts"]}
     states = {p["organisation_id"]: (overrides or {}).get(p["organisation_id"]) or PartState(PartForm.from_part(p))
@@ -49,7 +52,10 @@ async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
 @router.get("/engagements/{number}")
 async def engagement_page(request: Request, number: Id, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """Everything about one engagement: objectives, actions, pilots and their parts, indicators, history."""
-    context = await engagement_context(number, viewer, calls)
+    asked = request.query_params.get("historique", "")
+    history = min(int(asked), 100_000) if asked.isdigit() else None  # the latest changes unless more are asked
+    context = await engagement_context(number, viewer, calls, history=history)
+    context["more_history"] = len(context["e"]["history"]) + HISTORY_STEP
     updated = request.query_params.get("maj")
     if updated in context["states"]:
         context["states"][updated].notice = Notice("success", SAVED)
