@@ -7,6 +7,7 @@ passing `transports` (name -> transport); in production they reach the URLs of t
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -62,6 +63,8 @@ class ServiceClients:
             for name, url in settings.service_urls().items()
         }
         self._tracer = tracer("gateway.clients")
+        self.writes = 0  # changes sent through these clients: the memo (`gateway.cache`) reads afresh after one
+        self.memo: Any = None  # that memo, built on first use
 
     async def aclose(self) -> None:
         await asyncio.gather(*(c.aclose() for c in self.clients.values()))
@@ -98,6 +101,8 @@ class ServiceClients:
                 span.set_status(Status(StatusCode.ERROR))
                 raise ServiceUnavailable(service, str(exc) or type(exc).__name__) from exc
             span.set_attribute("http.response.status_code", response.status_code)
+            if method != "GET":
+                self.writes += 1
             if response.status_code >= 400:
                 try:
                     body: Any = response.json()
@@ -115,7 +120,12 @@ class ServiceCalls:
         self.identity = identity
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
-        return await self.clients.request(self.identity, service, "GET", path, params=params)
+        """The service's answer; from the clients' memo (`gateway.cache`) while the service's data is unchanged."""
+        def load() -> Awaitable[Any]:
+            return self.clients.request(self.identity, service, "GET", path, params=params)
+
+        memo = self.clients.memo
+        return await (memo.get_as(self.identity, service, path, params, load) if memo is not None else load())
 
     async def patch(self, service: str, path: str, body: Any) -> Any:
         return await self.clients.request(self.identity, service, "PATCH", path, json=body)

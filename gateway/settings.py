@@ -35,6 +35,9 @@ class Settings(KernelSettings):
     notifications_url: str | None = None
     service_timeout_seconds: float = 10.0
     health_timeout_seconds: float = 2.0
+    # The services' answers a page reads are kept in memory until their data changes (`gateway.cache`): a change
+    # made elsewhere (an event, another gateway) shows at most this long after it commits. 0: every read is fresh.
+    read_memo_seconds: float = 1.0
 
     # Sessions: a random token in an HttpOnly cookie, its digest in the database.
     session_idle_minutes: int = 120

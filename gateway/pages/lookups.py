@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from gateway.cache import shared
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
 from gateway.formatting import plain
 
@@ -25,19 +26,22 @@ async def nothing() -> list[Any]:
     return []
 
 
+# The lists below are the same for everyone: they come from the shared store, in memory until the services'
+# data changes, rather than from a call per page.
+
 async def qpv_list(calls: ServiceCalls) -> list[dict[str, Any]]:
     """The QPV from participation, or none if it does not answer (the page still works without them)."""
-    return await optional(calls.get("participation", "/api/v1/qpv"), [])
+    return await shared(calls.clients).optional("participation", "/api/v1/qpv", [])
 
 
 async def organisations(calls: ServiceCalls) -> list[dict[str, Any]]:
     """The organisations from participation, or none if it does not answer."""
-    return await optional(calls.get("participation", "/api/v1/organisations"), [])
+    return await shared(calls.clients).optional("participation", "/api/v1/organisations", [])
 
 
 async def indicator_qpv(calls: ServiceCalls) -> list[dict[str, Any]]:
     """The QPV the indicateurs service knows (with their national codes)."""
-    return await optional(calls.get("indicateurs", "/api/v1/qpv"), [])
+    return await shared(calls.clients).optional("indicateurs", "/api/v1/qpv", [])
 
 
 def by_name(organisation_ids: Iterable[str], names: Mapping[str, str]) -> list[tuple[str, str]]:

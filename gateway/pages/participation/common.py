@@ -8,13 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 
+from gateway.cache import PUBLIC
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import ClientsDep, OptionalViewer
 from gateway.forms import Refusal, iso_date, refusal
-from kernel.identity import Identity
 
-# The identity the gateway signs for a visitor without an account (participation knows this user id).
-PUBLIC = Identity(user_id="public", email="", name="Visiteur", roles=[])
 NOTHING_DONE = "Rien n'a été enregistré."
 # The services' field names, as the person knows them (in the message of a request the service could not read).
 FIELD_NAMES = {"title": "Titre", "starts_at": "Début", "ends_at": "Fin", "text": "Texte", "reason": "Raison",

@@ -1,0 +1,134 @@
+"""Answers of the services kept in memory until their data changes, read by every page.
+
+Every service serves a state key (`/api/v1/state-version`: the heads of its outbox, inbox and audit log; every
+change of its rows moves one of them). The memo asks for the keys at most once per `read_memo_seconds`, and answers
+a read from memory as long as the keys are the same. So a page costs a few tiny calls per second at most, whatever
+its audience, instead of several calls per view; and an ETag built from the keys lets a browser get a `304`.
+
+What a service answers depends on who asks: an answer is remembered for one identity (the person's, or the public
+one of the portal), never shown to another. The services stay the judges of what each one may see.
+
+Read-your-writes: a change sent through this gateway (any call other than GET) makes the next read ask for fresh
+keys, so the person who just saved sees their change at once. A change made elsewhere (an event, a job, another
+gateway instance) shows within `read_memo_seconds`. An answer is also never kept past `MAX_AGE` nor past the day:
+some depend on the time (what is overdue, what is upcoming), not only on the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from gateway.clients import ServiceCalls, ServiceClients, ServiceError, ServiceUnavailable
+from kernel.identity import Identity
+
+SOURCES = ("engagements", "indicateurs", "participation")  # the services with a state key (not notifications)
+MAX_AGE = 60.0  # seconds an answer is kept at most, even if nothing changes
+MAX_ENTRIES = 400  # the least recently read go first past this (memory stays bounded whatever the traffic)
+
+# The identity the gateway signs for a visitor without an account (participation knows this user id), and of the
+# portal's reads: what a service shows anyone, logged in or not.
+PUBLIC = Identity(user_id="public", email="", name="Visiteur", roles=[])
+
+
+class StateMemo:
+    """Reads of the services, remembered per identity while the services' state keys are unchanged."""
+
+    def __init__(self, clients: ServiceClients, ttl: float) -> None:
+        self.clients = clients
+        self.ttl = ttl
+        self._keys: tuple[str, ...] = ()
+        self._keys_at = -1e9
+        self._writes_seen = -1
+        self._memo: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], float, Any]] = OrderedDict()
+        self._loading: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def calls(self) -> ServiceCalls:
+        return self.clients.on_behalf_of(PUBLIC)
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._keys_at < self.ttl and self._writes_seen == self.clients.writes
+
+    async def keys(self) -> tuple[str, ...]:
+        """The services' state keys and the day (a service that does not answer gives a key that changes every
+        time, so nothing stale is served as fresh)."""
+        if self._fresh():
+            return self._keys
+        async with self._lock:
+            if not self._fresh():
+                writes = self.clients.writes
+                keys = await asyncio.gather(*(self._key(s) for s in SOURCES))
+                self._keys = (*keys, date.today().isoformat())
+                self._keys_at, self._writes_seen = time.monotonic(), writes
+        return self._keys
+
+    async def _key(self, service: str) -> str:
+        try:
+            response = await self.clients.clients[service].get("/api/v1/state-version")
+            return str(response.json()["version"]) if response.status_code == 200 else f"?{time.time()}"
+        except Exception:  # noqa: BLE001 - unknown state: never cached
+            return f"?{time.time()}"
+
+    async def read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+        """`load()`'s answer, from memory while the services' state is unchanged; one load at a time per key (a
+        page opened by fifty people at once after a change costs one call, not fifty)."""
+        if self.ttl <= 0:
+            return await load()
+        keys = await self.keys()
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == keys and time.monotonic() - hit[1] < MAX_AGE \
+                and not any(k.startswith("?") for k in keys):
+            self._memo.move_to_end(key)
+            return hit[2]
+        loading = self._loading.get(key)
+        if loading is not None:
+            return await asyncio.shield(loading)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            value = await load()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        else:
+            future.set_result(value)
+            self._memo[key] = (keys, time.monotonic(), value)
+            self._memo.move_to_end(key)
+            while len(self._memo) > MAX_ENTRIES:
+                self._memo.popitem(last=False)
+            return value
+        finally:
+            del self._loading[key]
+
+    async def get_as(self, identity: Identity, service: str, path: str, params: dict[str, Any],
+                     load: Callable[[], Awaitable[Any]]) -> Any:
+        """A GET made for `identity`, remembered for that identity only."""
+        if service not in SOURCES:
+            return await load()
+        key = (identity.model_dump_json(), service, path, tuple(sorted((k, str(v)) for k, v in params.items())))
+        return await self.read(key, load)
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        """A GET with the public identity, remembered while nothing changes."""
+        return await self.calls.get(service, path, **params)
+
+    async def optional(self, service: str, path: str, default: Any, **params: Any) -> Any:
+        """Like `get`, with `default` when the service refuses or does not answer (the page does without)."""
+        try:
+            return await self.get(service, path, **params)
+        except (ServiceError, ServiceUnavailable):
+            return default
+
+
+def shared(clients: ServiceClients) -> StateMemo:
+    """The one memo of these service clients (the app's), built on first use."""
+    if clients.memo is None:
+        clients.memo = StateMemo(clients, clients.settings.read_memo_seconds)
+    return clients.memo  # type: ignore[no-any-return]
