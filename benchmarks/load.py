@@ -95,6 +95,19 @@ async def settle(tasks: list[asyncio.Task[Any]], timeout: float) -> int:
     return len(pending)
 
 
+async def calm(pids: dict[str, int], limit: float = 60.0) -> float:
+    """Waits until the platform's processes together use under 15 % of a core (what an earlier phase left
+    queued is done), at most `limit` seconds; returns the seconds waited."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        before = cpu_seconds(pids)
+        await asyncio.sleep(0.5)
+        after = cpu_seconds(pids)
+        if sum(after[k] - before[k] for k in after if k != "load" and k in before) < 0.075:
+            break
+    return round(time.perf_counter() - start, 1)
+
+
 # ---------------------------------------------------------------------------------------------- sessions
 
 class NoJar(CookieJar):
@@ -211,7 +224,8 @@ class Writer:
             r = await self.client.post(f"/engagements/{part.number}/parts/{part.organisation_id}", data=form,
                                        headers=headers)
         except (httpx.HTTPError, asyncio.CancelledError) as exc:
-            phase.errors[type(exc).__name__] = phase.errors.get(type(exc).__name__, 0) + 1
+            kind = "sans réponse à temps" if isinstance(exc, asyncio.CancelledError) else type(exc).__name__
+            phase.errors[kind] = phase.errors.get(kind, 0) + 1
             self.free.append(part)  # its version is unknown only if the write went through: the next try says
             if isinstance(exc, asyncio.CancelledError):
                 raise
@@ -229,6 +243,7 @@ class Writer:
         self.free.append(part)
 
     async def run(self, rate: float, seconds: float, pids: dict[str, int], grace: float) -> dict[str, Any]:
+        waited = await calm(pids)
         self.phase = phase = WritePhase(rate, seconds)
         cpu0, t0 = cpu_seconds(pids), time.perf_counter()
         tasks, behind = await open_loop(rate, seconds, self.write)
@@ -245,7 +260,8 @@ class Writer:
         done = len(latencies)
         last = max((phase.received[t] for t in phase.accepted if t in phase.received), default=t0)
         self.phase = None
-        return {"rate": rate, "seconds": seconds, "offered": offered, "sent": len(phase.sent),
+        return {"rate": rate, "seconds": seconds, "calm_wait_seconds": waited, "offered": offered,
+                "sent": len(phase.sent),
                 "skipped_no_free_part": phase.skipped, "behind_schedule": behind, "cancelled": cancelled,
                 "accepted": len(phase.accepted), "errors": phase.errors, "lost": lost, "done": done,
                 "done_per_second": round(done / max(seconds, last - t0), 1),
@@ -339,6 +355,7 @@ async def pages(spec: dict[str, Any], client: httpx.AsyncClient, sessions: dict[
             times.append(time.perf_counter() - start)
             weights.append(len(r.content))
 
+        waited = await calm(pids)
         cpu0, t0 = cpu_seconds(pids), time.perf_counter()
         tasks, behind = await open_loop(rate, seconds, get)
         cancelled = await settle(tasks, spec["drain_seconds"])
@@ -346,15 +363,14 @@ async def pages(spec: dict[str, Any], client: httpx.AsyncClient, sessions: dict[
         if cancelled:
             errors["annulée (trop lente)"] = cancelled
         results.append({"label": page["label"], "path": page["path"], "reference": page.get("reference", False),
-                        "rate": rate, "seconds": seconds, "offered": int(rate * seconds), "ok": len(times),
+                        "rate": rate, "seconds": seconds, "calm_wait_seconds": waited, "offered": int(rate * seconds),
+                        "ok": len(times),
                         "sessions": len(pool), "errors": errors, "behind_schedule": behind,
                         "bytes": max(weights, default=0), "latency_ms": percentiles(times),
                         "done_per_second": round(len(times) / elapsed, 1),
                         "cpu_percent_of_a_core": cpu_share(cpu0, cpu_seconds(pids), elapsed)})
         print(f"load: page {page['label']}: {len(times)}/{int(rate * seconds)} ok, "
               f"p95 {results[-1]['latency_ms']['p95']} ms", flush=True)
-        if cancelled:
-            await asyncio.sleep(spec.get("calm_seconds", 3))  # the gateway finishes what was abandoned
     return results
 
 

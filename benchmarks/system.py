@@ -303,7 +303,12 @@ def run_load(spec: dict[str, Any], directory: Path) -> dict[str, Any]:
     spec_path, out_path = directory / "load-spec.json", directory / "load-result.json"
     spec_path.write_text(json.dumps(spec))
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.load", str(spec_path), str(out_path)], cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:  # Ctrl-C or a failure here: the load process does not outlive this one
+        proc.terminate()
+        proc.wait(10)
+        raise
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"the load process failed (code {proc.returncode})")
@@ -384,6 +389,7 @@ def _on_term(_signum: int, _frame: object) -> None:
 def main(*, quick: bool = False, variant: str = "all", **_options: Any) -> None:
     """Entry point of `python -m benchmarks`: runs the variants one after the other, then the table."""
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored (`cmd &`)
     options = dict(QUICK if quick else FULL)
     variants = ["sqlite", "production"] if variant == "all" else [variant]
     if quick and variant == "all":
@@ -395,4 +401,7 @@ def main(*, quick: bool = False, variant: str = "all", **_options: Any) -> None:
         except RuntimeError as exc:
             say(f"[{name}] échec : {exc}")
             results.append({"variant": name, "failed": str(exc)})
+        except KeyboardInterrupt:
+            say(f"[{name}] interrompu : processus arrêtés, flux et bases supprimés ; pas de résultat écrit.")
+            return
     system_report.report(results, quick=quick, options=options)

@@ -46,7 +46,8 @@ def rows_of(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     for w in result["writes"]:
         ref = refs.get(w["rate"])
         done = f"{w['done']}/{w['offered']} faites ({w['done_per_second']}/s)"
-        measured = (f"{done}; POST→événement {_pcts(w['event_latency_ms'])}; POST {_ms(w['post_ms']['p50'])}/"
+        measured = (f"{done}; POST répondu→événement {_pcts(w['event_latency_ms'])} (envoi→événement p99 "
+                    f"{_ms(w['post_to_event_ms']['p99'])} ms); POST p50/p99 {_ms(w['post_ms']['p50'])}/"
                     f"{_ms(w['post_ms']['p99'])} ms; erreurs {_errors(w['errors'])}; perdues {w['lost']}; sans part "
                     f"libre {w['skipped_no_free_part']}")
         target = ""
