@@ -226,8 +226,10 @@ class Platform:
         self.pids: dict[str, int] = {}
 
     def start(self, timeout: float = 300) -> None:
+        # `-m infra.local.run` rather than the script's path: a `pkill -f infra/local/run.py` aimed at someone's
+        # `make run` on the same machine does not stop this run's platform.
         with open(self.out, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "infra/local/run.py", "--var-dir", str(self.var),
+            self.proc = subprocess.Popen([sys.executable, "-m", "infra.local.run", "--var-dir", str(self.var),
                                          "--timeout", "120"], cwd=ROOT, env=self.env, stdout=out,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -238,6 +240,13 @@ class Platform:
             time.sleep(0.5)
         self.pids = {process_name(pid): pid for pid in children(self.proc.pid)}
         self.pids["launcher"] = self.proc.pid
+
+    def check_alive(self) -> None:
+        """A process gone during the load (the launcher then stops the others) fails the variant."""
+        gone = [name for name, pid in self.pids.items() if not Path(f"/proc/{pid}").exists()]
+        if gone:
+            tail = "\n".join(self.out.read_text(errors="replace").splitlines()[-40:])
+            raise RuntimeError(f"processes gone during the run: {', '.join(gone)}\n{tail}")
 
     def stop(self) -> None:
         """SIGINT, as Ctrl-C in `make run`: the launcher stops its children in order."""
@@ -318,6 +327,17 @@ def run_load(spec: dict[str, Any], directory: Path) -> dict[str, Any]:
     return result
 
 
+def keep_logs(directory: Path) -> None:
+    """On a failure, the launcher's output and every process's log outlive the temporary directory."""
+    kept = Path(tempfile.gettempdir()) / f"{directory.name}-logs"
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir()
+    for source in (directory / "run.out", *(directory / "var" / "log").glob("*.log"), *directory.glob("nats-*.log")):
+        if source.is_file():
+            shutil.copy(source, kept / source.name)
+    say(f"journaux gardés dans {kept}")
+
+
 def memory(pids: dict[str, int]) -> dict[str, float | None]:
     return {name: rss_mb(pid) for name, pid in pids.items()}
 
@@ -335,6 +355,7 @@ def run_variant(variant: str, options: dict[str, Any]) -> dict[str, Any]:
     nats_pids: dict[str, int] = {}
     with ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, directory, True)
+        cleanup.push(lambda kind, exc, tb: keep_logs(directory) if kind is not None else None)
         replicas = 1
         if variant == "production":
             databases = Databases(run_id)
@@ -371,6 +392,7 @@ def run_variant(variant: str, options: dict[str, Any]) -> dict[str, Any]:
         say(f"[{variant}] charge : {len(spec['parts'])} parts écrites, "
             f"{sum(p['sessions'] for p in spec['people'])} sessions")
         load = run_load(spec, directory)
+        platform.check_alive()
         after_load = memory(pids)
         say(f"[{variant}] import de {options['import_rows']} lignes…")
         imported = system_import.run(env, platform.var, nats_url, namespace, options["import_rows"])
