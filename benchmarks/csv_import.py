@@ -162,7 +162,7 @@ async def run(backend: str, *, rows: int, nats_url: str, database_url: str) -> N
     await components.drop_streams(nats_url, namespace)
 
 
-async def main(*, rows: int = DEFAULT_ROWS, backend: str = "all") -> None:
+async def main(*, rows: int = DEFAULT_ROWS, backend: str = "all", **_options: Any) -> None:
     nats_url, nats_handle = components.nats_url()
     try:
         if backend in ("sqlite", "all"):
