@@ -1,17 +1,18 @@
 """Answers of the services kept in memory until their data changes, read by every page.
 
 Every service serves a state key (`/api/v1/state-version`: the heads of its outbox, inbox and audit log; every
-change of its rows moves one of them). The memo asks for the keys at most once per `read_memo_seconds`, and answers
-a read from memory as long as the keys are the same. So a page costs a few tiny calls per second at most, whatever
-its audience, instead of several calls per view; and an ETag built from the keys lets a browser get a `304`.
+change of its rows moves one of them). The memo asks a service for its key at most once per `read_memo_seconds`,
+and answers a read from that service from memory as long as its key is the same. So a page costs a few tiny calls
+per second at most, whatever its audience, instead of several calls per view; and an ETag built from the keys
+lets a browser get a `304`.
 
 What a service answers depends on who asks: an answer is remembered for one identity (the person's, or the public
 one of the portal), never shown to another. The services stay the judges of what each one may see.
 
-Read-your-writes: a change sent through this gateway (any call other than GET) makes the next read ask for fresh
-keys, so the person who just saved sees their change at once. A change made elsewhere (an event, a job, another
-gateway instance) shows within `read_memo_seconds`. An answer is also never kept past `MAX_AGE` nor past the day:
-some depend on the time (what is overdue, what is upcoming), not only on the data.
+Read-your-writes: a change sent through this gateway (any call other than GET) makes the next read of that
+service ask for its key afresh, so the person who just saved sees their change at once. A change made elsewhere
+(an event, a job, another gateway instance) shows within `read_memo_seconds`. An answer is also never kept past
+`MAX_AGE` nor past the day: some depend on the time (what is overdue, what is upcoming), not only on the data.
 """
 
 from __future__ import annotations
@@ -36,54 +37,55 @@ PUBLIC = Identity(user_id="public", email="", name="Visiteur", roles=[])
 
 
 class StateMemo:
-    """Reads of the services, remembered per identity while the services' state keys are unchanged."""
+    """Reads of the services, remembered per identity while the service's state key is unchanged."""
 
     def __init__(self, clients: ServiceClients, ttl: float) -> None:
         self.clients = clients
         self.ttl = ttl
-        self._keys: tuple[str, ...] = ()
-        self._keys_at = -1e9
-        self._writes_seen = -1
-        self._memo: OrderedDict[tuple[Any, ...], tuple[tuple[str, ...], float, Any]] = OrderedDict()
+        self._keys: dict[str, tuple[str, float, int]] = {}  # service -> (key, when asked, writes seen then)
+        self._locks = {service: asyncio.Lock() for service in SOURCES}
+        self._memo: OrderedDict[tuple[Any, ...], tuple[str, float, Any]] = OrderedDict()
         self._loading: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
-        self._lock = asyncio.Lock()
 
     @property
     def calls(self) -> ServiceCalls:
         return self.clients.on_behalf_of(PUBLIC)
 
-    def _fresh(self) -> bool:
-        return time.monotonic() - self._keys_at < self.ttl and self._writes_seen == self.clients.writes
+    def _fresh(self, service: str) -> bool:
+        known = self._keys.get(service)
+        return known is not None and time.monotonic() - known[1] < self.ttl \
+            and known[2] == self.clients.writes[service]
+
+    async def key(self, service: str) -> str:
+        """One service's state key and the day (a service that does not answer gives a key that changes every
+        time, so nothing stale is served as fresh). A change sent to that service through this gateway, and only
+        to that one, makes it ask again."""
+        if not self._fresh(service):
+            async with self._locks[service]:
+                if not self._fresh(service):
+                    writes = self.clients.writes[service]
+                    self._keys[service] = (await self._ask(service), time.monotonic(), writes)
+        return f"{self._keys[service][0]}@{date.today().isoformat()}"
 
     async def keys(self) -> tuple[str, ...]:
-        """The services' state keys and the day (a service that does not answer gives a key that changes every
-        time, so nothing stale is served as fresh)."""
-        if self._fresh():
-            return self._keys
-        async with self._lock:
-            if not self._fresh():
-                writes = self.clients.writes
-                keys = await asyncio.gather(*(self._key(s) for s in SOURCES))
-                self._keys = (*keys, date.today().isoformat())
-                self._keys_at, self._writes_seen = time.monotonic(), writes
-        return self._keys
+        """The state keys of every service with one (the public pages' ETags)."""
+        return tuple(await asyncio.gather(*(self.key(s) for s in SOURCES)))
 
-    async def _key(self, service: str) -> str:
+    async def _ask(self, service: str) -> str:
         try:
             response = await self.clients.clients[service].get("/api/v1/state-version")
             return str(response.json()["version"]) if response.status_code == 200 else f"?{time.time()}"
         except Exception:  # noqa: BLE001 - unknown state: never cached
             return f"?{time.time()}"
 
-    async def read(self, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
-        """`load()`'s answer, from memory while the services' state is unchanged; one load at a time per key (a
+    async def read(self, service: str, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+        """`load()`'s answer, from memory while `service`'s state is unchanged; one load at a time per key (a
         page opened by fifty people at once after a change costs one call, not fifty)."""
         if self.ttl <= 0:
             return await load()
-        keys = await self.keys()
+        state = await self.key(service)
         hit = self._memo.get(key)
-        if hit is not None and hit[0] == keys and time.monotonic() - hit[1] < MAX_AGE \
-                and not any(k.startswith("?") for k in keys):
+        if hit is not None and hit[0] == state and time.monotonic() - hit[1] < MAX_AGE and "?" not in state:
             self._memo.move_to_end(key)
             return hit[2]
         loading = self._loading.get(key)
@@ -99,7 +101,7 @@ class StateMemo:
             raise
         else:
             future.set_result(value)
-            self._memo[key] = (keys, time.monotonic(), value)
+            self._memo[key] = (state, time.monotonic(), value)
             self._memo.move_to_end(key)
             while len(self._memo) > MAX_ENTRIES:
                 self._memo.popitem(last=False)
@@ -113,7 +115,7 @@ class StateMemo:
         if service not in SOURCES:
             return await load()
         key = (identity.model_dump_json(), service, path, tuple(sorted((k, str(v)) for k, v in params.items())))
-        return await self.read(key, load)
+        return await self.read(service, key, load)
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         """A GET with the public identity, remembered while nothing changes."""

@@ -7,6 +7,7 @@ passing `transports` (name -> transport); in production they reach the URLs of t
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 
@@ -63,7 +64,8 @@ class ServiceClients:
             for name, url in settings.service_urls().items()
         }
         self._tracer = tracer("gateway.clients")
-        self.writes = 0  # changes sent through these clients: the memo (`gateway.cache`) reads afresh after one
+        # Changes sent through these clients, per service: the memo (`gateway.cache`) reads afresh after one.
+        self.writes: Counter[str] = Counter()
         self.memo: Any = None  # that memo, built on first use
 
     async def aclose(self) -> None:
@@ -102,7 +104,7 @@ class ServiceClients:
                 raise ServiceUnavailable(service, str(exc) or type(exc).__name__) from exc
             span.set_attribute("http.response.status_code", response.status_code)
             if method != "GET":
-                self.writes += 1
+                self.writes[service] += 1
             if response.status_code >= 400:
                 try:
                     body: Any = response.json()

@@ -304,9 +304,14 @@ async def get_engagement(session: AsyncSession, number: int, *, history: int = H
     grows with every update: a page or a save's answer reads the latest ones, not all of them)."""
     contract = await current_contract(session)
     e = await _engagement(session, number, contract)
-    axes, themes, orgs = await _context(session, contract)
     parts = list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
                                      .order_by(PilotPart.id))).all())
+    return await _detail(session, contract, e, parts, history)
+
+
+async def _detail(session: AsyncSession, contract: Contract, e: Engagement, parts: list[PilotPart],
+                  history: int) -> EngagementDetail:
+    axes, themes, orgs = await _context(session, contract)
     changes = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
                                   .order_by(col(ProgressChange.id).desc()).limit(history))).all()
     total = len(changes) if len(changes) < history else (await session.exec(
@@ -373,8 +378,9 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
         changes={f: [before_json[f], after_json[f]] for f in changed},
         comment=update.comment if "comment" in changed else None, version=new_version,
     ))
-    parts = (await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id))).all()
-    statuses = [update.status if p.id == part.id else p.status for p in _active(list(parts))]
+    parts = list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
+                                     .order_by(PilotPart.id))).all())
+    statuses = [update.status if p.id == part.id else p.status for p in _active(parts)]
     detail = ProgressUpdated(
         contract_id=e.contract_id, engagement_number=number, title=e.title, organisation_id=organisation_id,
         organisation_name=names[organisation_id], actor_organisation_id=identity.organisation_id,
@@ -385,7 +391,8 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     subject = f"engagement/{number}"
     await outbox.record_many(session, [(detail, subject), (ProgressUpdatedV2.of(detail), subject)])
     await session.commit()
-    return await get_engagement(session, number)
+    # The answer from what this transaction read and wrote (`part` was refreshed by the guarded update).
+    return await _detail(session, contract, e, parts, HISTORY_SHOWN)
 
 
 async def known_qpv(session: AsyncSession) -> set[str]:
