@@ -3,6 +3,11 @@
 The inbox row (consumer, event id) is written in the same transaction as the handler's effect, so a message
 delivered twice has its effect applied once. A handler that keeps failing sends the message to
 `<namespace>.dlq.<consumer>` after `max_deliver` deliveries, and consumption goes on.
+
+A subscription marked `batched` takes what one fetch brought in one transaction, each message in a savepoint of
+its own (a failing handler undoes only its message): under load, one commit and one session for many events
+instead of one each. It is for handlers that only write on the session they are given (no commit of their own);
+if anything goes wrong at the batch level, the messages are taken again one by one.
 """
 
 from __future__ import annotations
@@ -84,6 +89,8 @@ class Subscription:
     handler: Handler
     # The view of `event.data` the handler reads; None hands it the raw dict (e.g. a feed of every type).
     reads: type[BaseModel] | None = None
+    # Whether a fetch's messages may share one transaction (the handler never commits: see the module's note).
+    batched: bool = False
 
 
 def durable_name(namespace: str, durable: str) -> str:
@@ -169,8 +176,11 @@ class EventConsumer:
                 continue
             self._busy = True
             try:
-                for msg in msgs:
-                    await self.process(msg)
+                if self.sub_spec.batched and len(msgs) > 1:
+                    await self.process_batch(msgs)
+                else:
+                    for msg in msgs:
+                        await self.process(msg)
             finally:
                 self._busy = False
 
@@ -196,15 +206,73 @@ class EventConsumer:
             except Exception as exc:  # noqa: BLE001 - any handler failure counts as a failed delivery
                 span.record_exception(exc)
                 span.set_status(Status(StatusCode.ERROR))
-                delivered = msg.metadata.num_delivered
-                log.warning("handler %s failed on %s (delivery %s/%s): %s", self.durable, event.id,
-                            delivered, self.max_deliver, exc)
-                if delivered >= self.max_deliver:
-                    await self._dead_letter(msg, repr(exc))
-                else:
-                    await msg.nak(delay=min(0.2 * 2 ** delivered, 30))
+                await self._failed(msg, event, exc)
                 return
             await msg.ack()
+
+    async def process_batch(self, msgs: list[Msg]) -> None:
+        """The messages of one fetch in one transaction, each in a savepoint; acks after the commit. A message
+        whose handler fails is handled as `process` would (retried later, or dead-lettered); a failure of the
+        batch itself (the commit) has every message taken again one by one."""
+        events: list[tuple[Msg, CloudEvent]] = []
+        for msg in msgs:
+            try:
+                events.append((msg, CloudEvent.model_validate_json(msg.data)))
+            except ValidationError:
+                await self.process(msg)  # malformed: dead-lettered there, with its reason
+        failed: list[tuple[Msg, CloudEvent, Exception]] = []
+        t = self.inbox
+        try:
+            async with self.db.session() as session:
+                ids = [event.id for _, event in events]
+                seen = {row[0] for row in (await session.exec(select(t.c.event_id).where(
+                    t.c.consumer == self.durable, t.c.event_id.in_(ids)))).all()}
+                for msg, event in events:
+                    if event.id in seen:
+                        continue
+                    seen.add(event.id)  # the same event twice in one fetch: applied once
+                    with self._tracer.start_as_current_span(f"consume {msg.subject}", context=extract_context(
+                            msg.headers), kind=SpanKind.CONSUMER) as span:
+                        span.set_attribute("messaging.consumer.name", self.durable)
+                        span.set_attribute("messaging.message.id", event.id)
+                        try:
+                            async with session.begin_nested():
+                                with audit.acting_as(audit.Actor(f"système ({self.durable})")):
+                                    await self._apply(session, event)
+                        except Exception as exc:  # noqa: BLE001 - this message only; the others go on
+                            span.record_exception(exc)
+                            span.set_status(Status(StatusCode.ERROR))
+                            failed.append((msg, event, exc))
+                await session.commit()
+        except Exception as exc:  # noqa: BLE001 - the batch as a whole: each message again, on its own
+            log.warning("batch of %s messages on %s failed (%s); taken one by one", len(events), self.durable, exc)
+            for msg, _ in events:
+                await self.process(msg)
+            return
+        failures = {id(msg) for msg, _, _ in failed}
+        for msg, event, exc in failed:
+            await self._failed(msg, event, exc)
+        for msg, _ in events:
+            if id(msg) not in failures:
+                await msg.ack()
+
+    async def _failed(self, msg: Msg, event: CloudEvent, exc: Exception) -> None:
+        """A delivery whose handler failed: retried after a delay, or dead-lettered after `max_deliver`."""
+        delivered = msg.metadata.num_delivered
+        log.warning("handler %s failed on %s (delivery %s/%s): %s", self.durable, event.id,
+                    delivered, self.max_deliver, exc)
+        if delivered >= self.max_deliver:
+            await self._dead_letter(msg, repr(exc))
+        else:
+            await msg.nak(delay=min(0.2 * 2 ** delivered, 30))
+
+    async def _apply(self, session: AsyncSession, event: CloudEvent) -> None:
+        """The handler's effect and the inbox row, on `session` (not committed here)."""
+        reads = self.sub_spec.reads
+        data = reads.model_validate(event.data) if reads is not None else event.data
+        await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox, data=data))
+        await session.exec(self.inbox.insert().values(consumer=self.durable, event_id=event.id,
+                                                      processed_at=datetime.now(UTC)))
 
     async def _apply_once(self, event: CloudEvent) -> None:
         t = self.inbox
@@ -214,11 +282,7 @@ class EventConsumer:
             )).first()
             if seen:
                 return
-            reads = self.sub_spec.reads
-            data = reads.model_validate(event.data) if reads is not None else event.data
-            await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox, data=data))
-            await session.exec(t.insert().values(consumer=self.durable, event_id=event.id,
-                                                    processed_at=datetime.now(UTC)))
+            await self._apply(session, event)
             try:
                 await session.commit()
             except IntegrityError:

@@ -26,11 +26,12 @@ async def on_event(delivery: Delivery) -> None:
     await record_activity(delivery.session, delivery.event)
 
 
+# One row per event, no commit of their own: under load, a fetch's events share one transaction.
 SUBSCRIPTIONS = [
     Subscription(durable="notifications_feed_engagements", service="engagements", filter="cdv.engagements.>",
-                 handler=on_event),
+                 handler=on_event, batched=True),
     Subscription(durable="notifications_feed_indicateurs", service="indicateurs", filter="cdv.indicateurs.>",
-                 handler=on_event),
+                 handler=on_event, batched=True),
 ]
 
 Route = tuple[type[EventView], Callable[[Delivery[Any], Any], Awaitable[Any]]]

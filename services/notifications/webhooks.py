@@ -288,7 +288,7 @@ async def queue_event(delivery: Delivery[Any]) -> None:
 
 
 SUBSCRIPTIONS = [Subscription(durable=f"notifications_webhooks_{name}", service=name, filter=f"cdv.{name}.>",
-                              handler=queue_event) for name in PUBLIC_SERVICES]
+                              handler=queue_event, batched=True) for name in PUBLIC_SERVICES]
 
 
 async def list_deliveries(session: AsyncSession, *, identity: Identity, endpoint_id: str, status: str | None = None,

@@ -103,9 +103,10 @@ async def on_delivery(delivery: Delivery[DeliveryReport]) -> None:
 SUBSCRIPTIONS = [
     Subscription(durable="participation_progress", service="engagements-internal",
                  filter="cdv.engagements-internal.engagement.progress_updated", handler=on_progress,
-                 reads=ProgressUpdated),
+                 reads=ProgressUpdated, batched=True),  # one row each: under load, a fetch in one transaction
     Subscription(durable="participation_approved_values", service="indicateurs",
-                 filter="cdv.indicateurs.value.approved", handler=on_value_approved, reads=ValueApproved),
+                 filter="cdv.indicateurs.value.approved", handler=on_value_approved, reads=ValueApproved,
+                 batched=True),
     Subscription(durable="participation_deliveries", service="notifications-internal",
                  filter="cdv.notifications-internal.delivery.>", handler=on_delivery, reads=DeliveryReport),
     Subscription(durable="participation_catalogue", service="engagements",

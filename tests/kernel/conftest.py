@@ -68,7 +68,7 @@ class Ledger:
         return cls(self.db, js, self.outbox.table, batch_size=50, poll_seconds=0.2)
 
     def consumer(self, js: Any, handler: Any = None, durable: str | None = None, max_deliver: int = 3,
-                 reads: type[EventView] = CreditedView) -> EventConsumer:
+                 reads: type[EventView] = CreditedView, batched: bool = False) -> EventConsumer:
         async def apply(delivery: Delivery[CreditedView]) -> None:
             data = delivery.data
             await delivery.session.exec(self.effects.insert().values(event_id=delivery.event.id,
@@ -77,7 +77,7 @@ class Ledger:
         return EventConsumer(db=self.db, js=js, inbox=self.metadata.tables["inbox"], outbox=self.outbox,
                              subscription=Subscription(durable=durable or f"ledger_{uuid.uuid4().hex[:6]}",
                                                        service=self.service, filter=f"cdv.{self.service}.>",
-                                                       handler=handler or apply, reads=reads),
+                                                       handler=handler or apply, reads=reads, batched=batched),
                              namespace=self.namespace, max_deliver=max_deliver, ack_wait=2)
 
 
