@@ -24,12 +24,17 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+import orjson
+
 from gateway.clients import ServiceCalls, ServiceClients, ServiceError, ServiceUnavailable
 from kernel.identity import Identity
 
 SOURCES = ("engagements", "indicateurs", "participation")  # the services with a state key (not notifications)
 MAX_AGE = 60.0  # seconds an answer is kept at most, even if nothing changes
-MAX_ENTRIES = 400  # the least recently read go first past this (memory stays bounded whatever the traffic)
+# Answers are kept as the bytes the service sent (each page parses its own copy: no page can alter another's),
+# the least recently read going first past this many bytes in all; a bigger answer is not kept.
+MAX_BYTES = 8_000_000
+MAX_ANSWER_BYTES = 1_000_000
 
 # The identity the gateway signs for a visitor without an account (participation knows this user id), and of the
 # portal's reads: what a service shows anyone, logged in or not.
@@ -44,8 +49,9 @@ class StateMemo:
         self.ttl = ttl
         self._keys: dict[str, tuple[str, float, int]] = {}  # service -> (key, when asked, writes seen then)
         self._locks = {service: asyncio.Lock() for service in SOURCES}
-        self._memo: OrderedDict[tuple[Any, ...], tuple[str, float, Any]] = OrderedDict()
-        self._loading: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._memo: OrderedDict[tuple[Any, ...], tuple[str, float, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._loading: dict[tuple[Any, ...], asyncio.Future[bytes]] = {}
 
     @property
     def calls(self) -> ServiceCalls:
@@ -78,7 +84,7 @@ class StateMemo:
         except Exception:  # noqa: BLE001 - unknown state: never cached
             return f"?{time.time()}"
 
-    async def read(self, service: str, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+    async def read(self, service: str, key: tuple[Any, ...], load: Callable[[], Awaitable[bytes]]) -> bytes:
         """`load()`'s answer, from memory while `service`'s state is unchanged; one load at a time per key (a
         page opened by fifty people at once after a change costs one call, not fifty)."""
         if self.ttl <= 0:
@@ -91,7 +97,7 @@ class StateMemo:
         loading = self._loading.get(key)
         if loading is not None:
             return await asyncio.shield(loading)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._loading[key] = future
         try:
             value = await load()
@@ -101,21 +107,29 @@ class StateMemo:
             raise
         else:
             future.set_result(value)
-            self._memo[key] = (state, time.monotonic(), value)
-            self._memo.move_to_end(key)
-            while len(self._memo) > MAX_ENTRIES:
-                self._memo.popitem(last=False)
+            self._keep(key, state, value)
             return value
         finally:
             del self._loading[key]
 
+    def _keep(self, key: tuple[Any, ...], state: str, value: bytes) -> None:
+        old = self._memo.pop(key, None)
+        self._bytes -= len(old[2]) if old else 0
+        if len(value) > MAX_ANSWER_BYTES:
+            return
+        self._memo[key] = (state, time.monotonic(), value)
+        self._bytes += len(value)
+        while self._bytes > MAX_BYTES:
+            self._bytes -= len(self._memo.popitem(last=False)[1][2])
+
     async def get_as(self, identity: Identity, service: str, path: str, params: dict[str, Any],
-                     load: Callable[[], Awaitable[Any]]) -> Any:
-        """A GET made for `identity`, remembered for that identity only."""
-        if service not in SOURCES:
-            return await load()
-        key = (identity.model_dump_json(), service, path, tuple(sorted((k, str(v)) for k, v in params.items())))
-        return await self.read(service, key, load)
+                     load: Callable[[], Awaitable[bytes]]) -> Any:
+        """A GET made for `identity` (`load` gives the service's answer as sent), remembered for that identity
+        only; each caller gets its own parsed copy."""
+        if service in SOURCES:
+            key = (identity.model_dump_json(), service, path, tuple(sorted((k, str(v)) for k, v in params.items())))
+            return orjson.loads(await self.read(service, key, load))
+        return orjson.loads(await load())
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         """A GET with the public identity, remembered while nothing changes."""

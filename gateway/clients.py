@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -123,11 +122,15 @@ class ServiceCalls:
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         """The service's answer; from the clients' memo (`gateway.cache`) while the service's data is unchanged."""
-        def load() -> Awaitable[Any]:
-            return self.clients.request(self.identity, service, "GET", path, params=params)
-
         memo = self.clients.memo
-        return await (memo.get_as(self.identity, service, path, params, load) if memo is not None else load())
+        if memo is None:
+            return await self.clients.request(self.identity, service, "GET", path, params=params)
+
+        async def load() -> bytes:
+            response = await self.clients.request(self.identity, service, "GET", path, params=params, raw=True)
+            return response.content  # type: ignore[no-any-return]
+
+        return await memo.get_as(self.identity, service, path, params, load)
 
     async def patch(self, service: str, path: str, body: Any) -> Any:
         return await self.clients.request(self.identity, service, "PATCH", path, json=body)
