@@ -179,7 +179,7 @@ def create_app(settings: Settings | None = None,
     app.state.settings = settings
     app.add_middleware(BodyLimit, limit=settings.upload_max_bytes + MULTIPART_SLACK)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)  # 9 costs twice the time for ~2 % less
     if settings.trusted_proxies:  # outermost: the address and scheme are the forwarded ones for all that follows
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

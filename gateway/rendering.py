@@ -50,6 +50,8 @@ templates.env.globals.update(
 )
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
+# Templates ship with the code: no check of each file's date at every include (a page includes dozens).
+templates.env.auto_reload = False
 
 
 def is_htmx(request: Request) -> bool:
