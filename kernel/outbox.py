@@ -68,7 +68,7 @@ class Outbox:
 
 class OutboxRelay:
     def __init__(self, db: Database, js: JetStreamContext, table: Table, *, batch_size: int = 200,
-                 poll_seconds: float = 1.0, keep_sent: timedelta = timedelta(days=7)) -> None:
+                 poll_seconds: float = 1.0, keep_sent: timedelta = timedelta(days=7), linger: float = 0.005) -> None:
         self.db = db
         self.js = js
         self.table = table
@@ -76,6 +76,11 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         # Sent rows are kept a while for inspection, then pruned: the stream is the history, not the outbox.
         self.keep_sent = keep_sent
+        # Under load (commits closer together than this), a flush waits until `linger` after the previous one,
+        # so the commits arriving meanwhile go out together: one query, one UPDATE and one commit for several
+        # events rather than for each. A lone commit goes out at once.
+        self.linger = linger
+        self._last_flush = -1e9
         self._last_prune = 0.0
         self._wake = asyncio.Event()
         self._stopping = False
@@ -112,6 +117,10 @@ class OutboxRelay:
             self._wake.clear()
             if self._stopping:
                 break
+            loop = asyncio.get_running_loop()
+            if (pause := self._last_flush + self.linger - loop.time()) > 0:
+                await asyncio.sleep(pause)
+            self._last_flush = loop.time()
             try:
                 await self.flush()
                 if asyncio.get_running_loop().time() - self._last_prune > 3600:

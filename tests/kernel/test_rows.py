@@ -67,7 +67,10 @@ async def test_get_or_404_gives_the_row_or_a_french_not_found(db: Database) -> N
 
 async def test_of_two_writers_who_read_the_same_version_one_wins_the_other_gets_the_current_row(db: Database) -> None:
     [note_id] = await add_notes(db, "version lue par les deux")
-    async with db.session() as first, db.session() as second:
+    # The second writer is another instance of the service (its own engine): within one process, SQLite's
+    # sessions take turns on the process's one connection and never interleave like this.
+    elsewhere = Database(db.url)
+    async with db.session() as first, elsewhere.session() as second:
         mine = await first.get(Note, note_id)
         theirs = await second.get(Note, note_id)
         assert mine is not None and theirs is not None and mine.version == theirs.version == 1
@@ -84,6 +87,7 @@ async def test_of_two_writers_who_read_the_same_version_one_wins_the_other_gets_
                                  values={"text": "seconde écriture", "version": 2},
                                  conflict="Cette note vient d'être modifiée par quelqu'un d'autre.",
                                  current=as_dict)
+    await elsewhere.dispose()
     assert lost.value.status_code == 409
     assert lost.value.message == "Cette note vient d'être modifiée par quelqu'un d'autre."
     assert lost.value.details == {"current": {"id": note_id, "text": "première écriture", "version": 2}}
