@@ -7,9 +7,10 @@ when someone changed the thing first) or `period_locked`, 422 `invalid` (with `e
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from kernel import memory
 from kernel.app import RuntimeDep, SessionDep
 from kernel.identity import IdentityDep
 from kernel.ids import Cursor, Id
@@ -158,6 +159,7 @@ FILE_BODY = {"requestBody": {"content": {
     "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string",
                                                                                    "format": "binary"}}}},
 }}}
+BIG_IMPORT_ROWS = 1000  # from this many rows, the memory of an import is handed back once it is answered
 IMPORT_REFUSALS = {
     **FORBIDDEN, **CONFLICT,
     413: {"description": "Fichier trop volumineux : `{code: too_large, limit}`"},
@@ -166,8 +168,8 @@ IMPORT_REFUSALS = {
 
 
 @router.post("/imports", status_code=201, responses=IMPORT_REFUSALS, openapi_extra=FILE_BODY)
-async def import_values(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep,
-                        who: IdentityDep, dry_run: bool = False) -> ImportReport:
+async def import_values(request: Request, response: Response, tasks: BackgroundTasks, session: SessionDep,
+                        runtime: RuntimeDep, who: IdentityDep, dry_run: bool = False) -> ImportReport:
     """Imports a file of values, CSV or .xlsx (format: module `services.indicateurs.csv_format`), all or nothing.
 
     The file is the request body (`text/csv`, or an .xlsx workbook) or the `file` field of a form
@@ -178,6 +180,8 @@ async def import_values(request: Request, response: Response, session: SessionDe
                                       dry_run=dry_run)
     if dry_run:
         response.status_code = 200
+    if report.rows >= BIG_IMPORT_ROWS:  # once answered, the file's rows are garbage: hand their memory back
+        tasks.add_task(memory.give_back)
     return report
 
 
@@ -190,9 +194,13 @@ async def preview_import(request: Request, session: SessionDep, runtime: Runtime
 
 
 @router.post("/imports/previews/{preview_id}/confirm", status_code=201, responses=IMPORT_REFUSALS)
-async def confirm_import(preview_id: Id, session: SessionDep, runtime: RuntimeDep, who: IdentityDep) -> ImportReport:
+async def confirm_import(preview_id: Id, tasks: BackgroundTasks, session: SessionDep, runtime: RuntimeDep,
+                         who: IdentityDep) -> ImportReport:
     """Imports a previewed file (checked again), all or nothing; its sender only."""
-    return await service.confirm_import(session, runtime.outbox, preview_id=preview_id, identity=who)
+    report = await service.confirm_import(session, runtime.outbox, preview_id=preview_id, identity=who)
+    if report.rows >= BIG_IMPORT_ROWS:
+        tasks.add_task(memory.give_back)
+    return report
 
 
 @router.get("/imports/{import_id}", responses=FORBIDDEN)
