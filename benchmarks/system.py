@@ -50,10 +50,10 @@ MACHINE_NATS = "nats://127.0.0.1:4222"
 MACHINE_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 READY_LINE = "plateforme démarrée"
 
-FULL = {"write_rates": [50, 200], "write_seconds": 20, "steps": [100, 200, 300, 500, 700, 1000],
+FULL = {"write_rates": [50, 200], "write_seconds": 20, "steps": [50, 100, 200, 300, 500, 700, 1000],
         "step_seconds": 10, "page_rate": 50, "page_seconds": 10, "sessions": 50, "other_sessions": 10,
         "grace_seconds": 15, "drain_seconds": 30, "import_rows": 10_000}
-QUICK = {"write_rates": [50, 200], "write_seconds": 4, "steps": [100, 300, 500], "step_seconds": 3,
+QUICK = {"write_rates": [50, 200], "write_seconds": 4, "steps": [50, 100, 300, 500], "step_seconds": 3,
          "page_rate": 50, "page_seconds": 2, "sessions": 10, "other_sessions": 3, "grace_seconds": 5,
          "drain_seconds": 8, "import_rows": 2_000}
 
