@@ -316,3 +316,33 @@ async def test_pilot_reports_per_action_on_the_engagement_page(gateway, stack) -
         listing = await client.get("/mes-engagements/9/modifier", headers={"HX-Request": "true"})
         assert 'name="action_1_comment" type="text" placeholder="Commentaire (facultatif)" ' \
                'value="Rencontres avec les gendarmes"' in listing.text
+
+
+async def test_a_long_history_shows_its_latest_changes_and_the_older_ones_on_demand(gateway, stack) -> None:
+    """The history grows with every update: the page shows the latest 20 and how many there are in all, and a
+    link brings the older ones."""
+    number = (await piloted_by(stack, "ville-nantes"))[7]
+    eng, nantes = stack["engagements"].client, identity("ville-nantes", "referent", name="Léa Moreau")
+    total = (await engagement(stack, number))["history_total"]
+    for _ in range(21):  # one more than a page shows
+        version = (await part(stack, number, "ville-nantes"))["version"]
+        r = await eng.patch(f"/api/v1/engagements/{number}/parts/ville-nantes", headers=auth(nantes),
+                            json={"version": version, "status": "en_cours", "progress": 1 + total % 99,
+                                  "comment": f"Point n° {total + 1}"})
+        assert r.status_code == 200, r.text
+        total += 1
+    who = await gateway.account("caf", name="Karim Référent")
+    async with gateway.client() as client:
+        await gateway.logged_in(client, who)
+        page = html.unescape((await client.get(f"/engagements/{number}")).text)
+        history = page.split('id="historique-titre"')[1]
+        assert history.count('class="timeline__item"') == 20
+        oldest_left_out = f'<q class="after">Point n° {total - 20}</q>'  # the 21st latest: not shown
+        assert f'<q class="after">Point n° {total}</q>' in history and oldest_left_out not in history
+        assert f"20 modifications les plus récentes sur {total}." in history
+        more = re.search(r'href="(/engagements/\d+\?historique=\d+)#historique-titre">Afficher les modifications '
+                         r'plus anciennes', history)
+        assert more, history[:2000]
+        older = html.unescape((await client.get(more[1])).text).split('id="historique-titre"')[1]
+        assert older.count('class="timeline__item"') == total and "Afficher les modifications plus" not in older
+        assert oldest_left_out in older
