@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import cache, notify
+from gateway import cache, notify, security
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
@@ -144,6 +144,20 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 400, "Demande incorrecte", "Les informations envoyées sont incomplètes ou invalides.")
 
 
+async def _flush_session_activity(app: FastAPI) -> None:
+    try:
+        async with app.state.db.session() as session:
+            await app.state.session_activity.flush(session)
+    except Exception:
+        log.warning("web sessions' last activity not written", exc_info=True)
+
+
+async def _write_session_activity(app: FastAPI) -> None:
+    while True:
+        await asyncio.sleep(security.SessionActivity.FLUSH_SECONDS)
+        await _flush_session_activity(app)
+
+
 def create_app(settings: Settings | None = None,
                transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> FastAPI:
     """The gateway app; `transports` binds service clients elsewhere than their URLs (tests)."""
@@ -159,12 +173,16 @@ def create_app(settings: Settings | None = None,
         app.state.clients = ServiceClients(settings, transports)
         cache.shared(app.state.clients)  # the pages' reads go through its memo
         account_sync = asyncio.create_task(notify.keep_in_sync(app.state.db, app.state.clients))
+        app.state.session_activity = security.SessionActivity()
+        activity = asyncio.create_task(_write_session_activity(app))
         log.info("gateway ready on port %s", settings.port)
         try:
             yield
         finally:
             account_sync.cancel()
-            await asyncio.gather(account_sync, return_exceptions=True)
+            activity.cancel()
+            await asyncio.gather(account_sync, activity, return_exceptions=True)
+            await _flush_session_activity(app)
             await app.state.clients.aclose()
             await app.state.db.dispose()
             log.info("gateway stopped")

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, or_
+from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -62,9 +62,38 @@ async def open_session(session: AsyncSession, *, account: Account, settings: Set
     return token
 
 
-async def find_session(session: AsyncSession, token: str | None,
-                       settings: Settings) -> tuple[WebSession, Account] | None:
-    """Gets the live session and active account a cookie token opens, refreshing its idle timer."""
+class SessionActivity:
+    """When each web session was last used, written behind the requests: a page does not wait for (nor, on
+    SQLite, queue behind) a write that only moves an idle timer. `flush` writes them all in one statement; the
+    app calls it every `FLUSH_SECONDS` and at shutdown. The idle limit (hours) does not mind those seconds."""
+
+    FLUSH_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._seen: dict[str, datetime] = {}
+
+    def touch(self, session_id: str, at: datetime) -> None:
+        self._seen[session_id] = at
+
+    async def flush(self, session: AsyncSession) -> int:
+        """Writes what was touched since the last flush (kept for the next one if the write fails)."""
+        seen = dict(self._seen)
+        if not seen:
+            return 0
+        latest = case(seen, value=WebSession.id)  # type: ignore[arg-type]
+        await session.exec(update(WebSession).where(col(WebSession.id).in_(list(seen)))  # type: ignore[call-overload]
+                           .values(last_seen_at=latest))
+        await session.commit()
+        for session_id, at in seen.items():
+            if self._seen.get(session_id) == at:  # not touched again meanwhile
+                del self._seen[session_id]
+        return len(seen)
+
+
+async def find_session(session: AsyncSession, token: str | None, settings: Settings,
+                       activity: SessionActivity | None = None) -> tuple[WebSession, Account] | None:
+    """Gets the live session and active account a cookie token opens, refreshing its idle timer (through
+    `activity` when given, written behind the request; at once otherwise)."""
     if not token:
         return None
     # The session and its account in one query (every page asks).
@@ -82,9 +111,12 @@ async def find_session(session: AsyncSession, token: str | None,
     if account is None or not account.active:
         return None
     if at - aware(row.last_seen_at) > timedelta(minutes=1):  # one write a minute at most
-        row.last_seen_at = at
-        session.add(row)
-        await session.commit()
+        if activity is not None:
+            activity.touch(row.id, at)
+        else:
+            row.last_seen_at = at
+            session.add(row)
+            await session.commit()
     return row, account
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlmodel import select
+
+from gateway.models import WebSession, aware, now
 from tests.gateway.conftest import csrf_of
 
 PROTECTED = ("/mes-engagements", "/engagements/1", "/vue-d-ensemble", "/admin/comptes")
@@ -118,3 +123,35 @@ async def test_a_deactivated_account_loses_its_session_and_cannot_log_in(gateway
             await accounts.set_active(session, account=account, active=False)
         assert (await client.get("/mes-engagements")).status_code == 303
         assert (await gateway.login(client, who.email, who.password)).status_code == 401
+
+
+async def test_a_session_in_use_stays_open_and_an_idle_one_ends(gateway) -> None:
+    """The idle timer moves when a page is used (its write comes behind the request, every few seconds); a
+    session unused past the idle limit sends its holder back to the login page."""
+    idle = timedelta(minutes=gateway.settings.session_idle_minutes)
+
+    async def set_last_seen(account_id: str, ago: timedelta) -> None:
+        async with gateway.app.state.db.session() as session:
+            for row in (await session.exec(select(WebSession).where(WebSession.account_id == account_id))).all():
+                row.last_seen_at = now() - ago
+                session.add(row)
+            await session.commit()
+
+    async def last_seen(account_id: str) -> timedelta:
+        async with gateway.app.state.db.session() as session:
+            row = (await session.exec(select(WebSession).where(WebSession.account_id == account_id))).one()
+            return now() - aware(row.last_seen_at)
+
+    busy = await gateway.account("ville-nantes", name="Léa Moreau")
+    idler = await gateway.account("caf", name="Karim Référent")
+    async with gateway.client() as client, gateway.client() as other:
+        await gateway.logged_in(client, busy)
+        await gateway.logged_in(other, idler)
+        await set_last_seen(busy.account.id, idle - timedelta(minutes=5))  # close to the limit, still open
+        await set_last_seen(idler.account.id, idle + timedelta(minutes=1))  # past it
+        assert (await client.get("/mes-engagements")).status_code == 200
+        async with gateway.app.state.db.session() as session:  # what the app does every few seconds
+            await gateway.app.state.session_activity.flush(session)
+        assert await last_seen(busy.account.id) < timedelta(minutes=1), "used: its idle timer starts again"
+        gone = await other.get("/mes-engagements")
+        assert gone.status_code == 303 and gone.headers["location"].startswith("/connexion")
