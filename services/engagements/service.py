@@ -346,7 +346,7 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     if not (identity.is_secretariat or (identity.has("referent") and identity.organisation_id == organisation_id)):
         raise Forbidden("Seul un référent de l'organisation pilote ou le secrétariat peut modifier cette part.")
     if update.qpv:
-        known = {q["id"] for q in contract.qpv}
+        known = known_qpv(contract)
         unknown = [q for q in update.qpv if q not in known]
         if unknown:
             raise Invalid(f"QPV inconnu : {', '.join(unknown)}", field="qpv")
@@ -395,6 +395,6 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     return await _detail(session, contract, e, parts, HISTORY_SHOWN)
 
 
-async def known_qpv(session: AsyncSession) -> set[str]:
+def known_qpv(contract: Contract) -> set[str]:
     """The QPV ids the contract names (the catalogue's engagements and pilots' parts refer to these)."""
-    return {q["id"] for q in (await current_contract(session)).qpv}
+    return {q["id"] for q in contract.qpv}
