@@ -147,4 +147,4 @@ def shared(clients: ServiceClients) -> StateMemo:
     """The one memo of these service clients (the app's), built on first use."""
     if clients.memo is None:
         clients.memo = StateMemo(clients, clients.settings.read_memo_seconds)
-    return clients.memo  # type: ignore[no-any-return]
+    return clients.memo

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -17,6 +17,9 @@ from gateway import processes
 from gateway.settings import Settings
 from kernel.identity import HEADER, Identity, sign_identity
 from kernel.tracing import inject_headers, tracer
+
+if TYPE_CHECKING:  # the memo reads through these clients: a type only, no import at run time
+    from gateway.cache import StateMemo
 
 
 class ServiceError(Exception):
@@ -65,7 +68,7 @@ class ServiceClients:
         self._tracer = tracer("gateway.clients")
         # Changes sent through these clients, per service: the memo (`gateway.cache`) reads afresh after one.
         self.writes: Counter[str] = Counter()
-        self.memo: Any = None  # that memo, built on first use
+        self.memo: StateMemo | None = None  # that memo (`gateway.cache.shared`)
 
     async def aclose(self) -> None:
         await asyncio.gather(*(c.aclose() for c in self.clients.values()))

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import Request
 
 from gateway.cache import StateMemo, shared
-from gateway.clients import ServiceCalls
 
 
 class PublicStore:
@@ -21,16 +20,11 @@ class PublicStore:
 
     def __init__(self, memo: StateMemo) -> None:
         self.memo = memo
-        self.clients = memo.clients
-        self.keys, self.read, self.get, self.optional = memo.keys, memo.read, memo.get, memo.optional
-
-    @property
-    def calls(self) -> ServiceCalls:
-        return self.memo.calls
+        self.get, self.optional = memo.get, memo.optional
 
     async def etag(self, *parts: str) -> str:
         """A strong ETag for a public page: the page's identity and the services' state keys."""
-        digest = hashlib.sha256("|".join((*parts, *await self.keys())).encode()).hexdigest()[:32]
+        digest = hashlib.sha256("|".join((*parts, *await self.memo.keys())).encode()).hexdigest()[:32]
         return f'"p-{digest}"'
 
     # --- what the portal reads ---------------------------------------------------------------------------
