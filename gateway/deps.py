@@ -103,7 +103,7 @@ async def optional_viewer(request: Request, settings: SettingsDep) -> Viewer | N
         return request.state.viewer
     async with request.app.state.db.session() as db:
         found = await security.find_session(db, request.cookies.get(security.SESSION_COOKIE), settings,
-                                            getattr(request.app.state, "session_activity", None))
+                                            request.app.state.session_activity)
     viewer = Viewer(account=found[1], session=found[0], identity=identity_of(found[1])) if found else None
     request.state.viewer = viewer
     return viewer

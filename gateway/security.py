@@ -91,9 +91,9 @@ class SessionActivity:
 
 
 async def find_session(session: AsyncSession, token: str | None, settings: Settings,
-                       activity: SessionActivity | None = None) -> tuple[WebSession, Account] | None:
+                       activity: SessionActivity) -> tuple[WebSession, Account] | None:
     """Gets the live session and active account a cookie token opens, refreshing its idle timer (through
-    `activity` when given, written behind the request; at once otherwise)."""
+    `activity`: written behind the request)."""
     if not token:
         return None
     # The session and its account in one query (every page asks).
@@ -111,12 +111,7 @@ async def find_session(session: AsyncSession, token: str | None, settings: Setti
     if account is None or not account.active:
         return None
     if at - aware(row.last_seen_at) > timedelta(minutes=1):  # one write a minute at most
-        if activity is not None:
-            activity.touch(row.id, at)
-        else:
-            row.last_seen_at = at
-            session.add(row)
-            await session.commit()
+        activity.touch(row.id, at)
     return row, account
 
 
