@@ -22,9 +22,6 @@ from kernel.ids import Id
 router = APIRouter()
 
 
-HISTORY_STEP = 100  # more changes shown at each « Afficher les modifications plus anciennes »
-
-
 async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
                          overrides: dict[str, PartState] | None = None, history: int | None = None) -> dict[str, Any]:
     # Its indicators with their latest approved values (links to their pages) and the bodies' decisions about it
@@ -55,7 +52,6 @@ async def engagement_page(request: Request, number: Id, viewer: CurrentViewer, c
     asked = request.query_params.get("historique", "")
     history = min(int(asked), 100_000) if asked.isdigit() else None  # the latest changes unless more are asked
     context = await engagement_context(number, viewer, calls, history=history)
-    context["more_history"] = len(context["e"]["history"]) + HISTORY_STEP
     updated = request.query_params.get("maj")
     if updated in context["states"]:
         context["states"][updated].notice = Notice("success", SAVED)
