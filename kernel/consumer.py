@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -24,7 +25,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, select
 from sqlalchemy.exc import IntegrityError
@@ -188,11 +189,25 @@ class EventConsumer:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
+    def _consume_span(self, msg: Msg) -> AbstractContextManager[Span]:
+        """The CONSUMER span of one message, child of the trace its event carries."""
+        return self._tracer.start_as_current_span(f"consume {msg.subject}", context=extract_context(msg.headers),
+                                                  kind=SpanKind.CONSUMER,
+                                                  attributes={"messaging.consumer.name": self.durable})
+
+    def _actor(self) -> AbstractContextManager[None]:
+        """Who the audit log names for a change made on an event."""
+        return audit.acting_as(audit.Actor(f"système ({self.durable})"))
+
+    async def _seen(self, session: AsyncSession, event_ids: list[str]) -> set[str]:
+        """Which of these events this consumer has already applied (its inbox)."""
+        t = self.inbox
+        rows = await session.exec(select(t.c.event_id).where(t.c.consumer == self.durable,
+                                                             t.c.event_id.in_(event_ids)))
+        return {row[0] for row in rows.all()}
+
     async def process(self, msg: Msg) -> None:
-        parent = extract_context(msg.headers)
-        with self._tracer.start_as_current_span(f"consume {msg.subject}", context=parent,
-                                                kind=SpanKind.CONSUMER) as span:
-            span.set_attribute("messaging.consumer.name", self.durable)
+        with self._consume_span(msg) as span:
             try:
                 event = CloudEvent.model_validate_json(msg.data)
             except ValidationError as exc:
@@ -201,7 +216,7 @@ class EventConsumer:
                 return
             span.set_attribute("messaging.message.id", event.id)
             try:
-                with audit.acting_as(audit.Actor(f"système ({self.durable})")):
+                with self._actor():
                     await self._apply_once(event)
             except Exception as exc:  # noqa: BLE001 - any handler failure counts as a failed delivery
                 span.record_exception(exc)
@@ -221,23 +236,18 @@ class EventConsumer:
             except ValidationError:
                 await self.process(msg)  # malformed: dead-lettered there, with its reason
         failed: list[tuple[Msg, CloudEvent, Exception]] = []
-        t = self.inbox
         try:
             async with self.db.session() as session:
-                ids = [event.id for _, event in events]
-                seen = {row[0] for row in (await session.exec(select(t.c.event_id).where(
-                    t.c.consumer == self.durable, t.c.event_id.in_(ids)))).all()}
+                seen = await self._seen(session, [event.id for _, event in events])
                 for msg, event in events:
                     if event.id in seen:
                         continue
                     seen.add(event.id)  # the same event twice in one fetch: applied once
-                    with self._tracer.start_as_current_span(f"consume {msg.subject}", context=extract_context(
-                            msg.headers), kind=SpanKind.CONSUMER) as span:
-                        span.set_attribute("messaging.consumer.name", self.durable)
+                    with self._consume_span(msg) as span:
                         span.set_attribute("messaging.message.id", event.id)
                         try:
                             async with session.begin_nested():
-                                with audit.acting_as(audit.Actor(f"système ({self.durable})")):
+                                with self._actor():
                                     await self._apply(session, event)
                         except Exception as exc:  # noqa: BLE001 - this message only; the others go on
                             span.record_exception(exc)
@@ -275,12 +285,8 @@ class EventConsumer:
                                                       processed_at=datetime.now(UTC)))
 
     async def _apply_once(self, event: CloudEvent) -> None:
-        t = self.inbox
         async with self.db.session() as session:
-            seen = (await session.exec(
-                select(t.c.event_id).where(t.c.consumer == self.durable, t.c.event_id == event.id)
-            )).first()
-            if seen:
+            if await self._seen(session, [event.id]):
                 return
             await self._apply(session, event)
             try:
