@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import nats
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
@@ -79,6 +82,20 @@ class Ledger:
                                                        service=self.service, filter=f"cdv.{self.service}.>",
                                                        handler=handler or apply, reads=reads, batched=batched),
                              namespace=self.namespace, max_deliver=max_deliver, ack_wait=2)
+
+
+@asynccontextmanager
+async def running_with_dead_letters(consumer: EventConsumer, nats_url: str) -> AsyncIterator[asyncio.Queue]:
+    """The consumer started, and the queue of the messages it sends to its dead-letter subject; stopped after."""
+    nc = await nats.connect(nats_url)
+    dead: asyncio.Queue = asyncio.Queue()
+    await nc.subscribe(consumer.dead_letter_subject, cb=dead.put)
+    await consumer.start()
+    try:
+        yield dead
+    finally:
+        await consumer.stop()
+        await nc.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

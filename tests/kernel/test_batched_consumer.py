@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-import nats
-
 from kernel.consumer import Delivery
-from tests.kernel.conftest import CreditedView, Ledger
+from tests.kernel.conftest import CreditedView, Ledger, running_with_dead_letters
 from tests.kernel.test_outbox import wait_for
 
 
@@ -34,11 +32,7 @@ async def test_a_batch_applies_each_event_once_and_a_failing_one_undoes_only_its
             raise RuntimeError("montant refusé")
 
     consumer = ledger.consumer(js, handler=handler, max_deliver=3, batched=True)
-    nc = await nats.connect(nats_url)
-    dead: asyncio.Queue = asyncio.Queue()
-    await nc.subscribe(consumer.dead_letter_subject, cb=dead.put)
-    await consumer.start()
-    try:
+    async with running_with_dead_letters(consumer, nats_url) as dead:
         letter = await asyncio.wait_for(dead.get(), timeout=30)
         assert poison in letter.data.decode() and "montant refusé" in letter.headers["Cdv-Dead-Letter-Reason"]
 
@@ -51,6 +45,3 @@ async def test_a_batch_applies_each_event_once_and_a_failing_one_undoes_only_its
         assert await ledger.effect_count(flaky) == 1 and attempts[flaky] == 2
         assert await ledger.effect_count(poison) == 0 and attempts[poison] == 3
         assert max(attempts[g] for g in goods) == 1  # the batch's good events were not applied again
-    finally:
-        await consumer.stop()
-        await nc.close()

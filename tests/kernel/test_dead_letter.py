@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import nats
-
 from kernel.consumer import Delivery, EventView
-from tests.kernel.conftest import CreditedView, Ledger
+from tests.kernel.conftest import CreditedView, Ledger, running_with_dead_letters
 from tests.kernel.test_outbox import wait_for
 
 
@@ -25,11 +23,7 @@ async def test_poison_message_goes_to_dead_letter_and_consumer_keeps_going(ledge
                                                                    amount=1))
 
     consumer = ledger.consumer(js, handler=handler, max_deliver=3)
-    nc = await nats.connect(nats_url)
-    dead: asyncio.Queue = asyncio.Queue()
-    await nc.subscribe(consumer.dead_letter_subject, cb=dead.put)
-    await consumer.start()
-    try:
+    async with running_with_dead_letters(consumer, nats_url) as dead:
         letter = await asyncio.wait_for(dead.get(), timeout=20)
         assert letter.headers["Cdv-Original-Subject"].endswith(".account.credited")
         assert "montant refusé" in letter.headers["Cdv-Dead-Letter-Reason"]
@@ -42,9 +36,6 @@ async def test_poison_message_goes_to_dead_letter_and_consumer_keeps_going(ledge
         later = await ledger.credit("erin", 2)
         await ledger.relay(js).flush()
         await wait_for(lambda: _has_effect(ledger, later))
-    finally:
-        await consumer.stop()
-        await nc.close()
 
 
 class CreditedInEuros(EventView):
@@ -63,19 +54,12 @@ async def test_an_event_missing_a_field_the_view_needs_goes_to_dead_letter(ledge
         handled.append(delivery.data.currency)
 
     consumer = ledger.consumer(js, handler=handler, max_deliver=2, reads=CreditedInEuros)
-    nc = await nats.connect(nats_url)
-    dead: asyncio.Queue = asyncio.Queue()
-    await nc.subscribe(consumer.dead_letter_subject, cb=dead.put)
-    await consumer.start()
-    try:
+    async with running_with_dead_letters(consumer, nats_url) as dead:
         letter = await asyncio.wait_for(dead.get(), timeout=20)
         assert event_id in letter.data.decode()
         reason = letter.headers["Cdv-Dead-Letter-Reason"]
         assert "validation error for CreditedInEuros" in reason and "currency" in reason, reason
         assert handled == [] and await ledger.effect_count(event_id) == 0
-    finally:
-        await consumer.stop()
-        await nc.close()
 
 
 async def _has_effect(ledger: Ledger, event_id: str) -> bool:
