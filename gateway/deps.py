@@ -77,11 +77,11 @@ class CsrfRejected(Exception):
     pass
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_clients(request: Request) -> ServiceClients:
+async def get_clients(request: Request) -> ServiceClients:
     return request.app.state.clients
 
 
@@ -157,7 +157,7 @@ async def csrf_guard(request: Request, viewer: OptionalViewer) -> None:
         raise CsrfRejected()
 
 
-def get_calls(viewer: CurrentViewer, clients: ClientsDep) -> ServiceCalls:
+async def get_calls(viewer: CurrentViewer, clients: ClientsDep) -> ServiceCalls:
     return clients.on_behalf_of(viewer.identity)
 
 

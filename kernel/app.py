@@ -203,7 +203,9 @@ async def state_key(db: Database, metadata: MetaData) -> str:
     return "-".join(str(v or 0) for v in (*head, *seen, *changed)).replace(" ", "T")
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # Dependencies are `async` even when they do not wait: FastAPI runs a plain `def` in a worker thread, a
+    # hand-off that costs more than the dependency itself on every request.
     return request.app.state.runtime
 
 

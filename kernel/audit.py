@@ -224,16 +224,29 @@ class AuditRecorder:
                 entries.append(_entry(table, "delete", _row_key(table, values), values, None))
                 continue
             found = connection.execute(select(table).where(*[p == old[p.name] for p in pks])).first()
-            if found is None:
-                continue
-            new = dict(found._mapping)
-            changed = [c for c in table.columns if new[c.name] != old[c.name]]
-            if changed:
-                entries.append(_entry(table, "update", _row_key(table, {c.name: new[c.name] for c in pks}),
-                                      {c.name: _plain(c.name, old[c.name]) for c in changed},
-                                      {c.name: _plain(c.name, new[c.name]) for c in changed}))
+            entry = None if found is None else update_entry(table, old, dict(found._mapping))
+            if entry is not None:
+                entries.append(entry)
         if entries:
             connection.execute(self.log.insert(), entries)
         return result
 
 
+# --- statements the ORM does not see -------------------------------------------------------------------------
+
+def log_of(table: Table) -> Table | None:
+    """The audit log of `table`'s service, or None when `table` is not audited (the outbox, the inbox, the log)."""
+    return None if table.name in SKIPPED else table.metadata.tables.get(TABLE)
+
+
+def update_entry(table: Table, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    """The log entry of one row's UPDATE from its columns before and after, or None when nothing changed.
+
+    For writers that already hold both (`kernel.rows.guarded_update` reads the row after with RETURNING), so that
+    the log costs one INSERT rather than a read before and a read after."""
+    changed = [c for c in table.columns if new[c.name] != old.get(c.name)]
+    if not changed:
+        return None
+    key = _row_key(table, {c.name: new[c.name] for c in table.primary_key.columns})
+    return _entry(table, "update", key, {c.name: _plain(c.name, old.get(c.name)) for c in changed},
+                  {c.name: _plain(c.name, new[c.name]) for c in changed})

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from kernel import audit
 from kernel.errors import Conflict, NotFound
 
 M = TypeVar("M", bound=SQLModel)
@@ -49,18 +52,48 @@ async def guarded_update(session: AsyncSession, model: type[M], key: Any, *, exp
     """UPDATE the row `key` with `values` only while each column in `expect` still has its expected value.
 
     When another writer got there first, the transaction is rolled back and `Conflict(conflict)` is raised,
-    with `current` (the row as it is now, rendered by `current`) when given. The session's copy of the row is
-    refreshed on success, since the UPDATE went around the identity map.
+    with `current` (the row as it is now, rendered by `current`) when given. The session's copy of the row takes
+    the values the UPDATE wrote (read back with RETURNING, in the same statement), and the audit log gets the
+    change from the row as the session held it before: one UPDATE and one INSERT, no read before or after.
     """
-    if await _update_where(session, model, [key], expect, values) == 1:
-        row = await session.get(model, key)
+    await session.flush()  # what the caller added goes first, as a statement through the session would have it
+    row = await session.get(model, key)
+    before = _held(row)
+    if row is not None and before is None:  # partly expired: read it again in this transaction
+        row = await session.get(model, key, populate_existing=True)
+        before = _held(row)
+    table = model.__table__  # type: ignore[attr-defined]
+    [pk] = table.primary_key.columns
+    statement = (table.update().where(pk == key, *[table.c[column] == value for column, value in expect.items()])
+                 .values(**values).returning(*table.columns))
+    connection = await session.connection()
+    written = (await connection.execute(statement)).first()
+    if written is not None:
+        after = dict(written._mapping)
+        log, entry = audit.log_of(table), audit.update_entry(table, before or {}, after)
+        if log is not None and entry is not None:
+            await connection.execute(log.insert(), [entry])
         if row is not None:
-            await session.refresh(row)
+            for prop in inspect(row).mapper.column_attrs:
+                set_committed_value(row, prop.key, after[prop.columns[0].name])
         return
     await session.rollback()
     fresh = await session.get(model, key, populate_existing=True)
     details = {"current": current(fresh)} if current is not None and fresh is not None else {}
     raise Conflict(conflict, **details)
+
+
+def _held(row: Any) -> dict[str, Any] | None:
+    """The row's columns as the session holds them, without loading anything (None if one is not loaded)."""
+    if row is None:
+        return None
+    state = inspect(row)
+    held = {}
+    for prop in state.mapper.column_attrs:
+        if prop.key not in state.dict:
+            return None
+        held[prop.columns[0].name] = state.dict[prop.key]
+    return held
 
 
 async def guarded_update_all(session: AsyncSession, model: type[M], keys: Sequence[Any], *, expect: dict[str, Any],

@@ -21,7 +21,7 @@ FIELD_NAMES = {"title": "Titre", "starts_at": "Début", "ends_at": "Fin", "text"
                "late_reason": "Raison du retard", "body_id": "Instance", "lines": "Présences"}
 
 
-def public_calls(viewer: OptionalViewer, clients: ClientsDep) -> ServiceCalls:
+async def public_calls(viewer: OptionalViewer, clients: ClientsDep) -> ServiceCalls:
     """Calls for the viewer, or for the public when nobody is logged in."""
     return clients.on_behalf_of(viewer.identity if viewer else PUBLIC)
 

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from services.participation.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.runtime.settings)
 
 
