@@ -56,13 +56,18 @@ class ServiceUnavailable(Exception):
             return self.service
 
 
+# Every connection opened is kept: past httpx's default of 20 idle ones, busy moments closed and reopened
+# connections to the services at each request, a cost on both sides (connect, accept, a new protocol object).
+LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+
+
 class ServiceClients:
     def __init__(self, settings: Settings, transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> None:
         self.settings = settings
         transports = transports or {}
         self.clients = {
             name: httpx.AsyncClient(base_url=url, transport=transports.get(name),
-                                    timeout=settings.service_timeout_seconds)
+                                    timeout=settings.service_timeout_seconds, limits=LIMITS)
             for name, url in settings.service_urls().items()
         }
         self._tracer = tracer("gateway.clients")

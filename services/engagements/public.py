@@ -32,5 +32,5 @@ async def public_engagements(session: AsyncSession) -> list[PublicEngagement]:
 
 async def public_engagement(session: AsyncSession, number: int) -> PublicEngagement:
     """Gets one engagement as the public sees it (404 in French when the number is unknown)."""
-    await service._engagement(session, number)  # the 404 for an unknown number
+    await service.engagement_exists(session, number)
     return next(e for e in await public_engagements(session) if e.number == number)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import col, func, select
@@ -176,51 +177,79 @@ async def load_catalogue(session: AsyncSession, outbox: Outbox, catalogue: Catal
 
 # --- reading -------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Catalogue:
+    """The current contract and what only a catalogue load changes: its axes, themes, organisations and
+    engagements (the pilots' parts and history are read on each request)."""
+
+    contract: Contract
+    axes: dict[int, Axis]
+    themes: dict[str, Theme]
+    orgs: dict[str, Organisation]
+    engagements: dict[int, Engagement]  # by number, in contract order
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {k: o.name for k, o in self.orgs.items()}
+
+
+CatalogueKey = tuple[str, str, datetime]
+_catalogues: dict[CatalogueKey, Catalogue] = {}  # by database, contract and load
+KEPT_CATALOGUES = 4  # a process serves one database; tests run several services in one process
+
+
+async def current_catalogue(session: AsyncSession) -> Catalogue:
+    """The current contract's catalogue. A load stamps the contract's `loaded_at` in the transaction that changes
+    the catalogue: each request reads that stamp (one small query) and the catalogue is read once per load (by
+    each instance) rather than in several queries on every request."""
+    head = (await session.exec(select(Contract.id, Contract.loaded_at)
+                               .order_by(col(Contract.loaded_at).desc()).limit(1))).first()
+    if head is None:
+        raise NotFound("Aucun contrat n'est chargé.")
+    key = (str(session.bind.url) if session.bind else "", head[0], head[1])
+    if key not in _catalogues:
+        contract = await session.get(Contract, head[0])
+        assert contract is not None
+        catalogue = Catalogue(
+            contract=contract,
+            axes={a.number: a for a in (await session.exec(select(Axis).where(Axis.contract_id == contract.id)))},
+            themes={t.id: t for t in (await session.exec(select(Theme).where(Theme.contract_id == contract.id)))},
+            orgs={o.id: o for o in (await session.exec(select(Organisation)))},
+            engagements={e.number: e for e in (await session.exec(
+                select(Engagement).where(Engagement.contract_id == contract.id).order_by(Engagement.number)))},
+        )
+        for row in (contract, *catalogue.axes.values(), *catalogue.themes.values(), *catalogue.orgs.values(),
+                    *catalogue.engagements.values()):
+            session.expunge(row)  # kept across requests: detached from this one's session
+        while len(_catalogues) >= KEPT_CATALOGUES:
+            del _catalogues[next(iter(_catalogues))]
+        _catalogues[key] = catalogue
+    return _catalogues[key]
+
+
 async def current_contract(session: AsyncSession) -> Contract:
     """Gets the most recently loaded contract."""
-    contract = (await session.exec(select(Contract).order_by(col(Contract.loaded_at).desc()))).first()
-    if contract is None:
-        raise NotFound("Aucun contrat n'est chargé.")
-    return contract
+    return (await current_catalogue(session)).contract
 
 
 async def list_axes(session: AsyncSession) -> list[AxisOut]:
-    contract = await current_contract(session)
-    axes = (await session.exec(select(Axis).where(Axis.contract_id == contract.id).order_by(Axis.number))).all()
-    themes = (await session.exec(select(Theme).where(Theme.contract_id == contract.id)
-                                 .order_by(Theme.axis_number, Theme.position))).all()
+    c = await current_catalogue(session)
+    themes = sorted(c.themes.values(), key=lambda t: (t.axis_number, t.position))
     return [AxisOut(number=a.number, title=a.title,
                     themes=[ThemeIn(id=t.id, title=t.title, objectives=t.objectives)
-                            for t in themes if t.axis_number == a.number]) for a in axes]
+                            for t in themes if t.axis_number == a.number])
+            for a in sorted(c.axes.values(), key=lambda a: a.number)]
 
 
-Context = tuple[dict[int, Axis], dict[str, Theme], dict[str, Organisation]]
-_contexts: dict[tuple[str, datetime], Context] = {}  # the contract's axes, themes and organisations, by load
-
-
-async def _context(session: AsyncSession, contract: Contract) -> Context:
-    """The axes, themes and organisations of the current contract. Only a contract load changes them, and a load
-    stamps `loaded_at`: they are read once per load (by each instance) rather than on every request."""
-    key = (contract.id, contract.loaded_at)
-    if key not in _contexts:
-        axes = {a.number: a for a in (await session.exec(select(Axis).where(Axis.contract_id == contract.id))).all()}
-        themes = {t.id: t for t in (await session.exec(select(Theme).where(Theme.contract_id == contract.id))).all()}
-        orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
-        _contexts.clear()
-        _contexts[key] = (axes, themes, orgs)
-    return _contexts[key]
-
-
-def _summary(e: Engagement, parts: list[PilotPart], axes: dict[int, Axis], themes: dict[str, Theme],
-             orgs: dict[str, Organisation]) -> EngagementSummary:
+def _summary(e: Engagement, parts: list[PilotPart], c: Catalogue) -> EngagementSummary:
     live = _active(parts)
     status = consolidated_status(p.status for p in live)
     updates = [p.updated_at for p in parts if p.updated_at]
     deployed = sorted({q for p in live for q in p.qpv} | set(e.qpv))
     return EngagementSummary(
-        number=e.number, title=e.title, axis_number=e.axis_number, axis_title=axes[e.axis_number].title,
-        theme_id=e.theme_id, theme_title=themes[e.theme_id].title,
-        pilots=[p.organisation_id for p in live], pilot_names=[orgs[p.organisation_id].name for p in live],
+        number=e.number, title=e.title, axis_number=e.axis_number, axis_title=c.axes[e.axis_number].title,
+        theme_id=e.theme_id, theme_title=c.themes[e.theme_id].title,
+        pilots=[p.organisation_id for p in live], pilot_names=[c.orgs[p.organisation_id].name for p in live],
         status=status, status_label=STATUS_LABELS[status],
         progress=round(sum(p.progress for p in live) / len(live)) if live else 0,
         qpv=deployed, last_update=max(updates) if updates else None,
@@ -239,14 +268,11 @@ async def list_engagements(session: AsyncSession, *, axis: int | None = None, th
                            pilot: str | None = None, status: Status | None = None,
                            qpv: str | None = None) -> list[EngagementSummary]:
     """Gets the engagements of the current contract, filtered, in contract order."""
-    contract = await current_contract(session)
-    axes, themes, orgs = await _context(session, contract)
-    engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
-                                      .order_by(Engagement.number))).all()
-    parts_by_engagement = await _parts_by_engagement(session, contract.id)
+    c = await current_catalogue(session)
+    parts_by_engagement = await _parts_by_engagement(session, c.contract.id)
     result = []
-    for e in engagements:
-        s = _summary(e, parts_by_engagement.get(e.id or 0, []), axes, themes, orgs)
+    for e in c.engagements.values():
+        s = _summary(e, parts_by_engagement.get(e.id or 0, []), c)
         if (axis is not None and s.axis_number != axis) or (theme and s.theme_id != theme) \
                 or (pilot and pilot not in s.pilots) or (status and s.status != status) \
                 or (qpv and qpv not in s.qpv):
@@ -256,38 +282,37 @@ async def list_engagements(session: AsyncSession, *, axis: int | None = None, th
 
 
 async def list_with_parts(session: AsyncSession, *, pilot: str | None) -> list[EngagementWithParts]:
-    """Gets the engagements an organisation pilots (every one without `pilot`), with every part, in three queries
+    """Gets the engagements an organisation pilots (every one without `pilot`), with every part, in two queries
     (not one per engagement)."""
-    contract = await current_contract(session)
-    axes, themes, orgs = await _context(session, contract)
-    engagements = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id)
-                                      .order_by(Engagement.number))).all()
-    parts_by_engagement = await _parts_by_engagement(session, contract.id)
-    names = {k: o.name for k, o in orgs.items()}
+    c = await current_catalogue(session)
+    parts_by_engagement = await _parts_by_engagement(session, c.contract.id)
+    names = c.names
     result = []
-    for e in engagements:
+    for e in c.engagements.values():
         parts = parts_by_engagement.get(e.id or 0, [])
         if pilot is None or pilot in {p.organisation_id for p in _active(parts)}:
-            result.append(_with_parts(e, parts, axes, themes, orgs, names))
+            result.append(_with_parts(e, parts, c, names))
     return result
 
 
-def _with_parts(e: Engagement, parts: list[PilotPart], axes: dict[int, Axis], themes: dict[str, Theme],
-                orgs: dict[str, Organisation], names: dict[str, str]) -> EngagementWithParts:
+def _with_parts(e: Engagement, parts: list[PilotPart], c: Catalogue, names: dict[str, str]) -> EngagementWithParts:
     return EngagementWithParts(
-        **_summary(e, parts, axes, themes, orgs).model_dump(), contract_id=e.contract_id,
-        objectives=themes[e.theme_id].objectives, actions=e.actions, indicators=e.indicators,
+        **_summary(e, parts, c).model_dump(), contract_id=e.contract_id,
+        objectives=c.themes[e.theme_id].objectives, actions=e.actions, indicators=e.indicators,
         parts=[_part_out(p, names) for p in parts],
     )
 
 
-async def _engagement(session: AsyncSession, number: int, contract: Contract | None = None) -> Engagement:
-    contract = contract or await current_contract(session)
-    engagement = (await session.exec(select(Engagement).where(Engagement.contract_id == contract.id,
-                                                              Engagement.number == number))).first()
+def _engagement(c: Catalogue, number: int) -> Engagement:
+    engagement = c.engagements.get(number)
     if engagement is None:
         raise NotFound(f"L'engagement n° {number} n'existe pas.")
     return engagement
+
+
+async def engagement_exists(session: AsyncSession, number: int) -> None:
+    """Nothing, or the 404 (in French) of an unknown engagement number."""
+    _engagement(await current_catalogue(session), number)
 
 
 def _part_out(p: PilotPart, names: dict[str, str]) -> PartOut:
@@ -299,26 +324,27 @@ def _part_out(p: PilotPart, names: dict[str, str]) -> PartOut:
                    updated_by_name=p.updated_by_name)
 
 
+async def _parts(session: AsyncSession, e: Engagement) -> list[PilotPart]:
+    return list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
+                                    .order_by(PilotPart.id))).all())
+
+
 async def get_engagement(session: AsyncSession, number: int, *, history: int = HISTORY_SHOWN) -> EngagementDetail:
     """Gets one engagement with its pilots' parts and its latest `history` changes, newest first (the history
     grows with every update: a page or a save's answer reads the latest ones, not all of them)."""
-    contract = await current_contract(session)
-    e = await _engagement(session, number, contract)
-    parts = list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
-                                     .order_by(PilotPart.id))).all())
-    return await _detail(session, contract, e, parts, history)
+    c = await current_catalogue(session)
+    e = _engagement(c, number)
+    return await _detail(session, c, e, await _parts(session, e), history)
 
 
-async def _detail(session: AsyncSession, contract: Contract, e: Engagement, parts: list[PilotPart],
+async def _detail(session: AsyncSession, c: Catalogue, e: Engagement, parts: list[PilotPart],
                   history: int) -> EngagementDetail:
-    axes, themes, orgs = await _context(session, contract)
     changes = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
                                   .order_by(col(ProgressChange.id).desc()).limit(history))).all()
     total = len(changes) if len(changes) < history else (await session.exec(
         select(func.count()).select_from(ProgressChange).where(ProgressChange.engagement_id == e.id))).one()
-    names = {k: o.name for k, o in orgs.items()}
     return EngagementDetail(
-        **_with_parts(e, parts, axes, themes, orgs, names).model_dump(),
+        **_with_parts(e, parts, c, c.names).model_dump(),
         history=[ChangeOut(organisation_id=h.organisation_id, actor_name=h.actor_name,
                            actor_organisation_id=h.actor_organisation_id, at=h.at, changes=h.changes,
                            comment=h.comment, version=h.version) for h in changes],
@@ -337,20 +363,20 @@ def _state(part: PilotPart) -> PartState:
 async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, organisation_id: str,
                       update: PartUpdate, identity: Identity) -> EngagementDetail:
     """Records a pilot's new account of its part, if the writer saw the latest version."""
-    contract = await current_contract(session)
-    e = await _engagement(session, number, contract)
-    part = (await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id,
-                                                       PilotPart.organisation_id == organisation_id))).first()
+    c = await current_catalogue(session)
+    e = _engagement(c, number)
+    parts = await _parts(session, e)  # all of them: the consolidated status and the answer need them
+    part = next((p for p in parts if p.organisation_id == organisation_id), None)
     if part is None or not part.active:
         raise NotFound(f"« {organisation_id} » ne pilote pas l'engagement n° {number}.")
     if not (identity.is_secretariat or (identity.has("referent") and identity.organisation_id == organisation_id)):
         raise Forbidden("Seul un référent de l'organisation pilote ou le secrétariat peut modifier cette part.")
     if update.qpv:
-        known = known_qpv(contract)
+        known = known_qpv(c.contract)
         unknown = [q for q in update.qpv if q not in known]
         if unknown:
             raise Invalid(f"QPV inconnu : {', '.join(unknown)}", field="qpv")
-    names = {k: o.name for k, o in (await _context(session, contract))[2].items()}
+    names = c.names
     if part.version != update.version:
         raise Conflict("Cette part a été modifiée entre-temps par quelqu'un d'autre. Voici la version actuelle ; "
                        "reprenez votre modification à partir d'elle.",
@@ -378,8 +404,6 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
         changes={f: [before_json[f], after_json[f]] for f in changed},
         comment=update.comment if "comment" in changed else None, version=new_version,
     ))
-    parts = list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
-                                     .order_by(PilotPart.id))).all())
     statuses = [update.status if p.id == part.id else p.status for p in _active(parts)]
     detail = ProgressUpdated(
         contract_id=e.contract_id, engagement_number=number, title=e.title, organisation_id=organisation_id,
@@ -391,8 +415,8 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     subject = f"engagement/{number}"
     await outbox.record_many(session, [(detail, subject), (ProgressUpdatedV2.of(detail), subject)])
     await session.commit()
-    # The answer from what this transaction read and wrote (`part` was refreshed by the guarded update).
-    return await _detail(session, contract, e, parts, HISTORY_SHOWN)
+    # The answer from what this transaction read and wrote (the guarded update gave `part` its new values).
+    return await _detail(session, c, e, parts, HISTORY_SHOWN)
 
 
 def known_qpv(contract: Contract) -> set[str]:
