@@ -4,7 +4,9 @@ The feed reads every event type alike (a title or label, an actor, an organisati
 so it takes the raw `event.data` dict rather than an `EventView`. Every other event type is read through the
 view its aggregate declares.
 
-- engagement and indicator public events go to the activity feed (any account reads it: the public view);
+- engagement and indicator public events go to the activity feed (any account reads it: the public view) and,
+  by the same consumer and in the same transaction, to the webhooks' queue (`webhooks.py`): one fetch, one
+  inbox row and one acknowledgement per event rather than two;
 - participation's public stream (memberships, organisations, meetings, agendas, decisions), its internal
   stream (people's contact details, internal decisions) and indicateurs' streams (public: definitions,
   campaigns; internal: every step of a value, with who submitted it) feed the copies, the
@@ -17,21 +19,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kernel.consumer import Delivery, EventView, Subscription
-from services.notifications import applicants, circulation, indicators, opinions, people, reminders
+from services.notifications import applicants, circulation, indicators, opinions, people, reminders, webhooks
 from services.notifications.service import record_activity
 from services.notifications.settings import Settings
 
 
 async def on_event(delivery: Delivery) -> None:
     await record_activity(delivery.session, delivery.event)
+    await webhooks.queue_event(delivery)
 
 
 # One row per event, no commit of their own: under load, a fetch's events share one transaction.
 SUBSCRIPTIONS = [
-    Subscription(durable="notifications_feed_engagements", service="engagements", filter="cdv.engagements.>",
-                 handler=on_event, batched=True),
-    Subscription(durable="notifications_feed_indicateurs", service="indicateurs", filter="cdv.indicateurs.>",
-                 handler=on_event, batched=True),
+    Subscription(durable=f"notifications_feed_{name}", service=name, filter=f"cdv.{name}.>", handler=on_event,
+                 batched=True) for name in webhooks.FEED_SERVICES
 ]
 
 Route = tuple[type[EventView], Callable[[Delivery[Any], Any], Awaitable[Any]]]

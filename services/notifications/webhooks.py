@@ -30,6 +30,7 @@ from services.notifications.models import Base
 from services.notifications.settings import Settings
 
 PUBLIC_SERVICES = ("engagements", "indicateurs", "participation", "notifications")
+FEED_SERVICES = ("engagements", "indicateurs")  # their events reach the queue through the feed's consumer
 ROTATION_GRACE = timedelta(hours=24)  # the previous secret keeps signing this long after a rotation
 REPLAY_MAX = 10_000
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -288,7 +289,8 @@ async def queue_event(delivery: Delivery[Any]) -> None:
 
 
 SUBSCRIPTIONS = [Subscription(durable=f"notifications_webhooks_{name}", service=name, filter=f"cdv.{name}.>",
-                              handler=queue_event, batched=True) for name in PUBLIC_SERVICES]
+                              handler=queue_event, batched=True)
+                 for name in PUBLIC_SERVICES if name not in FEED_SERVICES]
 
 
 async def list_deliveries(session: AsyncSession, *, identity: Identity, endpoint_id: str, status: str | None = None,
