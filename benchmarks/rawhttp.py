@@ -10,20 +10,27 @@ error rather than guessing.
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import urlencode, urlsplit
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+# uvicorn closes a connection idle for 5 s; one idle for longer than this is not reused.
+IDLE_SECONDS = 4.0
 
 
 class HttpError(Exception):
     """The connection failed or the answer was not HTTP/1.1 as the gateway writes it."""
 
 
+class Closed(HttpError):
+    """The server had closed the connection before answering: the request was not read."""
+
+
 class RawClient:
     def __init__(self, base_url: str, max_connections: int = 256) -> None:
         url = urlsplit(base_url)
         self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
-        self.idle: list[Connection] = []
+        self.idle: list[tuple[Connection, float]] = []  # with when each was last used
         self.slots = asyncio.Semaphore(max_connections)
 
     async def post_form(self, path: str, form: dict[str, object], headers: dict[str, str]) -> tuple[int, str]:
@@ -34,18 +41,40 @@ class RawClient:
                    f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
                    ).encode() + body
         async with self.slots:
-            reader, writer = self.idle.pop() if self.idle else await self._connect()
-            try:
-                writer.write(request)
-                status, text, keep = await self._answer(reader)
-            except BaseException:  # given up or broken mid-answer: this connection cannot carry another request
-                writer.close()
-                raise
+            reused = True
+            while True:
+                reader, writer = self._reusable() or await self._connect()
+                try:
+                    writer.write(request)
+                    status, text, keep = await self._answer(reader)
+                    break
+                except Closed:  # closed by the server just before our request: once more on a new connection
+                    writer.close()
+                    if not reused:
+                        raise
+                    self._drop_idle()
+                    reused = False
+                except BaseException:  # given up or broken mid-answer: this connection cannot carry another
+                    writer.close()
+                    raise
             if keep:
-                self.idle.append((reader, writer))
+                self.idle.append(((reader, writer), time.monotonic()))
             else:
                 writer.close()
             return status, text
+
+    def _reusable(self) -> Connection | None:
+        while self.idle:
+            connection, used = self.idle.pop()
+            if time.monotonic() - used < IDLE_SECONDS:
+                return connection
+            connection[1].close()
+        return None
+
+    def _drop_idle(self) -> None:
+        for (_, writer), _used in self.idle:
+            writer.close()
+        self.idle.clear()
 
     async def _connect(self) -> Connection:
         try:
@@ -57,6 +86,8 @@ class RawClient:
     async def _answer(reader: asyncio.StreamReader) -> tuple[int, str, bool]:
         try:
             status_line = await reader.readline()
+            if not status_line:
+                raise Closed("connection closed before the answer")
             parts = status_line.split(b" ", 2)
             if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
                 raise HttpError(f"not an HTTP answer: {status_line[:60]!r}")
@@ -81,6 +112,4 @@ class RawClient:
         return int(parts[1]), body.decode("utf-8", "replace"), keep
 
     async def aclose(self) -> None:
-        for _, writer in self.idle:
-            writer.close()
-        self.idle.clear()
+        self._drop_idle()

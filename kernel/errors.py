@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kernel.ids import names_nothing
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -154,9 +157,10 @@ async def overflow_handler(_request: Request, _exc: Exception) -> JSONResponse:
     return JSONResponse({"code": "not_found", "message": "Aucun objet ne porte cet identifiant."}, status_code=404)
 
 
-async def database_unavailable_handler(_request: Request, _exc: Exception) -> JSONResponse:
+async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
     """The database went away mid-request (a restart, a failover): a clear 503 the client may retry, not a crash.
     What was being written is rolled back, unless the commit itself was under way: a retry then meets the change
     already made (a version conflict, never a duplicate)."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     return JSONResponse({"code": "unavailable", "message": "La base de données du service ne répond pas pour le "
                          "moment : réessayez dans un instant."}, status_code=503, headers={"Retry-After": "2"})
