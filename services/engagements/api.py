@@ -88,7 +88,9 @@ async def engagement(number: Id, session: SessionDep, _who: IdentityDep,
 @router.patch("/engagements/{number}/parts/{organisation_id}",
               responses={403: {"description": "Pas pilote"}, 409: {"description": "Version dépassée"}})
 async def update_part(number: Id, organisation_id: str, update: PartUpdate, session: SessionDep,
-                      runtime: RuntimeDep, who: IdentityDep) -> EngagementDetail:
-    """A pilot reports its part (status, progress, comment, QPV, next milestone) from the version it read."""
+                      runtime: RuntimeDep, who: IdentityDep,
+                      history: Annotated[int, Query(ge=0, le=MAX_ID)] = service.HISTORY_SHOWN) -> EngagementDetail:
+    """A pilot reports its part (status, progress, comment, QPV, next milestone) from the version it read; the
+    answer is the engagement as `GET` gives it, with its latest `history` changes (0: none, for a card)."""
     return await service.update_part(session, runtime.outbox, number=number, organisation_id=organisation_id,
-                                     update=update, identity=who)
+                                     update=update, identity=who, history=history)

@@ -340,7 +340,7 @@ async def get_engagement(session: AsyncSession, number: int, *, history: int = H
 async def _detail(session: AsyncSession, c: Catalogue, e: Engagement, parts: list[PilotPart],
                   history: int) -> EngagementDetail:
     changes = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
-                                  .order_by(col(ProgressChange.id).desc()).limit(history))).all()
+                                  .order_by(col(ProgressChange.id).desc()).limit(history))).all() if history else []
     total = len(changes) if len(changes) < history else (await session.exec(
         select(func.count()).select_from(ProgressChange).where(ProgressChange.engagement_id == e.id))).one()
     return EngagementDetail(
@@ -361,7 +361,7 @@ def _state(part: PilotPart) -> PartState:
 
 
 async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, organisation_id: str,
-                      update: PartUpdate, identity: Identity) -> EngagementDetail:
+                      update: PartUpdate, identity: Identity, history: int = HISTORY_SHOWN) -> EngagementDetail:
     """Records a pilot's new account of its part, if the writer saw the latest version."""
     c = await current_catalogue(session)
     e = _engagement(c, number)
@@ -390,7 +390,7 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     changed = [f for f in TRACKED_FIELDS if getattr(before, f) != getattr(after, f)]
     before_json, after_json = before.model_dump(mode="json"), after.model_dump(mode="json")
     if not changed:
-        return await get_engagement(session, number)
+        return await get_engagement(session, number, history=history)
     new_version = part.version + 1
     await guarded_update(
         session, PilotPart, part.id, expect={"version": update.version},
@@ -416,7 +416,7 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     await outbox.record_many(session, [(detail, subject), (ProgressUpdatedV2.of(detail), subject)])
     await session.commit()
     # The answer from what this transaction read and wrote (the guarded update gave `part` its new values).
-    return await _detail(session, c, e, parts, HISTORY_SHOWN)
+    return await _detail(session, c, e, parts, history)
 
 
 def known_qpv(contract: Contract) -> set[str]:

@@ -290,3 +290,10 @@ async def test_the_detail_gives_the_latest_changes_and_how_many_there_are(engage
     assert [h["changes"]["progress"][1] for h in two["history"]] == [14, 13]
     more = (await c.get("/api/v1/engagements/24", params={"history": 4}, headers=auth(NANTES))).json()
     assert [h["changes"]["progress"][1] for h in more["history"]] == [14, 13, 12, 11]
+    # A save's answer for a card (which shows no history) carries none, with the new part and the total.
+    version = (await part_of(c, 24, "caf"))["version"]
+    card = await c.patch("/api/v1/engagements/24/parts/caf", params={"history": 0}, headers=auth(caf),
+                         json=update(version, progress=15))
+    assert card.status_code == 200, card.text
+    assert card.json()["history"] == [] and card.json()["history_total"] == before + 5
+    assert next(p for p in card.json()["parts"] if p["organisation_id"] == "caf")["progress"] == 15
