@@ -140,11 +140,11 @@ class ServiceCalls:
 
         return await memo.get_as(self.identity, service, path, params, load)
 
-    async def patch(self, service: str, path: str, body: Any) -> Any:
-        return await self.clients.request(self.identity, service, "PATCH", path, json=body)
+    async def patch(self, service: str, path: str, body: Any, **params: Any) -> Any:
+        return await self.clients.request(self.identity, service, "PATCH", path, params=params, json=body)
 
-    async def put(self, service: str, path: str, body: Any) -> Any:
-        return await self.clients.request(self.identity, service, "PUT", path, json=body)
+    async def put(self, service: str, path: str, body: Any, **params: Any) -> Any:
+        return await self.clients.request(self.identity, service, "PUT", path, params=params, json=body)
 
     async def post(self, service: str, path: str, body: Any = None, **params: Any) -> Any:
         return await self.clients.request(self.identity, service, "POST", path, params=params, json=body)

@@ -37,8 +37,8 @@ async def update_part(request: Request, number: Id, organisation_id: str, viewer
     status_code = 200
     editing = False
     try:
-        # A card shows no history: the answer carries none (the engagement page shows the latest changes).
-        detail = await calls.patch("engagements", path + ("" if vue == "fiche" else "?history=0"), tried.body())
+        # A card shows no history: its answer carries none (the engagement page shows the latest changes).
+        detail = await calls.patch("engagements", path, tried.body(), history=None if vue == "fiche" else 0)
         part = part_of(detail, organisation_id)
         state = PartState(PartForm.from_part(part) if part else tried, notice=Notice("success", SAVED))
         if not is_htmx(request):
