@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -188,7 +189,7 @@ class Catalogue:
     orgs: dict[str, Organisation]
     engagements: dict[int, Engagement]  # by number, in contract order
 
-    @property
+    @cached_property  # once per load, not per request
     def names(self) -> dict[str, str]:
         return {k: o.name for k, o in self.orgs.items()}
 
@@ -286,20 +287,19 @@ async def list_with_parts(session: AsyncSession, *, pilot: str | None) -> list[E
     (not one per engagement)."""
     c = await current_catalogue(session)
     parts_by_engagement = await _parts_by_engagement(session, c.contract.id)
-    names = c.names
     result = []
     for e in c.engagements.values():
         parts = parts_by_engagement.get(e.id or 0, [])
         if pilot is None or pilot in {p.organisation_id for p in _active(parts)}:
-            result.append(_with_parts(e, parts, c, names))
+            result.append(_with_parts(e, parts, c))
     return result
 
 
-def _with_parts(e: Engagement, parts: list[PilotPart], c: Catalogue, names: dict[str, str]) -> EngagementWithParts:
+def _with_parts(e: Engagement, parts: list[PilotPart], c: Catalogue) -> EngagementWithParts:
     return EngagementWithParts(
         **_summary(e, parts, c).model_dump(), contract_id=e.contract_id,
         objectives=c.themes[e.theme_id].objectives, actions=e.actions, indicators=e.indicators,
-        parts=[_part_out(p, names) for p in parts],
+        parts=[_part_out(p, c.names) for p in parts],
     )
 
 
@@ -344,7 +344,7 @@ async def _detail(session: AsyncSession, c: Catalogue, e: Engagement, parts: lis
     total = len(changes) if len(changes) < history else (await session.exec(
         select(func.count()).select_from(ProgressChange).where(ProgressChange.engagement_id == e.id))).one()
     return EngagementDetail(
-        **_with_parts(e, parts, c, c.names).model_dump(),
+        **_with_parts(e, parts, c).model_dump(),
         history=[ChangeOut(organisation_id=h.organisation_id, actor_name=h.actor_name,
                            actor_organisation_id=h.actor_organisation_id, at=h.at, changes=h.changes,
                            comment=h.comment, version=h.version) for h in changes],
