@@ -41,19 +41,18 @@ class RawClient:
                    f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
                    ).encode() + body
         async with self.slots:
-            reused = True
             while True:
-                reader, writer = self._reusable() or await self._connect()
+                held = self._reusable()
+                reader, writer = held or await self._connect()
                 try:
                     writer.write(request)
                     status, text, keep = await self._answer(reader)
                     break
-                except Closed:  # closed by the server just before our request: once more on a new connection
+                except Closed:  # a kept connection the server closed before our request: again on a new one
                     writer.close()
-                    if not reused:
+                    if held is None:
                         raise
                     self._drop_idle()
-                    reused = False
                 except BaseException:  # given up or broken mid-answer: this connection cannot carry another
                     writer.close()
                     raise
