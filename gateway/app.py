@@ -97,6 +97,11 @@ async def _csrf_rejected(request: Request, _exc: Exception) -> Response:
 async def _service_unavailable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceUnavailable)
     log.warning("service %s unavailable: %s", exc.service, exc.reason)
+    if exc.busy:
+        return _error_page(request, 503, "Plateforme très sollicitée",
+                           f"Le service « {exc.label} » est très sollicité en ce moment : votre demande n'a pas pu "
+                           "lui être transmise et rien n'a été enregistré. Réessayez dans quelques secondes.",
+                           headers={"Retry-After": "5"})
     return _error_page(request, 503, "Service momentanément indisponible",
                        f"Le service « {exc.label} » ne répond pas pour le moment. Réessayez dans quelques "
                        "instants ; si le problème persiste, prévenez l'administrateur de la plateforme.",

@@ -41,12 +41,14 @@ class ServiceError(Exception):
 
 
 class ServiceUnavailable(Exception):
-    """A service did not answer (down, refused, timed out)."""
+    """A service did not answer (down, refused, timed out), or `busy`: no connection to it came free in time
+    (the request was not sent)."""
 
-    def __init__(self, service: str, reason: str) -> None:
+    def __init__(self, service: str, reason: str, *, busy: bool = False) -> None:
         super().__init__(f"{service} unavailable: {reason}")
         self.service = service
         self.reason = reason
+        self.busy = busy
 
     @property
     def label(self) -> str:
@@ -56,18 +58,17 @@ class ServiceUnavailable(Exception):
             return self.service
 
 
-# Every connection opened is kept: past httpx's default of 20 idle ones, busy moments closed and reopened
-# connections to the services at each request, a cost on both sides (connect, accept, a new protocol object).
-LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-
-
 class ServiceClients:
     def __init__(self, settings: Settings, transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> None:
         self.settings = settings
         transports = transports or {}
+        # Every connection opened is kept: past httpx's default of 20 idle ones, busy moments closed and reopened
+        # connections at each request, a cost on both sides (connect, accept, a new protocol object).
+        limits = httpx.Limits(max_connections=settings.service_connections,
+                              max_keepalive_connections=settings.service_connections)
+        timeout = httpx.Timeout(settings.service_timeout_seconds, pool=settings.service_queue_seconds)
         self.clients = {
-            name: httpx.AsyncClient(base_url=url, transport=transports.get(name),
-                                    timeout=settings.service_timeout_seconds, limits=LIMITS)
+            name: httpx.AsyncClient(base_url=url, transport=transports.get(name), timeout=timeout, limits=limits)
             for name, url in settings.service_urls().items()
         }
         self._tracer = tracer("gateway.clients")
@@ -108,7 +109,8 @@ class ServiceClients:
                                                                 content=content, files=files, headers=headers)
             except httpx.HTTPError as exc:
                 span.set_status(Status(StatusCode.ERROR))
-                raise ServiceUnavailable(service, str(exc) or type(exc).__name__) from exc
+                raise ServiceUnavailable(service, str(exc) or type(exc).__name__,
+                                         busy=isinstance(exc, httpx.PoolTimeout)) from exc
             span.set_attribute("http.response.status_code", response.status_code)
             if method != "GET":
                 self.writes[service] += 1

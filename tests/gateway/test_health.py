@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 
@@ -72,3 +73,45 @@ async def test_a_page_whose_service_is_down_says_so_in_french(stack, tmp_path) -
             page = await client.get("/mes-engagements")
     assert page.status_code == 503
     assert "Le service « Engagements » ne répond pas pour le moment" in html.unescape(page.text)
+
+
+async def test_a_service_too_busy_to_take_a_request_gets_a_quick_clear_refusal(stack, tmp_path) -> None:
+    """Every connection to engagements is taken by a request it does not answer: the next request waits
+    `service_queue_seconds` for one, then gets « très sollicité » (503) rather than queueing until its signed
+    identity expires."""
+    from tests.gateway.conftest import Gateway
+
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_answers(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # reads nothing, answers nothing: the connection stays busy
+
+    server = await asyncio.start_server(never_answers, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transports = transports_for(stack)
+    del transports["engagements"]
+    settings = gateway_settings(tmp_path, engagements_url=f"http://127.0.0.1:{port}", service_connections=1,
+                                service_queue_seconds=0.3, service_timeout_seconds=3, read_memo_seconds=0)
+    app = create_app(settings, transports=transports)
+    try:
+        async with app.router.lifespan_context(app):
+            gateway = Gateway(app, app.state.settings)
+            who = await gateway.account("ville-nantes")
+            async with gateway.client() as client:
+                await gateway.login(client, who.email, who.password)
+                first = asyncio.create_task(client.get("/engagements/1"))
+                while not held:  # the first request holds the only connection
+                    await asyncio.sleep(0.01)
+                second = await client.get("/engagements/2")
+                assert not first.done()  # still waiting for its answer: the second one did not wait for it
+                first_page = await first
+    finally:
+        server.close()
+        for writer in held:
+            writer.close()
+    assert second.status_code == 503 and second.headers["retry-after"] == "5"
+    words = html.unescape(second.text)
+    assert "Plateforme très sollicitée" in words
+    assert "Le service « Engagements » est très sollicité en ce moment" in words and "rien n'a été enregistré" in words
+    assert first_page.status_code == 503  # no answer within service_timeout_seconds
+    assert "Le service « Engagements » ne répond pas pour le moment" in html.unescape(first_page.text)
