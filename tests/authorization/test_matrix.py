@@ -40,6 +40,7 @@ PLACEHOLDERS = {"token", "key", "notice_id", "endpoint_id", "delivery_id", "prev
                 "document_id", "proposal_id", "campaign_id", "version", "attachment_id"}
 # Required query parameters with a meaningful value (others get a value generated from the schema).
 QUERY = {"period": "2024", "engagement": "9", "since": "1", "timeout": "0", "funder_id": PILOT_ORG}
+OPTIONAL = {"timeout": "0"}  # optional parameters still given: a long poll answers at once, not after 20 s
 # Parameters whose name means another object under some paths: (path fragment, parameter, what fills it).
 RENAMED = (("/versions/{number}", "{number}", "{version}"),  # no version yet: the meeting is a draft
            ("/conseils-citoyens/{body_id}", "{body_id}", "{conseil_id}"),
@@ -339,6 +340,8 @@ async def test_service_endpoints_answer_each_role_as_their_policy_says(world: Wo
             operation = schema["paths"].get(path, {}).get(method.lower(), {})
             query = {p["name"]: QUERY.get(p["name"], example(p.get("schema", {}), schema))
                      for p in operation.get("parameters", []) if p["in"] == "query" and p.get("required")}
+            query |= {p["name"]: OPTIONAL[p["name"]] for p in operation.get("parameters", [])
+                      if p["in"] == "query" and p["name"] in OPTIONAL}
             body = _body(operation, schema)
             denied = [r for r in ROLES if r not in POLICIES[policy]]
             mark = await audit_marks(world.services) if method != "GET" else {}
