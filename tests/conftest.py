@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from gateway.processes import SERVICE_NAMES
 from kernel.app import ServiceRuntime
+from kernel.french import PARIS
 from kernel.identity import HEADER, Identity, sign_identity
 from tests import components
 
@@ -32,6 +34,11 @@ SECRET = "test-identity-secret-" + uuid.uuid4().hex
 SERVICES = SERVICE_NAMES
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONTRACT = ROOT / "contracts" / "nantes-metropole-2019.yaml"
+
+
+def paris_today() -> date:
+    """The day the services and pages count from (Paris): the machine's UTC day differs after 23:00 UTC."""
+    return datetime.now(PARIS).date()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,23 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from gateway.app import create_app
-from kernel.french import PARIS
 from tests.components import free_port
-from tests.conftest import auth, identity
+from tests.conftest import auth, identity, paris_today
 from tests.gateway.conftest import Gateway, gateway_settings, transports_for
 from tests.gateway.indicator_helpers import SECRETARIAT, definition, words_of
 
 PERIOD = "2039"  # a campaign no other test of the shared stack opens
 
-
-def paris_today() -> date:
-    """The day the pages count from (Paris), not the machine's UTC one: they differ after 23:00 UTC."""
-    return datetime.now(PARIS).date()
 
 
 async def _campaign_and_a_value_sent_back(stack: dict[str, Any]) -> dict[str, Any]:

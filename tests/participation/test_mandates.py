@@ -10,6 +10,8 @@ from sqlmodel import select
 
 from services.participation.demo import seed
 from services.participation.models import metadata
+from services.participation.service.catalogue import record_engagement
+from tests.conftest import paris_today
 from tests.participation.conftest import SECRETARIAT, person
 from tests.participation.test_authorization import PUBLIC
 
@@ -61,7 +63,7 @@ async def test_roles_of_a_mandate_from_opening_to_the_answer(gov) -> None:
     assert past.status_code == 422 and "passée" in past.json()["message"]
     rec = await gov.ok("POST", f"/mandates/{mid}/recommendations", resident, json={
         "text": "Une collecte de plus le lundi.", "organisation_id": "ville-nantes"})
-    assert rec["due_on"] == str(date.today() + timedelta(days=60)) and not rec["overdue"]
+    assert rec["due_on"] == str(paris_today() + timedelta(days=60)) and not rec["overdue"]
 
     for who in (PUBLIC, resident, other):
         refused = await gov.call("POST", f"/recommendations/{rec['id']}/answer", who,
@@ -97,8 +99,13 @@ async def test_roles_of_a_mandate_from_opening_to_the_answer(gov) -> None:
 
 
 async def test_the_demo_shows_an_answered_and_an_overdue_recommendation(gov) -> None:
+    async with gov.running.runtime.db.session() as session:  # as if engagements had defined n° 47 (its opinions)
+        await record_engagement(session, number=47, title="Engagement 47", theme_id="", theme_title="",
+                                pilots=["nantes-metropole"])
+        await session.commit()
     message = await seed(gov.running.runtime.settings)
     assert "un mandat citoyen avec deux préconisations" in message
+    assert "deux avis (un avec réponse, un en retard)" in message
     [mandate] = await gov.ok("GET", "/mandates", PUBLIC)
     assert (mandate["recommendations"], mandate["unanswered"], mandate["overdue"], mandate["demo"]) == (2, 1, 1, True)
     detail = await gov.ok("GET", f"/mandates/{mandate['id']}", PUBLIC)
