@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ import pytest
 
 from gateway.contract import loader, validation
 from kernel.identity import Identity
-from tests.conftest import ADMIN, DEFAULT_CONTRACT, Running, auth
+from tests.conftest import ADMIN, DEFAULT_CONTRACT, Running, auth, paris_today
 
 SECRETARIAT = Identity(user_id="secretariat-1", email="secretariat@test.example", name="Claire Secrétariat",
                        organisation_id="nantes-metropole", organisation_name="Nantes Métropole",
@@ -29,7 +29,7 @@ def person(name: str, org: str | None = "ville-nantes", *, email: str | None = N
 
 def day_at(days_ahead: int, hour: int = 9, minute: int = 30) -> str:
     """A Paris wall-clock time `days_ahead` days from today (ISO, no offset)."""
-    return datetime.combine(date.today() + timedelta(days=days_ahead), time(hour, minute)).isoformat()
+    return datetime.combine(paris_today() + timedelta(days=days_ahead), time(hour, minute)).isoformat()
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Gov:
         out = await self.ok("POST", f"/bodies/{body_id}/members", json={
             **({"person_id": known} if known else {"person": {"name": who.name, "email": who.email}}),
             "organisation_id": org or who.organisation_id, "seat": seat,
-            "starts_on": str(date.today() - timedelta(days=365))})
+            "starts_on": str(paris_today() - timedelta(days=365))})
         self.people[who.email] = out["person"]["id"]
         return out
 

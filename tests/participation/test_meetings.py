@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import nats
 import pytest
 
+from tests.conftest import paris_today
 from tests.participation.conftest import SECRETARIAT, day_at, person
 
 
@@ -79,7 +80,7 @@ async def test_lead_time_comes_from_settings(gov_factory, tmp_path) -> None:
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 async def test_daylight_saving_does_not_shift_meeting_times(gov_factory, backend, nats_url, namespace,
                                                             tmp_path) -> None:
-    year = date.today().year + 1
+    year = paris_today().year + 1
     last_sunday_march = max(date(year, 3, d) for d in range(25, 32) if date(year, 3, d).weekday() == 6)
     after_change = last_sunday_march + timedelta(days=2)
     nc, queue = await _events(nats_url, f"{namespace}.participation.meeting.scheduled")
@@ -160,7 +161,8 @@ async def test_moving_and_cancelling_raise_the_sequence_and_are_announced(gov, n
         await gov.publish(meeting["id"])
         moved = await gov.ok("POST", f"/meetings/{meeting['id']}/move",
                              json={"starts_at": day_at(31, 14, 0), "place": "Salle B"})
-        assert moved["sequence"] == 2 and moved["starts_at"].startswith((date.today() + timedelta(days=31)).isoformat())
+        day = (paris_today() + timedelta(days=31)).isoformat()
+        assert moved["sequence"] == 2 and moved["starts_at"].startswith(day)
         event = (await _next(queue, "cdv.participation.meeting.moved"))["data"]
         assert event["meeting"]["place"] == "Salle B" and event["previous_place"] == "Hôtel de Métropole"
         cancelled = await gov.ok("POST", f"/meetings/{meeting['id']}/cancel", json={"reason": "Quorum impossible"})
@@ -180,14 +182,14 @@ async def test_proposals_after_the_cut_off_are_refused_in_french(gov, nats_url, 
     meeting = await gov.meeting("copil", days_ahead=30)
     mid = meeting["id"]
     rev = meeting["draft_rev"]
-    await gov.ok("PUT", f"/meetings/{mid}/cutoff", json={"proposals_until": str(date.today() - timedelta(days=1)),
+    await gov.ok("PUT", f"/meetings/{mid}/cutoff", json={"proposals_until": str(paris_today() - timedelta(days=1)),
                                                         "draft_rev": rev})
     refused = await gov.call("POST", f"/meetings/{mid}/proposals", member, json={"title": "Point CAF"})
     assert refused.status_code == 422
     assert "la date limite est passée, votre proposition n'a pas été enregistrée" in refused.json()["message"]
     assert (await gov.view(mid, member))["proposals"] == []  # nothing half-saved
 
-    await gov.ok("PUT", f"/meetings/{mid}/cutoff", json={"proposals_until": str(date.today()), "draft_rev": rev + 1})
+    await gov.ok("PUT", f"/meetings/{mid}/cutoff", json={"proposals_until": str(paris_today()), "draft_rev": rev + 1})
     nc, queue = await _events(nats_url, f"{namespace}.participation.agenda_item.>")
     try:
         proposal = await gov.ok("POST", f"/meetings/{mid}/proposals", member,

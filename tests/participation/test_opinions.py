@@ -5,7 +5,7 @@ is overdue for everyone until a pilot answers; the public never reads who wrote 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nats
@@ -13,6 +13,7 @@ import nats
 from services.engagements.events import EngagementDefined
 from services.participation.schemas import OpinionIn
 from services.participation.service import opinions
+from tests.conftest import paris_today
 from tests.participation.conftest import SECRETARIAT, person
 from tests.participation.test_conseils import PUBLIC
 from tests.participation.test_pack_and_circulation import _publish
@@ -63,7 +64,7 @@ async def test_who_publishes_who_answers_and_overdue_until_answered(gov_factory,
             assert (await gov.ok("GET", "/opinion-rules", PUBLIC))["answer_days"] == 30
             await gov.ok("PUT", "/opinion-rules", json={"answer_days": 10})
             published = await gov.ok("POST", "/opinions", writer, json=body)
-            assert published["due_on"] == str(date.today() + timedelta(days=10))
+            assert published["due_on"] == str(paris_today() + timedelta(days=10))
             assert published["qpv_id"] == "malakoff" and published["answer_organisations"] == ["ville-nantes", "caf"]
 
             # An attachment, by a member only, size and type checked.
