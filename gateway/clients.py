@@ -52,10 +52,15 @@ class ServiceUnavailable(Exception):
 
     @property
     def label(self) -> str:
-        try:
-            return processes.service(self.service).label
-        except KeyError:
-            return self.service
+        return service_label(self.service)
+
+
+def service_label(service: str) -> str:
+    """A service's name for people (« Engagements »)."""
+    try:
+        return processes.service(service).label
+    except KeyError:
+        return service
 
 
 class ServiceClients:

@@ -72,7 +72,10 @@ async def current_identity(request: Request) -> Identity:
     try:
         who = verify_identity(token, settings.identity_secret, settings.identity_ttl_seconds, settings.service_name)
     except ValueError as exc:
-        raise Unauthenticated(str(exc).capitalize() + ".") from exc
+        # An expired token is a genuine call that waited too long (overload, not an attack): said apart, so that
+        # the gateway can tell the person the platform is overloaded and nothing was done.
+        details = {"reason": "expired"} if isinstance(exc.__cause__, SignatureExpired) else {}
+        raise Unauthenticated(str(exc).capitalize() + ".", **details) from exc
     audit.set_actor(audit.Actor(who.name or who.user_id, user_id=who.user_id, organisation_id=who.organisation_id))
     return who
 

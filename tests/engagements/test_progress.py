@@ -98,6 +98,7 @@ async def test_an_identity_expires_in_seconds(engagements, monkeypatch) -> None:
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(later.timestamp()))
     r = await engagements.client.get("/api/v1/engagements/24", headers={HEADER: token})
     assert r.status_code == 401 and r.json()["code"] == "unauthenticated" and "expirée" in r.json()["message"]
+    assert r.json()["reason"] == "expired"  # told apart from a forged one: the gateway says « très sollicitée »
 
 
 async def test_an_identity_signed_for_another_service_is_refused(engagements) -> None:
@@ -108,6 +109,7 @@ async def test_an_identity_signed_for_another_service_is_refused(engagements) ->
         token = {HEADER: sign_identity(secretariat, SECRET, audience)}
         r = await engagements.client.patch(url, headers=token, json=update(version, progress=99))
         assert r.status_code == 401 and "autre service" in r.json()["message"], audience
+        assert "reason" not in r.json()
     assert (await part_of(engagements.client, 24, "caf"))["version"] == version, "nothing written"
     mine = {HEADER: sign_identity(secretariat, SECRET, "engagements")}
     assert (await engagements.client.get("/api/v1/engagements/24", headers=mine)).status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import time
 
 import httpx
 
@@ -115,3 +116,28 @@ async def test_a_service_too_busy_to_take_a_request_gets_a_quick_clear_refusal(s
     assert "Le service « Engagements » est très sollicité en ce moment" in words and "rien n'a été enregistré" in words
     assert first_page.status_code == 503  # no answer within service_timeout_seconds
     assert "Le service « Engagements » ne répond pas pour le moment" in html.unescape(first_page.text)
+
+
+async def test_a_call_that_reaches_its_service_after_its_identity_expired_says_the_platform_is_overloaded(
+        gateway, monkeypatch) -> None:
+    """Requests queued longer than a signed identity lasts (overload): the service refuses them before doing
+    anything, and the person reads that the platform is very busy and nothing was saved, not an unexpected
+    error."""
+    import itsdangerous.timed
+
+    from gateway import clients
+    from kernel.identity import sign_identity
+
+    def signed_long_ago(identity, secret, audience):  # as if the call had waited 20 s before reaching the service
+        with monkeypatch.context() as m:
+            m.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 20)
+            return sign_identity(identity, secret, audience)
+
+    async with gateway.client() as client:
+        await gateway.logged_in(client, await gateway.account("ville-nantes"))
+        monkeypatch.setattr(clients, "sign_identity", signed_long_ago)
+        page = await client.get("/engagements/1")
+    assert page.status_code == 503 and page.headers["retry-after"] == "5"
+    words = html.unescape(page.text)
+    assert "Plateforme très sollicitée" in words and "Erreur inattendue" not in words
+    assert "Le service « Engagements » est très sollicité en ce moment" in words and "rien n'a été enregistré" in words
