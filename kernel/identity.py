@@ -9,6 +9,8 @@ to its own data.
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
@@ -17,6 +19,8 @@ from pydantic import BaseModel
 
 from kernel import audit
 from kernel.errors import Unauthenticated
+
+log = logging.getLogger(__name__)
 
 HEADER = "X-Cdv-Identity"
 AUDIENCE = "aud"  # the key of the service a token is meant for, beside the identity's fields
@@ -51,13 +55,17 @@ def sign_identity(identity: Identity, secret: str, audience: str) -> str:
 def verify_identity(token: str, secret: str, max_age: int, audience: str) -> Identity:
     """Raises ValueError with a reason when the token is forged, altered, too old or meant for another service."""
     try:
-        data = _serializer(secret).loads(token, max_age=max_age)
+        data, signed_at = _serializer(secret).loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired as exc:
         raise ValueError("identité expirée") from exc
     except BadSignature as exc:
         raise ValueError("identité invalide") from exc
     if not isinstance(data, dict) or data.get(AUDIENCE) != audience:
         raise ValueError(f"identité destinée à un autre service que « {audience} »")
+    age = (datetime.now(UTC) - signed_at).total_seconds()
+    if age > max_age / 2:  # calls are queueing: said before they start to fail as expired
+        log.warning("a call to %s arrived %.0f s after the gateway signed it (identity valid %s s): requests are "
+                    "queueing", audience, age, max_age)
     return Identity.model_validate(data)
 
 

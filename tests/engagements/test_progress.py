@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import nats
@@ -88,12 +89,19 @@ async def test_authorization_matrix(engagements) -> None:
     assert (await c.get("/api/v1/engagements/24", headers=auth(DDSP))).status_code == 200, "everyone may read"
 
 
-async def test_an_identity_expires_in_seconds(engagements, monkeypatch) -> None:
+async def test_an_identity_expires_in_seconds(engagements, monkeypatch, caplog) -> None:
     import itsdangerous.timed
 
     token = sign_identity(identity("caf", "referent"), SECRET, "engagements")
     fresh = await engagements.client.get("/api/v1/engagements/24", headers={HEADER: token})
     assert fresh.status_code == 200
+    with monkeypatch.context() as m:  # signed 7 s ago: still valid, but late, and operators are warned of the queue
+        m.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                  lambda self: int((datetime.now(UTC) - timedelta(seconds=7)).timestamp()))
+        late = sign_identity(identity("caf", "referent"), SECRET, "engagements")
+    with caplog.at_level(logging.WARNING, logger="kernel.identity"):
+        assert (await engagements.client.get("/api/v1/engagements/24", headers={HEADER: late})).status_code == 200
+    assert "requests are queueing" in caplog.text
     later = datetime.now(UTC) + timedelta(seconds=12)  # a token copied from one call, replayed moments later
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(later.timestamp()))
     r = await engagements.client.get("/api/v1/engagements/24", headers={HEADER: token})
