@@ -52,12 +52,17 @@ def sign_identity(identity: Identity, secret: str, audience: str) -> str:
     return _serializer(secret).dumps({**identity.model_dump(mode="json"), AUDIENCE: audience})
 
 
+class ExpiredIdentity(ValueError):
+    """A genuine token that arrived too late: the call waited longer than a token lasts (overload)."""
+
+
 def verify_identity(token: str, secret: str, max_age: int, audience: str) -> Identity:
-    """Raises ValueError with a reason when the token is forged, altered, too old or meant for another service."""
+    """Raises ValueError with a reason when the token is forged, altered, too old (`ExpiredIdentity`) or meant
+    for another service."""
     try:
         data, signed_at = _serializer(secret).loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired as exc:
-        raise ValueError("identité expirée") from exc
+        raise ExpiredIdentity("identité expirée") from exc
     except BadSignature as exc:
         raise ValueError("identité invalide") from exc
     if not isinstance(data, dict) or data.get(AUDIENCE) != audience:
@@ -82,7 +87,7 @@ async def current_identity(request: Request) -> Identity:
     except ValueError as exc:
         # An expired token is a genuine call that waited too long (overload, not an attack): said apart, so that
         # the gateway can tell the person the platform is overloaded and nothing was done.
-        details = {"reason": "expired"} if isinstance(exc.__cause__, SignatureExpired) else {}
+        details = {"reason": "expired"} if isinstance(exc, ExpiredIdentity) else {}
         raise Unauthenticated(str(exc).capitalize() + ".", **details) from exc
     audit.set_actor(audit.Actor(who.name or who.user_id, user_id=who.user_id, organisation_id=who.organisation_id))
     return who
