@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import cache, notify, security
-from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable, service_label
+from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
 from gateway.rendering import is_htmx, render
@@ -94,19 +94,14 @@ async def _csrf_rejected(request: Request, _exc: Exception) -> Response:
                        "Rechargez la page, puis recommencez. Rien n'a été enregistré.")
 
 
-def _busy_page(request: Request, service: str) -> Response:
-    """503 for a request the platform turned back under overload, before anything was done."""
-    return _error_page(request, 503, "Plateforme très sollicitée",
-                       f"Le service « {service_label(service)} » est très sollicité en ce moment : "
-                       "votre demande n'a pas pu être traitée et rien n'a été enregistré. Réessayez dans quelques "
-                       "secondes.", headers={"Retry-After": "5"})
-
-
 async def _service_unavailable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceUnavailable)
     log.warning("service %s unavailable: %s", exc.service, exc.reason)
-    if exc.busy:
-        return _busy_page(request, exc.service)
+    if exc.busy:  # turned back under overload, before anything was done
+        return _error_page(request, 503, "Plateforme très sollicitée",
+                           f"Le service « {exc.label} » est très sollicité en ce moment : votre demande n'a pas pu "
+                           "être traitée et rien n'a été enregistré. Réessayez dans quelques secondes.",
+                           headers={"Retry-After": "5"})
     return _error_page(request, 503, "Service momentanément indisponible",
                        f"Le service « {exc.label} » ne répond pas pour le moment. Réessayez dans quelques "
                        "instants ; si le problème persiste, prévenez l'administrateur de la plateforme.",
@@ -122,11 +117,6 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
 
 async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
-    if exc.status_code == 401 and isinstance(exc.body, dict) and exc.body.get("reason") == "expired":
-        # The call reached the service later than its signed identity lasts: requests queue (overload), and the
-        # service refused it before doing anything.
-        log.warning("a call to %s arrived after its identity expired: the services are overloaded", exc.service)
-        return _busy_page(request, exc.service)
     if exc.status_code == 404:
         return _error_page(request, 404, "Page introuvable", exc.message or "Ce que vous cherchez n'existe pas.")
     if exc.status_code == 403:

@@ -41,8 +41,9 @@ class ServiceError(Exception):
 
 
 class ServiceUnavailable(Exception):
-    """A service did not answer (down, refused, timed out), or `busy`: no connection to it came free in time
-    (the request was not sent)."""
+    """A service did not answer (down, refused, timed out), or `busy`: under overload, no connection to it came
+    free in time (the request was not sent), or the request reached it after its signed identity had expired
+    (refused before anything was done)."""
 
     def __init__(self, service: str, reason: str, *, busy: bool = False) -> None:
         super().__init__(f"{service} unavailable: {reason}")
@@ -52,15 +53,10 @@ class ServiceUnavailable(Exception):
 
     @property
     def label(self) -> str:
-        return service_label(self.service)
-
-
-def service_label(service: str) -> str:
-    """A service's name for people (« Engagements »)."""
-    try:
-        return processes.service(service).label
-    except KeyError:
-        return service
+        try:
+            return processes.service(self.service).label
+        except KeyError:
+            return self.service
 
 
 class ServiceClients:
@@ -124,6 +120,10 @@ class ServiceClients:
                     body: Any = response.json()
                 except ValueError:
                     body = response.text
+                if response.status_code == 401 and isinstance(body, dict) and body.get("reason") == "expired":
+                    span.set_status(Status(StatusCode.ERROR))
+                    raise ServiceUnavailable(service, "identity expired on the way: requests are queueing",
+                                             busy=True)
                 if response.status_code >= 500:
                     span.set_status(Status(StatusCode.ERROR))
                 raise ServiceError(service, response.status_code, body)
