@@ -19,7 +19,6 @@ from tests.gateway.indicator_helpers import SECRETARIAT, definition, words_of
 PERIOD = "2039"  # a campaign no other test of the shared stack opens
 
 
-
 async def _campaign_and_a_value_sent_back(stack: dict[str, Any]) -> dict[str, Any]:
     client = stack["indicateurs"].client
     places = await definition(stack, 28, "Nombre de collèges")
