@@ -277,18 +277,28 @@ class EventConsumer:
             await msg.nak(delay=min(0.2 * 2 ** delivered, 30))
 
     async def _apply(self, session: AsyncSession, event: CloudEvent) -> None:
-        """The handler's effect and the inbox row, on `session` (not committed here)."""
-        reads = self.sub_spec.reads
-        data = reads.model_validate(event.data) if reads is not None else event.data
-        await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox, data=data))
+        """The inbox row and the handler's effect, on `session` (not committed here)."""
+        await self._record_inbox(session, event)
+        await self._handle(session, event)
+
+    async def _record_inbox(self, session: AsyncSession, event: CloudEvent) -> None:
         await session.exec(self.inbox.insert().values(consumer=self.durable, event_id=event.id,
                                                       processed_at=datetime.now(UTC)))
 
+    async def _handle(self, session: AsyncSession, event: CloudEvent) -> None:
+        reads = self.sub_spec.reads
+        data = reads.model_validate(event.data) if reads is not None else event.data
+        await self.sub_spec.handler(Delivery(event=event, session=session, outbox=self.outbox, data=data))
+
     async def _apply_once(self, event: CloudEvent) -> None:
         async with self.db.session() as session:
-            if await self._seen(session, [event.id]):
+            # The inbox row first, rather than a query before: an event already applied (an earlier delivery,
+            # or another instance's committed meanwhile) stops at its key, before the handler runs.
+            try:
+                await self._record_inbox(session, event)
+            except IntegrityError:
                 return
-            await self._apply(session, event)
+            await self._handle(session, event)
             try:
                 await session.commit()
             except IntegrityError:
