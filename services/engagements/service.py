@@ -414,9 +414,11 @@ async def update_part(session: AsyncSession, outbox: Outbox, *, number: int, org
     # In detail for the services (internal stream), and its public projection for integrators.
     subject = f"engagement/{number}"
     await outbox.record_many(session, [(detail, subject), (ProgressUpdatedV2.of(detail), subject)])
+    # The answer from what this transaction read and wrote (the guarded update gave `part` its new values), read
+    # before the commit: after it, the reads would open a transaction of their own.
+    answer = await _detail(session, c, e, parts, history)
     await session.commit()
-    # The answer from what this transaction read and wrote (the guarded update gave `part` its new values).
-    return await _detail(session, c, e, parts, history)
+    return answer
 
 
 def known_qpv(contract: Contract) -> set[str]:
