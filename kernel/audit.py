@@ -11,6 +11,7 @@ writes to it but these listeners.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -202,7 +203,7 @@ class AuditRecorder:
                 entries.append(_entry(table, "update", _row_key(table, self._object_values(table, obj)),
                                       before, after))
         if entries:
-            session.connection().execute(self.log.insert(), entries)
+            session.connection().execute(log_insert(self.log), entries)
 
     def _on_execute(self, state: ORMExecuteState) -> Any:
         if not (state.is_update or state.is_delete):
@@ -228,11 +229,17 @@ class AuditRecorder:
             if entry is not None:
                 entries.append(entry)
         if entries:
-            connection.execute(self.log.insert(), entries)
+            connection.execute(log_insert(self.log), entries)
         return result
 
 
 # --- statements the ORM does not see -------------------------------------------------------------------------
+
+@functools.cache
+def log_insert(log: Table) -> Any:
+    """The log's INSERT, built once per log (building a statement and its cache key costs as much as running it)."""
+    return log.insert()
+
 
 def log_of(table: Table) -> Table | None:
     """The audit log of `table`'s service, or None when `table` is not audited (the outbox, the inbox, the log)."""

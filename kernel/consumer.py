@@ -29,7 +29,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, select
+from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -115,6 +115,10 @@ class EventConsumer:
         self.ack_wait = ack_wait
         self.batch = batch
         self.linger = linger
+        # Statements built once: building one and its cache key costs as much as running it on SQLite.
+        self._inbox_insert = inbox.insert()
+        self._inbox_seen = select(inbox.c.event_id).where(inbox.c.consumer == bindparam("consumer"),
+                                                          inbox.c.event_id.in_(bindparam("ids", expanding=True)))
         self.replicas = replicas
         self.durable = durable_name(namespace, subscription.durable)
         self.dead_letter_subject = f"{namespace}.{DEAD_LETTER_SERVICE}.{subscription.durable}"
@@ -208,9 +212,8 @@ class EventConsumer:
 
     async def _seen(self, session: AsyncSession, event_ids: list[str]) -> set[str]:
         """Which of these events this consumer has already applied (its inbox)."""
-        t = self.inbox
-        rows = await session.exec(select(t.c.event_id).where(t.c.consumer == self.durable,
-                                                             t.c.event_id.in_(event_ids)))
+        rows = await session.exec(self._inbox_seen,  # type: ignore[call-overload]
+                                  params={"consumer": self.durable, "ids": event_ids})
         return {row[0] for row in rows.all()}
 
     async def process(self, msg: Msg) -> None:
@@ -289,8 +292,8 @@ class EventConsumer:
         await self._handle(session, event)
 
     async def _record_inbox(self, session: AsyncSession, event: CloudEvent) -> None:
-        await session.exec(self.inbox.insert().values(consumer=self.durable, event_id=event.id,
-                                                      processed_at=datetime.now(UTC)))
+        await session.exec(self._inbox_insert,  # type: ignore[call-overload]
+                           params={"consumer": self.durable, "event_id": event.id, "processed_at": datetime.now(UTC)})
 
     async def _handle(self, session: AsyncSession, event: CloudEvent) -> None:
         reads = self.sub_spec.reads

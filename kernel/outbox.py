@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from nats.js import JetStreamContext
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, func, select, update
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.db import Database
@@ -45,6 +45,7 @@ class Outbox:
         self.table = table
         self.source = source
         self.namespace = namespace
+        self._insert = table.insert()  # built once: building it and its cache key cost as much as running it
 
     async def record(self, session: AsyncSession, payload: EventPayload, *, subject: str | None) -> CloudEvent:
         return (await self.record_many(session, [(payload, subject)]))[0]
@@ -60,7 +61,7 @@ class Outbox:
         rows = [{"event_id": e.id, "subject": subject_for(e.type, self.namespace), "envelope": e.model_dump_json(),
                  "traceparent": traceparent, "created_at": created_at} for e in events]
         for start in range(0, len(rows), chunk):
-            await session.exec(self.table.insert(), params=rows[start:start + chunk])  # type: ignore[call-overload]
+            await session.exec(self._insert, params=rows[start:start + chunk])  # type: ignore[call-overload]
         if rows:
             session.sync_session.info["outbox_dirty"] = True  # wakes the relay when this session commits
         return events
@@ -80,6 +81,13 @@ class OutboxRelay:
         # so the commits arriving meanwhile go out together: one query, one UPDATE and one commit for several
         # events rather than for each. A lone commit goes out at once.
         self.linger = linger
+        # The relay's two statements, built once (a flush per commit at low rates).
+        self._pending = (select(table.c.position, table.c.event_id, table.c.subject, table.c.envelope,
+                                table.c.traceparent)
+                         .where(table.c.sent_at.is_(None)).order_by(table.c.position).limit(batch_size)
+                         .with_for_update(skip_locked=True))
+        self._sent = (update(table).where(table.c.position.in_(bindparam("positions", expanding=True)))
+                      .values(sent_at=bindparam("sent_at")))
         self._last_flush = -1e9
         self._last_prune = 0.0
         self._wake = asyncio.Event()
@@ -139,13 +147,8 @@ class OutboxRelay:
                 return total
 
     async def publish_batch(self) -> int:
-        t = self.table
         async with self.db.session() as session:
-            rows = (await session.exec(
-                select(t.c.position, t.c.event_id, t.c.subject, t.c.envelope, t.c.traceparent)
-                .where(t.c.sent_at.is_(None)).order_by(t.c.position).limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )).all()
+            rows = (await session.exec(self._pending)).all()  # type: ignore[call-overload]
             if not rows:
                 return 0
             results = await asyncio.gather(*(self._publish(r) for r in rows), return_exceptions=True)
@@ -163,8 +166,8 @@ class OutboxRelay:
             return len(done)
 
     async def _mark_sent(self, session: AsyncSession, positions: list[int]) -> None:
-        t = self.table
-        await session.exec(update(t).where(t.c.position.in_(positions)).values(sent_at=datetime.now(UTC)))
+        await session.exec(self._sent,  # type: ignore[call-overload]
+                           params={"positions": positions, "sent_at": datetime.now(UTC)})
 
     async def _publish(self, row) -> None:  # type: ignore[no-untyped-def]
         headers = {"Nats-Msg-Id": row.event_id, "Content-Type": "application/cloudevents+json"}

@@ -8,10 +8,11 @@ import superseding the values it corrects).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import Table, bindparam, inspect
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,16 +64,16 @@ async def guarded_update(session: AsyncSession, model: type[M], key: Any, *, exp
         row = await session.get(model, key, populate_existing=True)
         before = _held(row)
     table = model.__table__  # type: ignore[attr-defined]
-    [pk] = table.primary_key.columns
-    statement = (table.update().where(pk == key, *[table.c[column] == value for column, value in expect.items()])
-                 .values(**values).returning(*table.columns))
+    statement = _guarded_statement(table, tuple((c, v is None) for c, v in expect.items()), tuple(values))
+    params = {"_key": key, **{f"_expect_{c}": v for c, v in expect.items() if v is not None},
+              **{f"_value_{c}": v for c, v in values.items()}}
     connection = await session.connection()
-    written = (await connection.execute(statement)).first()
+    written = (await connection.execute(statement, params)).first()
     if written is not None:
         after = dict(written._mapping)
         log, entry = audit.log_of(table), audit.update_entry(table, before or {}, after)
         if log is not None and entry is not None:
-            await connection.execute(log.insert(), [entry])
+            await connection.execute(audit.log_insert(log), [entry])
         if row is not None:
             for prop in inspect(row).mapper.column_attrs:
                 set_committed_value(row, prop.key, after[prop.columns[0].name])
@@ -81,6 +82,20 @@ async def guarded_update(session: AsyncSession, model: type[M], key: Any, *, exp
     fresh = await session.get(model, key, populate_existing=True)
     details = {"current": current(fresh)} if current is not None and fresh is not None else {}
     raise Conflict(conflict, **details)
+
+
+@functools.cache
+def _guarded_statement(table: Table, expect: tuple[tuple[str, bool], ...], values: tuple[str, ...]) -> Any:
+    """A guarded UPDATE … RETURNING with bound parameters, built once per table and set of columns (building a
+    statement and its cache key costs as much as running it). `expect` names each column with whether the value
+    expected is None (`IS NULL`, not a parameter)."""
+    [pk] = table.primary_key.columns
+    return (table.update()
+            .where(pk == bindparam("_key"), *[table.c[c].is_(None) if null else
+                                              table.c[c] == bindparam(f"_expect_{c}", type_=table.c[c].type)
+                                              for c, null in expect])
+            .values({c: bindparam(f"_value_{c}", type_=table.c[c].type) for c in values})
+            .returning(*table.columns))
 
 
 def _held(row: Any) -> dict[str, Any] | None:
