@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 
+from sqlalchemy import bindparam
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -199,12 +200,18 @@ _catalogues: dict[CatalogueKey, Catalogue] = {}  # by database, contract and loa
 KEPT_CATALOGUES = 4  # a process serves one database; tests run several services in one process
 
 
+# Every request's statements, built once (building one and its cache key costs as much as running it).
+_HEAD = select(Contract.id, Contract.loaded_at).order_by(col(Contract.loaded_at).desc()).limit(1)
+_HISTORY_TOTAL = select(func.count()).select_from(ProgressChange).where(
+    ProgressChange.engagement_id == bindparam("engagement_id"))
+_PARTS = select(PilotPart).where(PilotPart.engagement_id == bindparam("engagement_id")).order_by(PilotPart.id)
+
+
 async def current_catalogue(session: AsyncSession) -> Catalogue:
     """The current contract's catalogue. A load stamps the contract's `loaded_at` in the transaction that changes
     the catalogue: each request reads that stamp (one small query) and the catalogue is read once per load (by
     each instance) rather than in several queries on every request."""
-    head = (await session.exec(select(Contract.id, Contract.loaded_at)
-                               .order_by(col(Contract.loaded_at).desc()).limit(1))).first()
+    head = (await session.exec(_HEAD)).first()
     if head is None:
         raise NotFound("Aucun contrat n'est chargé.")
     key = (str(session.bind.url) if session.bind else "", head[0], head[1])
@@ -325,8 +332,7 @@ def _part_out(p: PilotPart, names: dict[str, str]) -> PartOut:
 
 
 async def _parts(session: AsyncSession, e: Engagement) -> list[PilotPart]:
-    return list((await session.exec(select(PilotPart).where(PilotPart.engagement_id == e.id)
-                                    .order_by(PilotPart.id))).all())
+    return list((await session.exec(_PARTS, params={"engagement_id": e.id})).all())  # type: ignore[call-overload]
 
 
 async def get_engagement(session: AsyncSession, number: int, *, history: int = HISTORY_SHOWN) -> EngagementDetail:
@@ -341,8 +347,8 @@ async def _detail(session: AsyncSession, c: Catalogue, e: Engagement, parts: lis
                   history: int) -> EngagementDetail:
     changes = (await session.exec(select(ProgressChange).where(ProgressChange.engagement_id == e.id)
                                   .order_by(col(ProgressChange.id).desc()).limit(history))).all() if history else []
-    total = len(changes) if len(changes) < history else (await session.exec(
-        select(func.count()).select_from(ProgressChange).where(ProgressChange.engagement_id == e.id))).one()
+    total = len(changes) if len(changes) < history else (await session.exec(  # type: ignore[call-overload]
+        _HISTORY_TOTAL, params={"engagement_id": e.id})).one()
     return EngagementDetail(
         **_with_parts(e, parts, c).model_dump(),
         history=[ChangeOut(organisation_id=h.organisation_id, actor_name=h.actor_name,

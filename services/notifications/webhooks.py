@@ -275,8 +275,11 @@ async def queue_event(delivery: Delivery[Any]) -> None:
     event, session = delivery.event, delivery.session
     if is_internal(event.type):
         return
-    endpoints = (await session.exec(select(WebhookEndpoint)
-                                    .where(col(WebhookEndpoint.validated_at).is_not(None)))).all()
+    # Read once per transaction: a batch of events (one fetch, one transaction) shares the list.
+    endpoints = session.info.get("webhook_endpoints")
+    if endpoints is None:
+        endpoints = session.info["webhook_endpoints"] = (await session.exec(
+            select(WebhookEndpoint).where(col(WebhookEndpoint.validated_at).is_not(None)))).all()
     targets = {e.id for e in endpoints if any(matches(p, event.type) for p in e.event_types)}
     if not targets:
         return
