@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, or_, update
+from sqlalchemy import bindparam, case, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -90,6 +90,11 @@ class SessionActivity:
         return len(seen)
 
 
+# Built once: every request asks, and building a statement and its cache key costs as much as running it.
+_SESSION_AND_ACCOUNT = select(WebSession, Account).outerjoin(  # type: ignore[call-overload]
+    Account, col(Account.id) == col(WebSession.account_id)).where(col(WebSession.id) == bindparam("session_id"))
+
+
 async def find_session(session: AsyncSession, token: str | None, settings: Settings,
                        activity: SessionActivity) -> tuple[WebSession, Account] | None:
     """Gets the live session and active account a cookie token opens, refreshing its idle timer (through
@@ -97,8 +102,8 @@ async def find_session(session: AsyncSession, token: str | None, settings: Setti
     if not token:
         return None
     # The session and its account in one query (every page asks).
-    found = (await session.exec(select(WebSession, Account).outerjoin(  # type: ignore[call-overload]
-        Account, col(Account.id) == col(WebSession.account_id)).where(col(WebSession.id) == digest(token)))).first()
+    found = (await session.exec(_SESSION_AND_ACCOUNT,  # type: ignore[call-overload]
+                                params={"session_id": digest(token)})).first()
     if found is None:
         return None
     row, account = found
