@@ -106,7 +106,7 @@ async def open_campaign(session: AsyncSession, outbox: Outbox, *, data: Campaign
                                actor_name=identity.name, closes_on=c.closes_on))
     await outbox.record(session, CampaignOpened(campaign_id=c.id or 0, title=c.title, period=c.period,
                                                 closes_on=c.closes_on), subject=f"campaign/{c.id}")
-    answer = await get_campaign(session, c.id or 0)  # read in this transaction: after the commit, a new one
+    answer = await get_campaign(session, c.id or 0)  # before the commit: no new transaction
     await session.commit()
     return answer
 
@@ -139,7 +139,7 @@ async def close_campaign(session: AsyncSession, outbox: Outbox, *, campaign_id: 
         raise Conflict(f"La campagne « {c.title} » est déjà close.")
     await _close(session, outbox, c, automatic=False, actor_name=identity.name, actor_user_id=identity.user_id,
                  reason=data.reason)
-    answer = await get_campaign(session, campaign_id)  # read in this transaction: after the commit, a new one
+    answer = await get_campaign(session, campaign_id)  # before the commit: no new transaction
     await session.commit()
     return answer
 
@@ -165,7 +165,7 @@ async def reopen_campaign(session: AsyncSession, outbox: Outbox, *, campaign_id:
                                actor_name=identity.name, reason=data.reason, closes_on=closes_on))
     await outbox.record(session, CampaignReopened(campaign_id=c.id or 0, title=c.title, period=c.period,
                                                   closes_on=closes_on), subject=f"campaign/{c.id}")
-    answer = await get_campaign(session, campaign_id)  # read in this transaction: after the commit, a new one
+    answer = await get_campaign(session, campaign_id)  # before the commit: no new transaction
     await session.commit()
     return answer
 

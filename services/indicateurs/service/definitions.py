@@ -165,6 +165,6 @@ async def update_definition(session: AsyncSession, outbox: Outbox, *, indicator_
     await _write(session, d, values, read_version=update.version, actor_name=identity.name)
     await _changed(session, outbox, d, sorted(k for k in values if k != "responsible_custom"),
                    actor_name=identity.name, actor_user_id=identity.user_id)
-    answer = await get_definition(session, indicator_id)  # read in this transaction: after the commit, a new one
+    answer = await get_definition(session, indicator_id)  # before the commit: no new transaction
     await session.commit()
     return answer

@@ -149,7 +149,7 @@ async def submit_value(session: AsyncSession, outbox: Outbox, *, data: Submissio
                                             previous_version=previous.version, previous_value=previous.value,
                                             previous_state=previous.state)
     await outbox.record(session, payload, subject=subject)
-    answer = await get_submission(session, s.id or 0, identity)  # read in this transaction: after the commit, a new one
+    answer = await get_submission(session, s.id or 0, identity)  # before the commit: no new transaction
     await session.commit()
     return answer
 
@@ -180,7 +180,7 @@ async def submit_draft(session: AsyncSession, outbox: Outbox, *, submission_id: 
                               "sent_by_user_id": identity.user_id}, what="soumettre")
     payload, subject = submission_event(SubmissionSubmitted, s, d, await qpv_by_id(session), actor=identity)
     await outbox.record(session, payload, subject=subject)
-    answer = await get_submission(session, submission_id, identity)  # read in this transaction: after the commit, a new one
+    answer = await get_submission(session, submission_id, identity)  # before the commit: no new transaction
     await session.commit()
     return answer
 
@@ -219,7 +219,7 @@ async def approve(session: AsyncSession, outbox: Outbox, *, submission_id: int,
     s = await submission_row(session, submission_id)
     d = await definition(session, s.indicator_id)
     await approve_one(session, outbox, s=s, d=d, qpvs=await qpv_by_id(session), identity=identity)
-    answer = await get_submission(session, submission_id, identity)  # read in this transaction: after the commit, a new one
+    answer = await get_submission(session, submission_id, identity)  # before the commit: no new transaction
     await session.commit()
     return answer
 
@@ -237,7 +237,7 @@ async def reject(session: AsyncSession, outbox: Outbox, *, submission_id: int, r
     payload, subject = submission_event(SubmissionRejected, s, d, await qpv_by_id(session), actor=identity,
                                         reason=reason)
     await outbox.record(session, payload, subject=subject)
-    answer = await get_submission(session, submission_id, identity)  # read in this transaction: after the commit, a new one
+    answer = await get_submission(session, submission_id, identity)  # before the commit: no new transaction
     await session.commit()
     return answer
 
