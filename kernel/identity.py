@@ -19,8 +19,10 @@ from pydantic import BaseModel
 
 from kernel import audit
 from kernel.errors import Unauthenticated
+from kernel.logs import Summarised
 
 log = logging.getLogger(__name__)
+LATE_CALLS = Summarised(log)  # under overload every call is late: a line every 10 s, with the count
 
 HEADER = "X-Cdv-Identity"
 AUDIENCE = "aud"  # the key of the service a token is meant for, beside the identity's fields
@@ -69,8 +71,8 @@ def verify_identity(token: str, secret: str, max_age: int, audience: str) -> Ide
         raise ValueError(f"identité destinée à un autre service que « {audience} »")
     age = (datetime.now(UTC) - signed_at).total_seconds()
     if age > max_age / 2:  # calls are queueing: said before they start to fail as expired
-        log.warning("a call to %s arrived %.0f s after the gateway signed it (identity valid %s s): requests are "
-                    "queueing", audience, age, max_age)
+        LATE_CALLS.warning(audience, "a call to %s arrived %.0f s after the gateway signed it (identity valid %s s): "
+                           "requests are queueing", audience, age, max_age)
     return Identity.model_validate(data)
 
 

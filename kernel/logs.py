@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
 from datetime import UTC, datetime
 
 from opentelemetry import trace
@@ -44,3 +46,25 @@ def setup_logging(service: str, level: str = "INFO", as_json: bool = True) -> No
     # each, formatted and written on the request's path. Failures still reach the logs (as errors of the caller).
     for chatty in ("httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+
+
+class Summarised:
+    """A warning that comes once per call under overload (a late call, a busy service): said at once, then at
+    most once every `every` seconds per key, with how many times it came in between. A thousand late calls in
+    ten seconds are two lines, not a thousand."""
+
+    def __init__(self, logger: logging.Logger, every: float = 10.0) -> None:
+        self.logger = logger
+        self.every = every
+        self._state: dict[str, tuple[int, float]] = {}  # key -> (times held back, when last said)
+
+    def warning(self, key: str, message: str, *args: object) -> None:
+        now = time.monotonic()
+        held, said = self._state.get(key, (0, -math.inf))
+        if now - said < self.every:
+            self._state[key] = (held + 1, said)
+            return
+        if held:
+            message += f" (and {held} more like it in the last {now - said:.0f} s)"
+        self.logger.warning(message, *args)
+        self._state[key] = (0, now)

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import nats
 
+import kernel.identity
 from gateway.contract import loader
 from kernel.events import CATALOGUE, CloudEvent
 from kernel.identity import HEADER, sign_identity
+from kernel.logs import Summarised
 from tests.conftest import ADMIN, SECRET, auth, identity
 
 NANTES = identity("ville-nantes", "referent", name="Camille Référente")
@@ -99,6 +101,7 @@ async def test_an_identity_expires_in_seconds(engagements, monkeypatch, caplog) 
         m.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
                   lambda self: int((datetime.now(UTC) - timedelta(seconds=7)).timestamp()))
         late = sign_identity(identity("caf", "referent"), SECRET, "engagements")
+    monkeypatch.setattr(kernel.identity, "LATE_CALLS", Summarised(kernel.identity.log))  # none said before
     with caplog.at_level(logging.WARNING, logger="kernel.identity"):
         assert (await engagements.client.get("/api/v1/engagements/24", headers={HEADER: late})).status_code == 200
     assert "requests are queueing" in caplog.text

@@ -1,5 +1,5 @@
 """Settings: a prefix per service over a shared `CDV_` fallback; production refuses the dev secret. Logs: JSON
-lines carrying the trace id."""
+lines carrying the trace id; warnings repeated under overload summarised."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import pytest
 from opentelemetry import trace
 
+from kernel import logs
 from kernel.logs import JsonFormatter
 from services.engagements.settings import Settings as EngagementsSettings
 from services.notifications.settings import Settings as NotificationsSettings
@@ -51,3 +52,20 @@ def test_shared_value_in_a_dotenv_file_applies_to_every_service(monkeypatch: pyt
     monkeypatch.setenv("CDV_VAR_DIR", str(tmp_path))
     assert EngagementsSettings().nats_url == "nats://from-dotenv:4222"
     assert NotificationsSettings().port == 9104
+
+
+def test_a_warning_repeated_under_overload_is_summarised(monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    """A thousand late calls are not a thousand lines: the first is said, the next ones counted and said with
+    the next line, at most one every 10 s per key; another key is said on its own."""
+    clock = [1000.0]
+    monkeypatch.setattr(logs.time, "monotonic", lambda: clock[0])
+    summary = logs.Summarised(logging.getLogger("test.summary"), every=10)
+    with caplog.at_level(logging.WARNING, logger="test.summary"):
+        for _ in range(5):
+            summary.warning("engagements", "late call to %s", "engagements")
+        summary.warning("indicateurs", "late call to %s", "indicateurs")
+        clock[0] += 11
+        summary.warning("engagements", "late call to %s", "engagements")
+    assert [r.getMessage() for r in caplog.records] == [
+        "late call to engagements", "late call to indicateurs",
+        "late call to engagements (and 4 more like it in the last 11 s)"]
