@@ -27,12 +27,13 @@ from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
 from kernel.db import Database
 from kernel.ids import names_nothing
-from kernel.logs import setup_logging
+from kernel.logs import Summarised, setup_logging
 from kernel.migrations import upgrade
 from kernel.tracing import FASTAPI_TELEMETRY, setup_tracing
 from kernel.uploads import MULTIPART_SLACK, BodyLimit, TooLarge
 
 log = logging.getLogger(__name__)
+UNAVAILABLE = Summarised(log)  # under overload, one per refused request: a line every 10 s, with the count
 HERE = Path(__file__).resolve().parent
 
 # Assets are all served from here (no CDN); htmx swaps HTML, it needs no inline script or eval.
@@ -96,7 +97,7 @@ async def _csrf_rejected(request: Request, _exc: Exception) -> Response:
 
 async def _service_unavailable(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceUnavailable)
-    log.warning("service %s unavailable: %s", exc.service, exc.reason)
+    UNAVAILABLE.warning(f"{exc.service} {exc.busy}", "service %s unavailable: %s", exc.service, exc.reason)
     if exc.busy:  # turned back under overload, before anything was done
         return _error_page(request, 503, "Plateforme très sollicitée",
                            f"Le service « {exc.label} » est très sollicité en ce moment : votre demande n'a pas pu "
