@@ -64,12 +64,22 @@ class ServiceClients:
         self.settings = settings
         transports = transports or {}
         # Every connection opened is kept: past httpx's default of 20 idle ones, busy moments closed and reopened
-        # connections at each request, a cost on both sides (connect, accept, a new protocol object).
+        # connections at each request, a cost on both sides (connect, accept, a new protocol object). And few of
+        # them: httpcore's pool looks over its connections for every request, in a time that grows with their
+        # square (with 64, most of the gateway's CPU under overload went there).
         limits = httpx.Limits(max_connections=settings.service_connections,
                               max_keepalive_connections=settings.service_connections)
         timeout = httpx.Timeout(settings.service_timeout_seconds, pool=settings.service_queue_seconds)
         self.clients = {
             name: httpx.AsyncClient(base_url=url, transport=transports.get(name), timeout=timeout, limits=limits)
+            for name, url in settings.service_urls().items()
+        }
+        # Long waits (the live notices: each open notification centre holds a call for seconds) have pools of
+        # their own, so that they never take the connections of the pages' calls.
+        wait_limits = httpx.Limits(max_connections=settings.service_wait_connections,
+                                   max_keepalive_connections=settings.service_wait_connections)
+        self.waits = {
+            name: httpx.AsyncClient(base_url=url, transport=transports.get(name), timeout=timeout, limits=wait_limits)
             for name, url in settings.service_urls().items()
         }
         self._tracer = tracer("gateway.clients")
@@ -78,7 +88,7 @@ class ServiceClients:
         self.memo: StateMemo | None = None  # that memo (`gateway.cache.shared`)
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(c.aclose() for c in self.clients.values()))
+        await asyncio.gather(*(c.aclose() for c in (*self.clients.values(), *self.waits.values())))
 
     def on_behalf_of(self, identity: Identity) -> ServiceCalls:
         """Calls made for one person (their identity is signed into each request)."""
@@ -95,10 +105,12 @@ class ServiceClients:
 
     async def request(self, identity: Identity, service: str, method: str, path: str, *,
                       params: dict[str, Any] | None = None, json: Any = None, content: Any = None,
-                      content_type: str | None = None, files: Any = None, raw: bool = False) -> Any:
+                      content_type: str | None = None, files: Any = None, raw: bool = False,
+                      long_wait: bool = False) -> Any:
         """The service's JSON answer (or, with `raw`, its whole response: a CSV export); errors raised.
 
-        `content` may be bytes or an async iterator of bytes (an upload streamed on); `files`, a form's files."""
+        `content` may be bytes or an async iterator of bytes (an upload streamed on); `files`, a form's files;
+        `long_wait`, a call the service holds until something happens (through the pool of such calls)."""
         with self._tracer.start_as_current_span(f"{method} {service}{path}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("peer.service", service)
             headers = inject_headers({HEADER: sign_identity(identity, self.settings.identity_secret, service)})
@@ -106,8 +118,9 @@ class ServiceClients:
                 headers["Content-Type"] = content_type
             clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
             try:
-                response = await self.clients[service].request(method, path, params=clean, json=json,
-                                                                content=content, files=files, headers=headers)
+                client = (self.waits if long_wait else self.clients)[service]
+                response = await client.request(method, path, params=clean, json=json, content=content, files=files,
+                                                headers=headers)
             except httpx.HTTPError as exc:
                 span.set_status(Status(StatusCode.ERROR))
                 raise ServiceUnavailable(service, str(exc) or type(exc).__name__,
@@ -146,6 +159,10 @@ class ServiceCalls:
             return response.content  # type: ignore[no-any-return]
 
         return await memo.get_as(self.identity, service, path, params, load)
+
+    async def wait(self, service: str, path: str, **params: Any) -> Any:
+        """A GET the service holds until something happens or its timeout passes (never remembered)."""
+        return await self.clients.request(self.identity, service, "GET", path, params=params, long_wait=True)
 
     async def patch(self, service: str, path: str, body: Any, **params: Any) -> Any:
         return await self.clients.request(self.identity, service, "PATCH", path, params=params, json=body)

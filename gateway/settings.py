@@ -37,8 +37,10 @@ class Settings(KernelSettings):
     # Connections kept to each service, and how long a request waits for a free one before the gateway answers
     # « très sollicité » (503, nothing sent): under overload, a fast clear refusal rather than a queue that grows
     # until requests reach the service older than their signed identity (`identity_ttl_seconds`) and fail.
-    service_connections: int = 64
+    service_connections: int = 16
     service_queue_seconds: float = 2.0
+    # Connections for the calls a service holds open (the live notices: one per open notification centre).
+    service_wait_connections: int = 256
     health_timeout_seconds: float = 2.0
     # The services' answers a page reads are kept in memory until their data changes (`gateway.cache`): a change
     # made elsewhere (an event, another gateway) shows at most this long after it commits. 0: every read is fresh.

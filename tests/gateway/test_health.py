@@ -141,3 +141,47 @@ async def test_a_call_that_reaches_its_service_after_its_identity_expired_says_t
     words = html.unescape(page.text)
     assert "Plateforme très sollicitée" in words and "Erreur inattendue" not in words
     assert "Le service « Engagements » est très sollicité en ce moment" in words and "rien n'a été enregistré" in words
+
+
+async def test_calls_held_open_by_a_service_do_not_take_the_pages_connections(tmp_path) -> None:
+    """Each open notification centre holds a call to notifications for seconds (the live notices). They have a
+    pool of their own: with every one of the pages' connections would-be taken by them, a page's call to the same
+    service still goes through at once."""
+    from gateway.clients import ServiceClients
+    from tests.conftest import identity
+
+    held: list[asyncio.StreamWriter] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            if b"/api/v1/notices/wait" in head.split(b"\r\n", 1)[0]:
+                held.append(writer)  # held open, as the service does until a notice comes
+                return
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n"
+                         b'{"unread":0}')
+            await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = gateway_settings(tmp_path, notifications_url=f"http://127.0.0.1:{port}", service_connections=1,
+                                service_queue_seconds=0.3, service_timeout_seconds=5)
+    clients = ServiceClients(settings)
+    calls = clients.on_behalf_of(identity("ville-nantes"))
+    try:
+        waits = [asyncio.create_task(calls.wait("notifications", "/api/v1/notices/wait", after=0, timeout=8))
+                 for _ in range(3)]
+        deadline = time.monotonic() + 3
+        while len(held) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert len(held) == 3, "the three waits are held at once"
+        assert await calls.get("notifications", "/api/v1/notices/unread") == {"unread": 0}
+        assert not any(w.done() for w in waits)
+        for w in waits:
+            w.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+    finally:
+        await clients.aclose()
+        server.close()
+        for writer in held:
+            writer.close()

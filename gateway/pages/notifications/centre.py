@@ -77,7 +77,7 @@ async def live(request: Request, viewer: CurrentViewer, calls: CallsDep, setting
         deadline = loop.time() + settings.notices_stream_seconds
         while loop.time() < deadline and not await request.is_disconnected():
             try:
-                found = await calls.get("notifications", "/api/v1/notices/wait", after=after,
+                found = await calls.wait("notifications", "/api/v1/notices/wait", after=after,
                                         timeout=settings.notices_wait_seconds)
             except (ServiceUnavailable, ServiceError):
                 await asyncio.sleep(5)
