@@ -302,18 +302,16 @@ class EventConsumer:
 
     async def _apply_once(self, event: CloudEvent) -> None:
         async with self.db.session() as session:
-            # The inbox row first, rather than a query before: an event already applied (an earlier delivery,
-            # or another instance's committed meanwhile) stops at its key, before the handler runs.
+            # The inbox row first, rather than a query before: an event already applied stops at its key, before
+            # the handler runs. That includes another instance applying it at the same moment: on PostgreSQL the
+            # second INSERT waits for the first transaction and fails once it commits (SQLite takes one writer at a
+            # time). So an integrity error at the commit is the handler's own, a failure like any other.
             try:
                 await self._record_inbox(session, event)
             except IntegrityError:
                 return
             await self._handle(session, event)
-            try:
-                await session.commit()
-            except IntegrityError:
-                # Another delivery of the same event committed first: its effect stands, ours is dropped.
-                await session.rollback()
+            await session.commit()
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         headers = dict(msg.headers or {})
