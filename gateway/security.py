@@ -90,7 +90,7 @@ class SessionActivity:
         return len(seen)
 
 
-# Built once: every request asks, and building a statement and its cache key costs as much as running it.
+# Every request asks: built once (see `kernel.db`).
 _SESSION_AND_ACCOUNT = select(WebSession, Account).outerjoin(  # type: ignore[call-overload]
     Account, col(Account.id) == col(WebSession.account_id)).where(col(WebSession.id) == bindparam("session_id"))
 

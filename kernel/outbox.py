@@ -45,7 +45,7 @@ class Outbox:
         self.table = table
         self.source = source
         self.namespace = namespace
-        self._insert = table.insert()  # built once: building it and its cache key cost as much as running it
+        self._insert = table.insert()  # built once (see `kernel.db`)
 
     async def record(self, session: AsyncSession, payload: EventPayload, *, subject: str | None) -> CloudEvent:
         return (await self.record_many(session, [(payload, subject)]))[0]

@@ -86,9 +86,9 @@ async def guarded_update(session: AsyncSession, model: type[M], key: Any, *, exp
 
 @functools.cache
 def _guarded_statement(table: Table, expect: tuple[tuple[str, bool], ...], values: tuple[str, ...]) -> Any:
-    """A guarded UPDATE … RETURNING with bound parameters, built once per table and set of columns (building a
-    statement and its cache key costs as much as running it). `expect` names each column with whether the value
-    expected is None (`IS NULL`, not a parameter)."""
+    """A guarded UPDATE … RETURNING with bound parameters, built once per table and set of columns (see
+    `kernel.db`). `expect` names each column with whether the value expected is None (`IS NULL`, not a
+    parameter)."""
     [pk] = table.primary_key.columns
     return (table.update()
             .where(pk == bindparam("_key"), *[table.c[c].is_(None) if null else

@@ -200,7 +200,7 @@ _catalogues: dict[CatalogueKey, Catalogue] = {}  # by database, contract and loa
 KEPT_CATALOGUES = 4  # a process serves one database; tests run several services in one process
 
 
-# Every request's statements, built once (building one and its cache key costs as much as running it).
+# Every request's statements, built once (see `kernel.db`).
 _HEAD = select(Contract.id, Contract.loaded_at).order_by(col(Contract.loaded_at).desc()).limit(1)
 _HISTORY_TOTAL = select(func.count()).select_from(ProgressChange).where(
     ProgressChange.engagement_id == bindparam("engagement_id"))
