@@ -25,6 +25,7 @@ from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
+from kernel import memory
 from kernel.db import Database
 from kernel.ids import names_nothing
 from kernel.logs import Summarised, setup_logging
@@ -181,6 +182,8 @@ def create_app(settings: Settings | None = None,
         account_sync = asyncio.create_task(notify.keep_in_sync(app.state.db, app.state.clients))
         app.state.session_activity = security.SessionActivity()
         activity = asyncio.create_task(_write_session_activity(app))
+        if settings.environment != "test":  # under pytest, many apps share one process: nothing to freeze
+            memory.settle_after_start()
         log.info("gateway ready on port %s", settings.port)
         try:
             yield
