@@ -15,6 +15,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from gateway import processes
 from gateway.settings import Settings
+from gateway.transport import ServiceTransport
 from kernel.identity import HEADER, Identity, sign_identity
 from kernel.tracing import inject_headers, tracer
 
@@ -63,23 +64,19 @@ class ServiceClients:
     def __init__(self, settings: Settings, transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> None:
         self.settings = settings
         transports = transports or {}
-        # Every connection opened is kept: past httpx's default of 20 idle ones, busy moments closed and reopened
-        # connections at each request, a cost on both sides (connect, accept, a new protocol object). And few of
-        # them: httpcore's pool looks over its connections for every request, in a time that grows with their
-        # square (with 64, most of the gateway's CPU under overload went there).
-        limits = httpx.Limits(max_connections=settings.service_connections,
-                              max_keepalive_connections=settings.service_connections)
+        # Every connection opened is kept (`gateway.transport`): closing and reopening them at busy moments cost both
+        # sides. And few of them: a service is one single-threaded process; more calls at once add only queueing.
         timeout = httpx.Timeout(settings.service_timeout_seconds, pool=settings.service_queue_seconds)
         self.clients = {
-            name: httpx.AsyncClient(base_url=url, transport=transports.get(name), timeout=timeout, limits=limits)
+            name: httpx.AsyncClient(base_url=url, timeout=timeout,
+                                    transport=transports.get(name) or ServiceTransport(settings.service_connections))
             for name, url in settings.service_urls().items()
         }
-        # Long waits (the live notices: each open notification centre holds a call for seconds) have pools of
-        # their own, so that they never take the connections of the pages' calls.
-        wait_limits = httpx.Limits(max_connections=settings.service_wait_connections,
-                                   max_keepalive_connections=settings.service_wait_connections)
+        # Long waits (the live notices: each open notification centre holds a call for seconds) have connections of
+        # their own, so that they never take those of the pages' calls.
         self.waits = {
-            name: httpx.AsyncClient(base_url=url, transport=transports.get(name), timeout=timeout, limits=wait_limits)
+            name: httpx.AsyncClient(base_url=url, timeout=timeout, transport=transports.get(name)
+                                    or ServiceTransport(settings.service_wait_connections))
             for name, url in settings.service_urls().items()
         }
         self._tracer = tracer("gateway.clients")
