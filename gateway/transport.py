@@ -185,7 +185,9 @@ async def _receive(connection: _Connection, request: httpx.Request,
                     deadline.reschedule(loop.time() + timeout)
 
             status = int(code)
-            if request.method == "HEAD" or status in NO_BODY or 100 <= status < 200:
+            if status < 200:  # never asked for (no `Expect: 100-continue` is sent): not guessed at
+                raise httpx.RemoteProtocolError(f"unexpected interim answer {status}", request=request)
+            if request.method == "HEAD" or status in NO_BODY:
                 content = b""
             elif chunked:
                 pieces = []
