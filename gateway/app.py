@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import cache, notify, security
+from gateway import cache, notify, rendering, security
 from gateway.clients import ServiceClients, ServiceError, ServiceUnavailable
 from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
@@ -182,6 +182,7 @@ def create_app(settings: Settings | None = None,
         account_sync = asyncio.create_task(notify.keep_in_sync(app.state.db, app.state.clients))
         app.state.session_activity = security.SessionActivity()
         activity = asyncio.create_task(_write_session_activity(app))
+        rendering.compile_all()
         if settings.environment != "test":  # under pytest, many apps share one process: nothing to freeze
             memory.settle_after_start()
         log.info("gateway ready on port %s", settings.port)
