@@ -139,3 +139,31 @@ async def test_the_last_copil_held_comes_from_participation(gateway, stack) -> N
         if m["status"] != "cancelled" and m["phase"] == "past")[-1]
     assert held >= "2021-11-18"
     assert f'name="depuis" type="date" value="{held}"' in page, "the filter starts from the last COPIL held"
+
+
+def card_text(text: str, number: int) -> str:
+    start = text.index(f'id="engagement-{number}"')
+    return text[start:text.index("</article>", start)]
+
+
+async def test_the_list_s_kept_cards_follow_every_change_and_filter(gateway, stack) -> None:
+    # Closed cards are kept rendered by what they show (`rendering.KeptMacro`): a card is never shown stale, and
+    # its links keep the filters of the list it is on.
+    number = (await piloted_by(stack, "ville-nantes"))[0]
+    before = await part(stack, number, "ville-nantes")
+    who = await gateway.account("ville-nantes", name="Léa Moreau")
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, who)
+        first = (await client.get("/mes-engagements")).text
+        again = (await client.get("/mes-engagements")).text
+        saved = await client.post(f"/engagements/{number}/parts/ville-nantes",
+                                  data=form(before["version"], status="en_cours", progress="73"),
+                                  headers={**HTMX, "X-CSRF-Token": token})
+        after = (await client.get("/mes-engagements")).text
+        searched = (await client.get(f"/mes-engagements?q={number}")).text
+    assert saved.status_code == 200, saved.text
+    assert card_text(again, number) == card_text(first, number)
+    assert "73 %" not in card_text(first, number) and "73 %" in card_text(after, number)
+    assert "Léa Moreau" in card_text(after, number)
+    assert f'href="/mes-engagements/{number}/modifier"' in card_text(after, number)
+    assert f'href="/mes-engagements/{number}/modifier?q={number}"' in card_text(searched, number)
