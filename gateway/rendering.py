@@ -63,7 +63,7 @@ class KeptMacro:
     The macro is called without the page's context: it must read nothing but its arguments (a name of the page
     would be undefined here, hence empty)."""
 
-    def __init__(self, template: str, macro: str, size: int = 4000) -> None:
+    def __init__(self, template: str, macro: str, size: int = 1000) -> None:  # about 2 MB of HTML
         self.template, self.macro, self.size = template, macro, size
         self._kept: OrderedDict[bytes, Markup] = OrderedDict()
 
