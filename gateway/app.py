@@ -25,7 +25,7 @@ from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
-from kernel import memory
+from kernel import memory, routes
 from kernel.db import Database
 from kernel.ids import names_nothing
 from kernel.logs import Summarised, setup_logging
@@ -183,7 +183,8 @@ def create_app(settings: Settings | None = None,
         app.state.session_activity = security.SessionActivity()
         activity = asyncio.create_task(_write_session_activity(app))
         rendering.compile_all()
-        if settings.environment != "test":  # under pytest, many apps share one process: nothing to freeze
+        if settings.environment != "test":  # under pytest, many apps share one process: nothing to build or freeze
+            routes.build_routes(app)
             memory.settle_after_start()
         log.info("gateway ready on port %s", settings.port)
         try:
