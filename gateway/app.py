@@ -25,7 +25,7 @@ from gateway.deps import AccessDenied, CsrfRejected, LoginRequired, csrf_guard
 from gateway.pages import aap, admin, engagements, home, indicateurs, notifications, participation, public
 from gateway.rendering import is_htmx, render
 from gateway.settings import Settings
-from kernel import memory, routes
+from kernel import startup
 from kernel.db import Database
 from kernel.ids import names_nothing
 from kernel.logs import Summarised, setup_logging
@@ -184,8 +184,7 @@ def create_app(settings: Settings | None = None,
         activity = asyncio.create_task(_write_session_activity(app))
         rendering.compile_all()
         if settings.environment != "test":  # under pytest, many apps share one process: nothing to build or freeze
-            routes.build_routes(app)
-            memory.settle_after_start()
+            startup.ready(app)
         log.info("gateway ready on port %s", settings.port)
         try:
             yield

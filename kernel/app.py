@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kernel import memory, routes
+from kernel import startup
 from kernel.audit import TABLE as AUDIT_TABLE
 from kernel.audit import AuditRecorder, audit_table
 from kernel.audit_api import audit_router
@@ -125,8 +125,7 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
                 await result
         jobs = [asyncio.create_task(job(runtime), name=f"{spec.name}-{job.__name__}") for job in spec.background]
         if settings.environment != "test":  # under pytest, many apps share one process: nothing to freeze
-            routes.build_routes(app)
-            memory.settle_after_start()
+            startup.ready(app)
         log.info("%s ready on port %s", spec.name, settings.port)
         try:
             yield

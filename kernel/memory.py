@@ -1,6 +1,6 @@
 """A process's memory: start-up's objects set aside from the collector, and memory handed back after a bulk job.
 
-Once a process is ready (`settle_after_start`, from the lifespans; not under pytest, where many apps share one
+Once a process is ready (`settle_after_start`, from `startup.ready`; not under pytest, where many apps share one
 process), what start-up built is frozen: CPython's full collections went over every one of those objects again
 (most of a process's: 130,000 to 180,000), 0.1 to 0.25 s each, every request in flight waiting. Frozen objects are
 never collected, which is right for what lives as long as the process.

@@ -1,10 +1,11 @@
-"""FastAPI's routes worked out at start-up rather than at the first request through them.
+"""What every process (each service, the gateway) does once ready, before its first request (`ready`): its routes
+worked out, then what start-up built set aside from the collector, in that order so that the routes are set aside
+too.
 
 FastAPI (0.16x) works out the routes of an included router (each one's dependencies, parameters and models) the
 first time a request goes through that router, all of the router's routes at once: 30 to 70 ms for a service's
 first calls here, and up to a third of a second for the gateway's first page of a kind, every request behind
-them waiting. Done once a process is ready, that work is out of the first visitors' way, and frozen with the
-rest of start-up (`memory.settle_after_start`).
+them waiting. Done once a process is ready, that work is out of the first visitors' way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI
+
+from kernel import memory
+
+
+def ready(app: FastAPI) -> None:
+    """Once start-up is done: the routes worked out, then start-up's objects frozen (`memory.settle_after_start`).
+    Not under pytest, where many apps share one process: nothing there lives as long as the process."""
+    build_routes(app)
+    memory.settle_after_start()
 
 
 def build_routes(app: FastAPI) -> int:
