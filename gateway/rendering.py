@@ -67,13 +67,13 @@ class KeptMacro:
         self.template, self.macro, self.size = template, macro, size
         self._kept: OrderedDict[bytes, Markup] = OrderedDict()
 
-    def __call__(self, *args: Any) -> Markup:
-        key = hashlib.blake2b(orjson.dumps(args), digest_size=16).digest()
+    def __call__(self, *args: Any, **kwargs: Any) -> Markup:
+        key = hashlib.blake2b(orjson.dumps([args, kwargs]), digest_size=16).digest()
         html = self._kept.get(key)
         if html is not None:
             self._kept.move_to_end(key)
             return html
-        html = Markup(getattr(templates.env.get_template(self.template).module, self.macro)(*args))
+        html = Markup(getattr(templates.env.get_template(self.template).module, self.macro)(*args, **kwargs))
         self._kept[key] = html
         if len(self._kept) > self.size:
             self._kept.popitem(last=False)
