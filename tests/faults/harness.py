@@ -19,7 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from gateway.contract import loader, validation
 from kernel.events import stream_name
-from tests.conftest import ADMIN, DEFAULT_CONTRACT, SECRET, auth, identity, readdress
+from tests.conftest import ADMIN, DEFAULT_CONTRACT, SECRET, auth, identity, paris_today, readdress
 from tests.faults.servers import SERVICES, Nats, Postgres, Services, Smtp
 
 NANTES = identity("ville-nantes", "referent", name="Camille Nantes")
@@ -190,7 +190,7 @@ class Load:
         for n in range(MEMBERS):
             member = {"person": {"name": f"Membre {n}", "email": f"membre{n}@faults.example"},
                       "organisation_id": "nantes-metropole", "seat": "titulaire",
-                      "starts_on": str(date.today() - timedelta(days=30))}
+                      "starts_on": str(paris_today() - timedelta(days=30))}
             response = await _call(self.clients["participation"], "POST", "/api/v1/bodies/copil/members",
                                    SECRETARIAT, member)
             assert response.status_code == 201, response.text
@@ -222,7 +222,7 @@ class Load:
 
     async def agenda_publication(self, i: int) -> None:
         client = self.clients["participation"]
-        starts = datetime.combine(date.today() + timedelta(days=40 + i % 300), clock(9, 30)).isoformat()
+        starts = datetime.combine(paris_today() + timedelta(days=40 + i % 300), clock(9, 30)).isoformat()
         created = await _call(client, "POST", "/api/v1/meetings", SECRETARIAT,
                               {"body_id": "copil", "title": f"COPIL n° {i}", "starts_at": starts, "place": "Nantes"})
         if created.status_code >= 300:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 
 from gateway import accounts
 from gateway.app import create_app
-from tests.conftest import auth, identity
+from tests.conftest import auth, identity, paris_today
 from tests.gateway.conftest import PASSWORD, gateway_settings, transports_for
 from tests.gateway.indicator_helpers import SECRETARIAT, definition
 from tests.gateway.test_browser import CHROMIUM_ARGS, _chromium, _serve
@@ -49,7 +49,7 @@ async def _values(stack: dict[str, Any]) -> dict[str, Any]:
     beneficiaries = await definition(stack, 9, "Nombre de rencontres avec les habitants")
     caf, nantes = identity("caf", name="Claude CAF"), identity("ville-nantes", name="Léa Moreau")
     campaign = await client.post("/api/v1/campaigns", headers=auth(SECRETARIAT), json={
-        "title": f"Bilan {PERIOD}", "period": PERIOD, "closes_on": (date.today() + timedelta(days=30)).isoformat()})
+        "title": f"Bilan {PERIOD}", "period": PERIOD, "closes_on": (paris_today() + timedelta(days=30)).isoformat()})
     assert campaign.status_code in (201, 409), campaign.text
 
     async def submit(who: Any, d: dict[str, Any], period: str, value: float, **extra: Any) -> dict[str, Any]:
@@ -75,7 +75,7 @@ async def test_the_secretariat_s_queue_and_a_referent_correcting_a_value_sent_ba
     SHOTS.mkdir(parents=True, exist_ok=True)
     values = await _values(stack)
     children = values["to_send_back"]
-    app = create_app(gateway_settings(tmp_path, last_copil_date=date.today()), transports=transports_for(stack))
+    app = create_app(gateway_settings(tmp_path, last_copil_date=paris_today()), transports=transports_for(stack))
     server, task, base = await _serve(app)
     try:
         async with app.state.db.session() as session:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from gateway import accounts
 from gateway.app import create_app
-from tests.conftest import auth
+from tests.conftest import auth, paris_today
 from tests.gateway.conftest import PASSWORD, gateway_settings, transports_for
 from tests.gateway.test_browser import CHROMIUM_ARGS, _chromium, _serve
 from tests.gateway.test_conseils_pages import _pilots
@@ -38,7 +38,7 @@ async def test_a_conseil_citoyen_gives_its_opinion_and_the_pilot_answers_in_chro
     seated = await stack["participation"].client.post(
         f"/api/v1/bodies/{CONSEIL}/members", headers=auth(SECRETARIAT),
         json={"person": {"name": f"Inès Habitante{tag}", "email": member_email},
-              "organisation_id": "conseils-citoyens", "starts_on": str(date.today() - timedelta(days=5))})
+              "organisation_id": "conseils-citoyens", "starts_on": str(paris_today() - timedelta(days=5))})
     assert seated.status_code == 201, seated.text
     pilot_org = (await _pilots(stack, 30))[0]
     app = create_app(gateway_settings(tmp_path), transports=transports_for(stack))

@@ -10,12 +10,12 @@ import asyncio
 import html
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from gateway import accounts
 from services.participation.schemas import OpinionIn
 from services.participation.service import opinions
-from tests.conftest import auth
+from tests.conftest import auth, paris_today
 from tests.participation.conftest import SECRETARIAT
 
 CONSEIL = "cc-bottiere-pin-sec"
@@ -38,7 +38,7 @@ async def _seat(stack, name: str, email: str) -> dict:
     response = await stack["participation"].client.post(
         f"/api/v1/bodies/{CONSEIL}/members", headers=auth(SECRETARIAT),
         json={"person": {"name": name, "email": email}, "organisation_id": "conseils-citoyens",
-              "starts_on": str(date.today() - timedelta(days=10))})
+              "starts_on": str(paris_today() - timedelta(days=10))})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -145,7 +145,7 @@ async def test_each_role_on_the_conseil_and_opinion_pages(gateway, stack) -> Non
         assert again.status_code == 422 and "a déjà un compte" in html.unescape(again.text)
         rencontre = await client.post("/conseils-citoyens/rencontres", data={
             "csrf_token": token, "host_body_id": CONSEIL, "title": "Rencontre inter-conseils",
-            "day": (date.today() + timedelta(days=30)).isoformat(), "start": "18:00", "end": "20:00"})
+            "day": (paris_today() + timedelta(days=30)).isoformat(), "start": "18:00", "end": "20:00"})
         assert rencontre.status_code == 303 and rencontre.headers["location"].startswith("/reunions/")
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import nats
 
 from services.notifications.events import DeliveryFailed, DeliverySent
-from tests.conftest import auth
+from tests.conftest import auth, paris_today
 from tests.participation.conftest import SECRETARIAT
 from tests.participation.test_pack_and_circulation import _publish
 
@@ -41,12 +41,12 @@ async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, sta
     member = await gateway.account("caf", "referent", name="Karim Membre")
     added_member = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
         "person": {"name": "Karim Membre", "email": member.email}, "organisation_id": "caf",
-        "starts_on": str(date.today() - timedelta(days=30))})
+        "starts_on": str(paris_today() - timedelta(days=30))})
     assert added_member.status_code == 201, added_member.text
     added_member = added_member.json()
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
-        day = (date.today() + timedelta(days=4)).isoformat()
+        day = (paris_today() + timedelta(days=4)).isoformat()
         scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC test",
                                                          "day": day, "start": "09:30", "place": "Salle 1"})
         assert scheduled.status_code == 303
@@ -124,11 +124,11 @@ async def test_the_secretariat_reads_a_proposal_before_deciding_and_the_wording_
     member = await gateway.account("caf", "referent", name="Nora Membre")
     seated = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
         "person": {"name": "Nora Membre", "email": member.email}, "organisation_id": "caf",
-        "starts_on": str(date.today() - timedelta(days=30))})
+        "starts_on": str(paris_today() - timedelta(days=30))})
     assert seated.status_code == 201, seated.text
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
-        day = (date.today() + timedelta(days=60)).isoformat()
+        day = (paris_today() + timedelta(days=60)).isoformat()
         scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC mots",
                                                          "day": day, "start": "09:30", "place": "Salle 1"})
         mid = _meeting_id(scheduled.headers["location"])

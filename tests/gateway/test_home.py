@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ async def _gateway(stack: dict[str, Any], tmp_path: Path, **settings: Any) -> As
 
 async def test_login_lands_on_what_needs_a_referent_who_sits_in_a_body(stack, tmp_path) -> None:
     places = await _campaign_and_a_value_sent_back(stack)
-    async with _gateway(stack, tmp_path, last_copil_date=date.today()) as gateway:
+    async with _gateway(stack, tmp_path, last_copil_date=paris_today()) as gateway:
         await _referent_s_home(gateway, stack, places)
 
 
@@ -56,12 +56,12 @@ async def _referent_s_home(gateway: Gateway, stack: dict[str, Any], places: dict
     part = stack["participation"].client
     seat = await part.post("/api/v1/bodies/gtc/members", headers=auth(SECRETARIAT), json={
         "person": {"name": "Alix DSDEN", "email": referent.email}, "organisation_id": "etat-dsden",
-        "starts_on": str(date.today() - timedelta(days=30))})
+        "starts_on": str(paris_today() - timedelta(days=30))})
     assert seat.status_code == 201, seat.text
-    day = date.today() + timedelta(days=20)
+    day = paris_today() + timedelta(days=20)
     meeting = await part.post("/api/v1/meetings", headers=auth(SECRETARIAT), json={
         "body_id": "gtc", "title": "GTC de l'accueil", "starts_at": f"{day}T14:00",
-        "proposals_until": str(date.today() + timedelta(days=3))})
+        "proposals_until": str(paris_today() + timedelta(days=3))})
     assert meeting.status_code == 201, meeting.text
     async with gateway.client() as client:
         login = await gateway.login(client, referent.email, referent.password)
@@ -94,7 +94,7 @@ async def test_the_secretariat_sees_the_queue_the_campaigns_and_the_agendas_to_s
     waiting = await stack["indicateurs"].client.post("/api/v1/submissions", headers=auth(caf), json={
         "indicator_id": places["id"], "period": "2097", "value": 3})  # a period no other test uses
     assert waiting.status_code == 201, waiting.text
-    day = date.today() + timedelta(days=9)
+    day = paris_today() + timedelta(days=9)
     meeting = await stack["participation"].client.post("/api/v1/meetings", headers=auth(SECRETARIAT), json={
         "body_id": "copil", "title": "COPIL à préparer", "starts_at": f"{day}T09:30"})
     assert meeting.status_code == 201, meeting.text
@@ -128,7 +128,7 @@ async def test_nothing_waits_for_an_integrator_and_an_anonymous_visitor_logs_in_
 
 
 async def test_a_service_down_leaves_its_part_missing_with_a_word(stack, tmp_path) -> None:
-    async with _gateway(stack, tmp_path, last_copil_date=date.today(),
+    async with _gateway(stack, tmp_path, last_copil_date=paris_today(),
                         indicateurs_url=f"http://127.0.0.1:{free_port()}") as gateway:  # nobody listens there
         referent = await gateway.account("etat-dsden", name="Alix DSDEN")
         async with gateway.client() as client:

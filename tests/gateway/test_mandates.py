@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from gateway import accounts
 from services.participation.service.recommendations import Recommendation
+from tests.conftest import paris_today
 from tests.gateway.conftest import Gateway
 
 
@@ -66,7 +67,7 @@ async def test_a_mandate_from_opening_to_the_answer_role_by_role(gateway: Gatewa
         assert done.status_code == 303
         recommended = await client.post(f"{path}/preconisations", data={
             "csrf_token": token, "text": "Changer l'éclairage des halls.", "organisation_id": "ville-nantes",
-            "due_on": (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")})
+            "due_on": (paris_today() + timedelta(days=30)).strftime("%d/%m/%Y")})
         assert recommended.status_code == 303, recommended.text
 
     async with gateway.client() as visitor:
@@ -86,7 +87,7 @@ async def test_a_mandate_from_opening_to_the_answer_role_by_role(gateway: Gatewa
     # Past its due date without an answer: everyone sees it is late.
     async with stack["participation"].runtime.db.session() as session:
         row = await session.get(Recommendation, recommendation_id)
-        row.due_on = date.today() - timedelta(days=2)
+        row.due_on = paris_today() - timedelta(days=2)
         session.add(row)
         await session.commit()
     async with gateway.client() as visitor:

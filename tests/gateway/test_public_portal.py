@@ -9,13 +9,13 @@ import html
 import json
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from frictionless import Package, validate
 
-from tests.conftest import ADMIN, auth, identity
+from tests.conftest import ADMIN, auth, identity, paris_today
 from tests.gateway.indicator_helpers import SECRETARIAT, definition
 
 MARK = uuid.uuid4().hex[:8]
@@ -45,7 +45,7 @@ async def _seed(stack) -> dict[str, str]:
     assert updated.status_code == 200, updated.text
     seated = await part.post("/api/v1/bodies/cc-malakoff/members", headers=auth(SECRETARIAT), json={
         "person": {"name": f"Zoé Anonyme{MARK}", "email": f"zoe{MARK}@exemple.fr", "public_name": False},
-        "starts_on": str(date.today() - timedelta(days=3))})
+        "starts_on": str(paris_today() - timedelta(days=3))})
     assert seated.status_code == 201, seated.text
     news = await part.post("/api/v1/news", headers=auth(SECRETARIAT), json={
         "kind": "actualite", "title": f"Le bilan {MARK} est paru", "summary": "Un été à Malakoff : l'équipe répond.",

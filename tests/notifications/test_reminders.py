@@ -9,6 +9,7 @@ from gateway import notify
 from services.indicateurs import events as ie
 from services.notifications import reminders
 from services.participation import events as pe
+from tests.conftest import paris_today
 from tests.notifications.conftest import agenda_published, meeting_ref, seat_members, wait_until
 
 
@@ -39,7 +40,7 @@ async def test_campaign_closing_reminders_list_what_each_organisation_still_owes
         engagement_number=3, period="2026", qpv_id=None, qpv_code=None, value=40, unit="places",
         qualification="definitif", state="soumis", organisation_id="ville-nantes", actor_name="Léa Nantes",
         actor_organisation_id="ville-nantes", version=1))
-    closes_on = date.today() + timedelta(days=20)
+    closes_on = paris_today() + timedelta(days=20)
     await bus.publish(ie.CampaignOpened(campaign_id=4242, title="Bilan 2026", period="2026", closes_on=closes_on))
     await wait_until(lambda: len(sink.to(reze.email)) == 1 and len(sink.to(nantes.email)) == 1,
                      what="the campaign-opened e-mails")

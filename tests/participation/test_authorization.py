@@ -3,10 +3,11 @@ member, the organisation responsible for a follow-up, and a visitor without an a
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from kernel.identity import Identity
 from services.participation.service.common import PUBLIC_USER
+from tests.conftest import paris_today
 from tests.participation.conftest import SECRETARIAT, day_at, person
 
 PUBLIC = Identity(user_id=PUBLIC_USER, email="", name="Public", roles=[])
@@ -89,7 +90,7 @@ async def test_only_the_responsible_organisation_updates_a_follow_up(gov) -> Non
     meeting = await gov.meeting("copil", days_ahead=-2, title="COPIL passé")
     decision = await gov.ok("POST", f"/meetings/{meeting['id']}/decisions", json={
         "text": "Ouvrir une permanence emploi", "responsible_organisation_id": "pole-emploi",
-        "due_on": str(date.today() - timedelta(days=3)), "engagements": [17]})
+        "due_on": str(paris_today() - timedelta(days=3)), "engagements": [17]})
     referent = person("Référente Pôle emploi", "pole-emploi")
     other = person("Référent CAF", "caf")
     for who in (other, PUBLIC):

@@ -4,7 +4,7 @@ what the public sees of the members; the demo."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlmodel import select
 
@@ -26,7 +26,7 @@ async def _types(gov) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
 async def _mandate(gov, member_email: str, *, public_name: bool = False) -> dict:  # type: ignore[no-untyped-def]
     mandate = await gov.ok("POST", "/mandates", json={"title": "Propreté des pieds d'immeubles",
                                                       "engagements": [5, 48], "qpv_ids": ["malakoff"],
-                                                      "ends_on": str(date.today() + timedelta(days=90))})
+                                                      "ends_on": str(paris_today() + timedelta(days=90))})
     await gov.ok("POST", f"/mandates/{mandate['id']}/members", json={"person": {
         "name": "Awa Résidente", "email": member_email, "public_name": public_name}})
     return mandate
@@ -59,7 +59,7 @@ async def test_roles_of_a_mandate_from_opening_to_the_answer(gov) -> None:
         assert refused.status_code == 403 and "membres de ce mandat" in refused.json()["message"]
     await gov.ok("POST", f"/mandates/{mid}/findings", resident, json={"text": "Les bacs débordent le lundi."})
     past = await gov.call("POST", f"/mandates/{mid}/recommendations", resident, json={
-        "text": "X", "organisation_id": "ville-nantes", "due_on": str(date.today() - timedelta(days=1))})
+        "text": "X", "organisation_id": "ville-nantes", "due_on": str(paris_today() - timedelta(days=1))})
     assert past.status_code == 422 and "passée" in past.json()["message"]
     rec = await gov.ok("POST", f"/mandates/{mid}/recommendations", resident, json={
         "text": "Une collecte de plus le lundi.", "organisation_id": "ville-nantes"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nats
@@ -17,6 +17,7 @@ from kernel.messaging import ensure_stream, stream_config
 from services.engagements.events import PartState, ProgressUpdated
 from services.indicateurs.events import ValueApproved
 from services.notifications.events import DeliveryFailed, DeliverySent
+from tests.conftest import paris_today
 from tests.participation.conftest import person
 
 
@@ -62,7 +63,7 @@ async def test_the_pack_pdf_tells_what_changed_since_the_previous_meeting(gov_fa
             await gov.item(upcoming["id"], "Point sur l'emploi des jeunes", engagements=[17])
             await gov.ok("POST", f"/meetings/{previous['id']}/decisions", json={
                 "text": "Réunir les partenaires de l'emploi avant l'été", "responsible_organisation_id": "pole-emploi",
-                "due_on": str(date.today() - timedelta(days=5)), "engagements": [17]})
+                "due_on": str(paris_today() - timedelta(days=5)), "engagements": [17]})
             long_ago = datetime.now(UTC) - timedelta(days=60)
             await _publish(js, ns, "engagements", _progress(12, "Avant le COPIL d'automne", "a_lancer", "en_cours",
                                                             (0, 10)), at=long_ago)
