@@ -4,13 +4,12 @@ them as template filters, and the pages call them for the messages they compose.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from gateway.labels import STATUSES
-from kernel.french import PARIS, day_fr, in_paris, moment, number_fr
+from kernel.french import PARIS, day_fr, folded, in_paris, moment, number_fr
 from services.indicateurs.periods import PeriodError, Periodicity, parse
 
 # --- dates ---------------------------------------------------------------------------------------------------
@@ -73,11 +72,6 @@ def parse_number(text: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def plain(text: str) -> str:
-    """How names sort: case and accents ignored (« État » among the E)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
 # --- periods (their grammar is the indicateurs service's published `periods` module) ------------------------
 
 def period_fr(text: str) -> str:
@@ -138,7 +132,7 @@ _VOWELS = "aeiouyh"  # a mute h: « d'Harmonie Habitat », « d'Habitat 44 »
 
 
 def _article(name: str) -> str:
-    first = plain(name.strip().split(" ", 1)[0].rstrip(",;:"))
+    first = folded(name.strip().split(" ", 1)[0].rstrip(",;:"))
     return ARTICLES.get(first, "")
 
 
@@ -153,7 +147,7 @@ def of_org(name: str | None) -> str:
         return f"des {name}"
     if article:
         return f"de {article}{'' if article.endswith(chr(39)) else ' '}{name}"
-    return f"d'{name}" if plain(name[:1]) in _VOWELS and name[:1].isalpha() else f"de {name}"
+    return f"d'{name}" if folded(name[:1]) in _VOWELS and name[:1].isalpha() else f"de {name}"
 
 
 def to_org(name: str | None) -> str:

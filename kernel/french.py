@@ -1,11 +1,13 @@
 """Dates, times and numbers written the French way, in Paris time: shared by the gateway's pages, the mails of
-notifications and participation's meeting packs, so that a date reads the same everywhere.
+notifications and participation's meeting packs, so that a date reads the same everywhere. And French text folded
+for comparison, the same in the pages' sorting and search and in the services' spreadsheet imports.
 
 A naive date-time means UTC (that is how the services store them); an ISO string is read first.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,3 +72,10 @@ def number_fr(value: Any) -> str:
     else:
         text = f"{number:,.6f}".rstrip("0").rstrip(".")
     return text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
+
+
+def folded(text: str) -> str:
+    """How French text is compared and sorted: case, accents and extra spaces ignored (« État » among the E,
+    « Qualification » the same header as « qualification »)."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.lower().split()))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

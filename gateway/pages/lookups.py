@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from gateway.cache import shared
 from gateway.clients import ServiceCalls, ServiceError, ServiceUnavailable
-from gateway.formatting import plain
+from kernel.french import folded
 
 T = TypeVar("T")
 
@@ -46,4 +46,4 @@ async def indicator_qpv(calls: ServiceCalls) -> list[dict[str, Any]]:
 
 def by_name(organisation_ids: Iterable[str], names: Mapping[str, str]) -> list[tuple[str, str]]:
     """Organisations as (id, name) choices in alphabetical order, accents aside."""
-    return sorted(((o, names.get(o, o)) for o in set(organisation_ids)), key=lambda pair: plain(pair[1]))
+    return sorted(((o, names.get(o, o)) for o in set(organisation_ids)), key=lambda pair: folded(pair[1]))

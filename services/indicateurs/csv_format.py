@@ -48,11 +48,11 @@ result in bulk.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kernel import spreadsheets
+from kernel.french import folded
 from services.indicateurs.models import IndicatorDefinition, Qpv, Qualification
 from services.indicateurs.periods import PeriodError, check
 
@@ -99,12 +99,6 @@ class Context:
     lock: Callable[[str], str | None]  # period -> why it is locked, or None
 
 
-def _plain(text: str) -> str:
-    """Lower case, no accents, no surrounding spaces: how header names and qualifications are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _number(text: str) -> float | None:
     cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
     cleaned = cleaned.replace("\u2212", "-")
@@ -127,7 +121,7 @@ def read_lines(content: bytes) -> tuple[Lines, bool, dict[str, object] | None]:
 
 def _header(header: list[str], separator: str) -> tuple[dict[str, int] | None, str | None]:
     """The index of each known column, or why the header is refused."""
-    names = [_plain(h) for h in header]
+    names = [folded(h) for h in header]
     names = ["periode" if n == "period" else n for n in names]
     problems = [f"colonne inconnue « {_shown(h)} »" for h, n in zip(header, names, strict=True)
                 if n and n not in COLUMNS and n not in READ_ONLY]
@@ -249,7 +243,7 @@ def _check_line(line: int, cells: dict[str, str], context: Context, by_code: dic
     elif value < 0 and definition is not None and not definition.negative_allowed:
         reasons.append(f"valeur négative impossible pour l'indicateur {definition.id} ({_shown(raw_value)})")
 
-    qualification = QUALIFICATIONS.get(_plain(raw_qualification))
+    qualification = QUALIFICATIONS.get(folded(raw_qualification))
     if qualification is None:
         reasons.append(f"qualification inconnue « {_shown(raw_qualification)} » (provisoire, estimé ou définitif)")
     if comment and len(comment) > MAX_COMMENT:

@@ -32,11 +32,11 @@ is bad, nothing is (`{line, reason}` in French per bad line, the header being li
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from kernel import spreadsheets
+from kernel.french import folded
 
 SHEET = "Projets"
 COLUMNS = ("association", "rna_siren", "titre", "resume", "qpv", "themes", "engagements", "montant_demande",
@@ -53,8 +53,8 @@ SIREN = re.compile(r"\d{9}")
 
 
 def plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", " ".join(text.strip().lower().replace("_", " ").split()))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """A header, a decision or a title as compared: folded, an underscore read as a space."""
+    return folded(text.replace("_", " "))
 
 
 def luhn_ok(digits: str) -> bool:

@@ -16,14 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import plain
 from gateway.forms import Notice
 from gateway.labels import STATUSES
 from gateway.pages.engagements.forms import PartForm, PartState, part_of
 from gateway.pages.engagements.themes import theme_choices
 from gateway.pages.lookups import optional, qpv_list
 from gateway.rendering import is_htmx, render
-from kernel.french import PARIS
+from kernel.french import PARIS, folded
 from kernel.ids import Id
 
 router = APIRouter()
@@ -91,8 +90,8 @@ def _matches(e: dict[str, Any], part: dict[str, Any], f: MyFilters) -> bool:
     if f.q.removeprefix("n°").strip().isdigit():  # a number: that engagement
         return int(f.q.removeprefix("n°").strip()) == e["number"]
     if f.q:
-        text = plain(f"{e['title']} {e['theme_title']}")
-        return all(w in text for w in plain(f.q).split())
+        text = folded(f"{e['title']} {e['theme_title']}")
+        return all(w in text for w in folded(f.q).split())
     return True
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import period_fr, plain, to_org, with_unit
+from gateway.formatting import period_fr, to_org, with_unit
 from gateway.forms import Notice
 from gateway.labels import UNITS
 from gateway.pages.indicateurs.chart import build_chart, build_table
@@ -25,6 +25,7 @@ from gateway.pages.indicateurs.forms import DefinitionForm, ValueForm
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices
 from gateway.pages.lookups import indicator_qpv, nothing, optional, organisations
 from gateway.rendering import is_htmx, render
+from kernel.french import folded
 from kernel.ids import Id
 from services.indicateurs.labels import COMPUTED_BY, COMPUTED_BY_NAME
 from services.indicateurs.periods import sort_key
@@ -118,7 +119,7 @@ async def page_context(request: Request, indicator_id: int, viewer: Viewer, call
         "qpv_choices": qpv_choices, "may_submit": may_submit, "slots": slots, "pending": pending,
         "period_choices": choices, "locked_periods": locked, "value_forms": value_forms, "notice": notice,
         "definition_form": definition_form, "reject": state.reject, "units": UNITS, "changed_fields": CHANGED_FIELDS,
-        "organisations": sorted(orgs, key=lambda o: plain(o["name"])),
+        "organisations": sorted(orgs, key=lambda o: folded(o["name"])),
         "open_campaigns": [c for c in campaigns if not c["locked"]],
     }
 

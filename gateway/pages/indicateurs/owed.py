@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CallsDep, CurrentViewer
-from gateway.formatting import plain
 from gateway.pages.indicateurs.period_choices import periodicity_of, today
 from gateway.pages.lookups import optional, organisations
 from gateway.rendering import is_htmx, render
+from kernel.french import folded
 from services.indicateurs.periods import sort_key
 
 router = APIRouter()
@@ -40,7 +40,7 @@ def by_organisation(completeness: dict[str, Any], org_names: dict[str, str]) -> 
     for row in result:
         row["total"] = row["manquant"] + row["brouillon"] + row["a_reprendre"]
         row["indicators"] = len(row["indicators"])
-    return sorted(result, key=lambda r: (-r["total"], plain(r["name"])))
+    return sorted(result, key=lambda r: (-r["total"], folded(r["name"])))
 
 
 @router.get("/indicateurs/a-renseigner")
@@ -62,7 +62,7 @@ async def owed_page(request: Request, viewer: CurrentViewer, calls: CallsDep) ->
         completeness = await optional(calls.get("indicateurs", "/api/v1/completeness", period=period,
                                                 organisation=org or None))
         context.update(view="secretariat", completeness=completeness, organisation=org,
-                       organisations=sorted(orgs, key=lambda o: plain(o["name"])),
+                       organisations=sorted(orgs, key=lambda o: folded(o["name"])),
                        by_organisation=by_organisation(completeness, org_names) if completeness else [])
     elif viewer.is_referent:
         open_campaigns = [c for c in campaigns if not c["locked"]]

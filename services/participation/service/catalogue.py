@@ -5,12 +5,11 @@ its pilots."""
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from kernel.french import folded
 from services.participation.models import Base
 
 
@@ -50,18 +49,12 @@ async def themes(session: AsyncSession) -> dict[str, str]:
     return {e.theme_id: e.theme_title for e in rows}
 
 
-def plain(text: str) -> str:
-    """Lower case, no accents, single spaces: how a theme or a name typed in a spreadsheet is compared."""
-    decomposed = unicodedata.normalize("NFKD", " ".join(text.strip().lower().split()))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def theme_lookup(known: dict[str, str]) -> dict[str, str]:
     """Id or title (case and accents ignored) -> theme id. Two themes may share a title (the contract has
     « Développement économique, emploi, formation » twice): such a title is left out, only its ids work."""
     titles: dict[str, list[str]] = {}
     for theme_id, title in known.items():
-        titles.setdefault(plain(title), []).append(theme_id)
-    out = {plain(t): ids[0] for t, ids in titles.items() if len(ids) == 1}
-    out.update({plain(i): i for i in known})
+        titles.setdefault(folded(title), []).append(theme_id)
+    out = {folded(t): ids[0] for t, ids in titles.items() if len(ids) == 1}
+    out.update({folded(i): i for i in known})
     return out

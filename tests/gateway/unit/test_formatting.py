@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.formatting import change_value, parse_number, period_fr, plain, short_datetime_fr, with_unit
+from gateway.formatting import change_value, parse_number, period_fr, short_datetime_fr, with_unit
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices, periodicity_of
-from kernel.french import datetime_fr, day_fr, number_fr, time_fr
+from kernel.french import datetime_fr, day_fr, folded, number_fr, time_fr
 
 
 def test_numbers_and_units() -> None:
@@ -53,7 +53,9 @@ def test_the_periods_a_form_proposes() -> None:
 def test_history_changes_and_sorting_names() -> None:
     assert change_value("status", "en_cours") == "En cours" and change_value("qpv", []) == "non renseigné"
     assert change_value("qpv", ["malakoff"], {"malakoff": "Malakoff"}) == "Malakoff"
-    assert sorted(["Zola", "État", "Ecole"], key=plain) == ["Ecole", "État", "Zola"]
+    assert sorted(["Zola", "État", "Ecole"], key=folded) == ["Ecole", "État", "Zola"]
+    # a header or a title typed in a spreadsheet matches whatever its case, accents and spaces
+    assert folded("  Développement   Économique ") == folded("developpement economique") == "developpement economique"
 
 
 def test_every_organisation_of_the_default_contract_takes_its_article() -> None:
