@@ -33,7 +33,6 @@ from kernel.errors import (
     database_unavailable_handler,
     domain_error_handler,
     http_error_handler,
-    overflow_handler,
     validation_error_handler,
 )
 from kernel.events import INTERNAL, stream_name
@@ -151,8 +150,6 @@ def create_service_app(spec: ServiceSpec, settings: KernelSettings) -> FastAPI:
                   exception_handlers={DomainError: domain_error_handler,
                                       RequestValidationError: validation_error_handler,
                                       StarletteHTTPException: http_error_handler,
-                                      # Minimal until ids are bounded at the routes (issue 12, item 7).
-                                      OverflowError: overflow_handler,
                                       OperationalError: database_unavailable_handler,
                                       **spec.exception_handlers})
 

@@ -152,11 +152,6 @@ async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
                         headers=getattr(exc, "headers", None))
 
 
-async def overflow_handler(_request: Request, _exc: Exception) -> JSONResponse:
-    """An id beyond what the database stores (SQLite's 64-bit integers) names nothing: 404, not a crash."""
-    return JSONResponse({"code": "not_found", "message": "Aucun objet ne porte cet identifiant."}, status_code=404)
-
-
 async def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
     """The database went away mid-request (a restart, a failover): a clear 503 the client may retry, not a crash.
     What was being written is rolled back, unless the commit itself was under way: a retry then meets the change

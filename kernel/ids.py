@@ -3,8 +3,9 @@
 `/engagements/` followed by fifty nines is a valid Python int but not a database one (SQLite raises
 `OverflowError`, PostgreSQL "integer out of range"): such an id cannot name anything, so it is refused before
 any query, as not found (404 `{code: not_found}` from a service, the « Page introuvable » page from the gateway).
-Every integer parameter of a route is an `Id` (or bounded like `limit`); `tests/gateway/test_route_ids.py` walks the
-routes of every app so that a new one cannot forget it.
+Every integer parameter of a route is an `Id` (or bounded like `limit`), every integer of a request's body a `Ref` or a
+`Cursor` (a 422 naming the field); `tests/gateway/test_route_ids.py` walks the routes and the bodies of every app so
+that a new one cannot forget it.
 """
 
 from __future__ import annotations
@@ -42,3 +43,7 @@ def names_nothing(errors: list[Any]) -> bool:
 
 Cursor = Annotated[int, Interval(ge=0, le=MAX_ID)]
 """A position or a revision (0 allowed): past the bounds, a 422 like any invalid value."""
+
+Ref = Annotated[int, Interval(ge=1, le=MAX_ID)]
+"""An id or a number named in a request's body: past the bounds, a 422 naming the field (the address is right,
+the body is not)."""

@@ -5,11 +5,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from kernel.ids import Cursor, Ref
 from services.engagements.models import Status
 
 
 class ActionUpdate(BaseModel):
-    index: int = Field(ge=0)
+    index: Cursor
     status: Status
     comment: str | None = Field(default=None, max_length=1000)
 
@@ -28,7 +29,7 @@ class ThemeIn(BaseModel):
 
 
 class AxisIn(BaseModel):
-    number: int
+    number: Ref
     title: str
     themes: list[ThemeIn]
 
@@ -40,9 +41,9 @@ class PilotIn(BaseModel):
 
 
 class EngagementIn(BaseModel):
-    number: int
+    number: Ref
     title: str
-    axis: int
+    axis: Ref
     theme: str
     actions: list[str] = []
     pilots: list[PilotIn] = Field(min_length=1)
@@ -79,7 +80,7 @@ class LoadReport(BaseModel):
 class PartUpdate(BaseModel):
     """A pilot's new account of its part. `version` is the one the writer read (optimistic concurrency)."""
 
-    version: int
+    version: Cursor
     status: Status
     progress: int = Field(ge=0, le=100)
     comment: str | None = Field(default=None, max_length=4000)

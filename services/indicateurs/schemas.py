@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from kernel.ids import Cursor, Ref
 from services.indicateurs.models import UNITS, CampaignStatus, Qualification, State
 from services.indicateurs.periods import Periodicity
 
@@ -61,7 +62,7 @@ class DefinitionDetail(DefinitionOut):
 class DefinitionUpdate(BaseModel):
     """The secretariat's refinement of a definition. Only the fields sent change; `version` is the one read."""
 
-    version: int
+    version: Cursor
     unit: Unit | None = None
     periodicity: Periodicity | None = None
     target: float | None = None
@@ -89,7 +90,7 @@ class SubmissionIn(BaseModel):
     already exists, or a correction of a version that is no longer the latest, gets a conflict.
     """
 
-    indicator_id: int
+    indicator_id: Ref
     period: str = Field(max_length=10)
     qpv_id: str | None = Field(default=None, max_length=80)
     value: float = Field(allow_inf_nan=False)
@@ -97,7 +98,7 @@ class SubmissionIn(BaseModel):
     comment: str | None = Field(default=None, max_length=4000)
     source: str | None = Field(default=None, max_length=500)
     draft: bool = Field(default=False, description="Enregistrer en brouillon, sans soumettre au secrétariat.")
-    version: int = Field(default=0, ge=0)
+    version: Cursor = 0
 
     _blank = field_validator("comment", "source", "qpv_id")(_blank_is_none)
 
@@ -118,7 +119,7 @@ class RejectIn(BaseModel):
 
 class SubmissionOut(BaseModel):
     id: int
-    indicator_id: int
+    indicator_id: Ref
     indicator_label: str
     engagement_number: int
     unit: str
@@ -184,7 +185,7 @@ class QueueOut(BaseModel):
 
 
 class BulkApproval(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=1000)
+    ids: list[Ref] = Field(min_length=1, max_length=1000)
 
 
 class BulkRefusal(BaseModel):
@@ -204,7 +205,7 @@ class ImportLine(BaseModel):
     """A value a file would record (shown in a preview before anything is written)."""
 
     line: int
-    indicator_id: int
+    indicator_id: Ref
     indicator_label: str
     engagement_number: int
     unit: str
@@ -278,7 +279,7 @@ class CampaignOut(BaseModel):
 class OwedValue(BaseModel):
     """A value an organisation owes: missing, still a draft, or returned for revision."""
 
-    indicator_id: int
+    indicator_id: Ref
     indicator_label: str
     engagement_number: int
     unit: str
@@ -311,7 +312,7 @@ class MissingValue(BaseModel):
 
 
 class IndicatorCompleteness(BaseModel):
-    indicator_id: int
+    indicator_id: Ref
     indicator_label: str
     engagement_number: int
     periodicity: str
@@ -345,7 +346,7 @@ class SeriesPoint(BaseModel):
 
 
 class SeriesOut(BaseModel):
-    indicator_id: int
+    indicator_id: Ref
     indicator_label: str
     engagement_number: int
     unit: str
@@ -359,7 +360,7 @@ class SeriesOut(BaseModel):
 class LatestValues(BaseModel):
     """An indicator of an engagement with its most recent approved values (for the engagement page)."""
 
-    indicator_id: int
+    indicator_id: Ref
     indicator_label: str
     unit: str
     periodicity: str

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kernel.ids import Cursor, Ref
+
 BodyKind = Literal["copil", "gtc", "groupe-thematique", "interbailleurs", "inter-associatif", "conseil-citoyen",
                    "rdv-politique-de-la-ville"]
 Seat = Literal["titulaire", "suppleant"]
@@ -49,7 +51,7 @@ class BodyIn(BaseModel):
     description: str | None = None
     organisation: str | None = None
     qpv: str | None = None
-    engagements: list[int] = []
+    engagements: list[Ref] = []
     themes: list[str] = []
     uncertain: bool = False
     note: str | None = None
@@ -120,26 +122,26 @@ class MeetingCancel(BaseModel):
 
 class CutOffIn(BaseModel):
     proposals_until: date | None
-    draft_rev: int
+    draft_rev: Cursor
 
 
 class ItemIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     theme: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=4000)
-    engagements: list[int] = []
+    engagements: list[Ref] = []
     presenter_organisation_id: str | None = None
     duration_minutes: int | None = Field(None, ge=1, le=600)
-    draft_rev: int
+    draft_rev: Cursor
 
 
 class ItemMove(BaseModel):
-    position: int = Field(ge=1)
-    draft_rev: int
+    position: Ref
+    draft_rev: Cursor
 
 
 class DraftRev(BaseModel):
-    draft_rev: int
+    draft_rev: Cursor
 
 
 class LinkIn(BaseModel):
@@ -147,30 +149,30 @@ class LinkIn(BaseModel):
     url: str = Field(min_length=1, max_length=2000)
     item_id: str | None = None
     public: bool = True
-    draft_rev: int
+    draft_rev: Cursor
 
 
 class PublishIn(BaseModel):
-    draft_rev: int
+    draft_rev: Cursor
     late_reason: str | None = Field(None, max_length=2000)
 
 
 class ProposalIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     description: str | None = Field(None, max_length=4000)
-    engagements: list[int] = []
+    engagements: list[Ref] = []
 
 
 class ProposalDecision(BaseModel):
     accepted: bool
     reason: str | None = Field(None, max_length=2000)
-    version: int
+    version: Cursor
 
 
 class ContributionIn(BaseModel):
     body_id: str
     text: str = Field(min_length=1, max_length=8000)
-    version: int = 0
+    version: Cursor = 0
 
 
 class AttendanceLine(BaseModel):
@@ -190,7 +192,7 @@ class MinutesIn(BaseModel):
 
 class DecisionIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
-    engagements: list[int] = []
+    engagements: list[Ref] = []
     responsible_organisation_id: str | None = None
     due_on: date | None = None
     internal: bool = False
@@ -199,7 +201,7 @@ class DecisionIn(BaseModel):
 class FollowUpIn(BaseModel):
     status: FollowUpStatus
     comment: str = Field(min_length=1, max_length=4000)
-    version: int
+    version: Cursor
 
 
 # --- inter-associatif and mandats citoyens ------------------------------------------------------------------------
@@ -225,11 +227,11 @@ class ApplicationConfirm(BaseModel):
 class ApplicationDecision(BaseModel):
     accepted: bool
     reason: str | None = Field(None, max_length=20000)
-    version: int
+    version: Cursor
 
 
 class VersionIn(BaseModel):
-    version: int
+    version: Cursor
 
 
 MandateStatus = Literal["ouvert", "en_cours", "termine"]
@@ -239,7 +241,7 @@ Answer = Literal["acceptee", "partielle", "refusee"]
 class MandateIn(BaseModel):
     title: str = Field(max_length=2000)
     description: str | None = Field(None, max_length=40000)
-    engagements: list[int] = []
+    engagements: list[Ref] = []
     qpv_ids: list[str] = []
     starts_on: date | None = None
     ends_on: date | None = None
@@ -248,7 +250,7 @@ class MandateIn(BaseModel):
 class MandateUpdate(BaseModel):
     status: MandateStatus
     ends_on: date | None = None
-    version: int
+    version: Cursor
 
 
 class MandateMemberIn(BaseModel):
@@ -271,7 +273,7 @@ class RecommendationIn(BaseModel):
 class AnswerIn(BaseModel):
     answer: Answer
     text: str = Field(max_length=40000)
-    version: int
+    version: Cursor
 class NewsIn(BaseModel):
     """An actualité (a dated text) or a ressource (a document reached by its link) of the public portal."""
 
@@ -292,7 +294,7 @@ class ConseilIn(BaseModel):
                                                                   "habitant sans son accord).")
     activities: list[str] = Field(default=[], description="Codes des thèmes d'activité.")
     activities_text: str | None = Field(None, max_length=4000)
-    version: int = 0
+    version: Cursor = 0
 
 
 class DisplayIn(BaseModel):
@@ -313,7 +315,7 @@ class OpinionIn(BaseModel):
     """An opinion of a conseil citoyen (or of the inter-associatif): on an engagement or on a COPIL agenda item."""
 
     body_id: str
-    engagement_number: int | None = Field(None, ge=1)
+    engagement_number: Ref | None = None
     meeting_id: str | None = None
     item_id: str | None = None
     qpv_id: str | None = None
@@ -322,7 +324,7 @@ class OpinionIn(BaseModel):
 
 class OpinionAnswerIn(BaseModel):
     text: str = Field(min_length=1, max_length=8000)
-    version: int
+    version: Cursor
 
 
 class OpinionRulesIn(BaseModel):
@@ -340,7 +342,7 @@ class EnvelopeIn(BaseModel):
 class PriorityIn(BaseModel):
     text: str
     themes: list[str] = []
-    engagements: list[int] = []
+    engagements: list[Ref] = []
 
 
 class AapCallIn(BaseModel):
@@ -350,7 +352,7 @@ class AapCallIn(BaseModel):
     decisions_by: date | None = None
     envelopes: list[EnvelopeIn] = []
     priorities: list[PriorityIn] = []
-    version: int | None = Field(None, description="Version lue, pour modifier un appel existant.")
+    version: Cursor | None = Field(None, description="Version lue, pour modifier un appel existant.")
 
 
 class AapProjectIn(BaseModel):
@@ -360,18 +362,18 @@ class AapProjectIn(BaseModel):
     summary: str | None = None
     qpv: list[str] = []
     themes: list[str] = []
-    engagements: list[int] = []
+    engagements: list[Ref] = []
     amount_asked: int = Field(ge=0, le=1_000_000_000)
     cpo: CpoKind = "non"
     demo: bool = False
-    version: int | None = Field(None, description="Version lue, pour modifier un projet existant.")
+    version: Cursor | None = Field(None, description="Version lue, pour modifier un projet existant.")
 
 
 class FundingDecisionIn(BaseModel):
     decision: Literal["accorde", "refuse"]
     amount_granted: int = Field(0, ge=0, le=1_000_000_000)
     decided_on: date
-    version: int | None = Field(None, description="Version lue de la décision de ce financeur, pour la corriger.")
+    version: Cursor | None = Field(None, description="Version lue de la décision de ce financeur, pour la corriger.")
 
 
 class PaymentIn(BaseModel):

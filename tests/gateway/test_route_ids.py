@@ -1,6 +1,6 @@
 """Out-of-range ids are not found (404), never a database overflow (502): every integer parameter of every
 route of the gateway and the services is bounded (`kernel.ids`), and the probes of the security review answer
-404 through the real stack."""
+404 through the real stack. An integer of a request's body past the bounds is a 422 naming the field."""
 
 from __future__ import annotations
 
@@ -72,6 +72,46 @@ def test_every_integer_parameter_of_every_route_is_bounded(tmp_path: Path) -> No
     assert not unbounded, "integer parameters without bounds (use kernel.ids.Id or Cursor):\n" + "\n".join(unbounded)
 
 
+def _integers_without_bounds(schema: dict[str, Any], where: str, components: dict[str, Any],
+                              seen: set[str]) -> tuple[int, list[str]]:
+    """The integers of a body's JSON schema (nested models, lists and unions too): how many, and those with no
+    maximum within MAX_ID."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name in seen:
+            return 0, []
+        seen.add(name)
+        return _integers_without_bounds(components[name], where, components, seen)
+    count, unbounded = 0, []
+    if schema.get("type") == "integer":
+        count = 1
+        if schema.get("maximum", MAX_ID + 1) > MAX_ID:
+            unbounded.append(where)
+    parts = [(f"{where}.{k}", v) for k, v in schema.get("properties", {}).items()]
+    parts += [(f"{where}[]", schema["items"])] if isinstance(schema.get("items"), dict) else []
+    parts += [(where, v) for k in ("anyOf", "oneOf", "allOf") for v in schema.get(k, [])]
+    for part_where, part in parts:
+        c, u = _integers_without_bounds(part, part_where, components, seen)
+        count, unbounded = count + c, unbounded + u
+    return count, unbounded
+
+
+def test_every_integer_of_every_request_body_is_bounded(tmp_path: Path) -> None:
+    unbounded, seen = [], 0
+    for app_name, app in _apps(tmp_path).items():
+        spec = app.openapi()
+        components = spec.get("components", {}).get("schemas", {})
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    count, found = _integers_without_bounds(content["schema"], f"{app_name} {method} {path}",
+                                                            components, set())
+                    seen += count
+                    unbounded += found
+    assert seen > 40, "the walk found the bodies' integers"
+    assert not unbounded, "body integers without bounds (use kernel.ids.Ref or Cursor):\n" + "\n".join(unbounded)
+
+
 @pytest.mark.parametrize(("service", "path"), [
     ("engagements", f"/api/v1/engagements/{NINES_50}"),
     ("engagements", "/api/v1/engagements/0"),
@@ -108,3 +148,21 @@ async def test_a_referent_filter_past_the_databases_is_not_found_too(stack) -> N
     r = await stack["indicateurs"].client.get(f"/api/v1/latest-values?engagement={NINES_50}",
                                                headers=auth(identity("caf")))
     assert r.status_code == 404 and r.json()["code"] == "not_found", r.text
+
+
+@pytest.mark.parametrize(("service", "method", "path", "who", "body", "field"), [
+    ("indicateurs", "POST", "/api/v1/submissions", identity("ville-nantes"),
+     {"indicator_id": int(NINES_50), "period": "2025", "value": 1.0}, "indicator_id"),
+    ("indicateurs", "POST", "/api/v1/submissions", identity("ville-nantes"),
+     {"indicator_id": 1, "period": "2025", "value": 1.0, "version": 2**63}, "version"),
+    ("engagements", "PATCH", "/api/v1/engagements/9/parts/ville-nantes", identity("ville-nantes"),
+     {"version": int(NINES_50), "status": "en_cours", "progress": 10}, "version"),
+    ("participation", "POST", "/api/v1/opinions", ADMIN,
+     {"body_id": "cc-malakoff", "engagement_number": 2**31, "text": "Un avis."}, "engagement_number"),
+])
+async def test_a_body_integer_past_the_databases_is_refused_by_name(stack, service: str, method: str, path: str,
+                                                                     who: Any, body: dict[str, Any],
+                                                                     field: str) -> None:
+    r = await stack[service].client.request(method, path, headers=auth(who), json=body)
+    assert r.status_code == 422, r.text  # refused before the endpoint runs: nothing read, nothing written
+    assert r.json()["code"] == "invalid" and [e["field"] for e in r.json()["errors"]] == [field], r.text
