@@ -21,12 +21,12 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 
 import orjson
 
 from gateway.clients import ServiceCalls, ServiceClients, ServiceError, ServiceUnavailable
+from kernel import french
 from kernel.identity import Identity
 
 SOURCES = ("engagements", "indicateurs", "participation")  # the services with a state key (not notifications)
@@ -71,7 +71,7 @@ class StateMemo:
                 if not self._fresh(service):
                     writes = self.clients.writes[service]
                     self._keys[service] = (await self._ask(service), time.monotonic(), writes)
-        return f"{self._keys[service][0]}@{date.today().isoformat()}"
+        return f"{self._keys[service][0]}@{french.today().isoformat()}"
 
     async def keys(self) -> tuple[str, ...]:
         """The state keys of every service with one (the public pages' ETags)."""

@@ -27,6 +27,12 @@ def moment(value: Any) -> Any:
     return value
 
 
+def today() -> date:
+    """The day in Paris: when an answer owed becomes overdue, what is upcoming (the machine's UTC day is still
+    the day before between midnight and 1 or 2 in the morning)."""
+    return datetime.now(PARIS).date()
+
+
 def in_paris(value: datetime) -> datetime:
     """The time in Paris (a naive value means UTC)."""
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(PARIS)

@@ -14,7 +14,7 @@ from gateway.deps import CallsDep, CurrentViewer
 from gateway.formatting import local_datetime
 from gateway.labels import STATUSES
 from gateway.pages.engagements.overview import filtered
-from kernel import spreadsheets
+from kernel import french, spreadsheets
 
 router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,7 +50,7 @@ def part_rows(details: list[dict[str, Any]], numbers: set[int], qpv_names: dict[
 
 
 def _filename(kind: str) -> str:
-    return f"engagements-{date.today().isoformat()}.{kind}"
+    return f"engagements-{french.today().isoformat()}.{kind}"
 
 
 @router.get("/vue-d-ensemble/export.xlsx")

@@ -4,7 +4,7 @@ and cancelling, earlier agenda versions, documents and the "depuis la dernière 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +17,7 @@ from gateway.forms import Notice, iso_date, text
 from gateway.pages.lookups import organisations
 from gateway.pages.participation.common import AnyCalls, local_datetime, names, refused
 from gateway.rendering import render
+from kernel import french
 from kernel.ids import Id
 
 router = APIRouter()
@@ -51,12 +52,12 @@ async def calendar(request: Request, viewer: OptionalViewer, calls: AnyCalls) ->
 
 def _calendar_context(meetings: list[dict[str, Any]], bodies: list[dict[str, Any]], form: dict[str, Any],
                       notice: Notice | None) -> dict[str, Any]:
-    today = date.today().isoformat()
+    today = french.today().isoformat()
     upcoming = [m for m in meetings if m["local_start"][:10] >= today]
     past = list(reversed([m for m in meetings if m["local_start"][:10] < today]))
     return {"page_title": "Réunions des instances", "nav": "instances", "upcoming": upcoming, "past": past,
             "bodies": bodies, "form": form, "notice": notice,
-            "default_day": (date.today() + timedelta(days=30)).isoformat()}
+            "default_day": (french.today() + timedelta(days=30)).isoformat()}
 
 
 @router.post("/reunions")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from gateway.pages.public.store import store
+from kernel import french
 
 BOOT = str(time.time())  # a new gateway (new templates) gives new ETags
 PUBLIC_CACHE = "public, no-cache"
@@ -23,7 +23,7 @@ async def cached(request: Request, make: Callable[[], Awaitable[Response]]) -> R
     if getattr(request.state, "viewer", None) is not None:
         return await make()
     # The day is part of it: an answer owed becomes overdue at midnight, with no change in any service.
-    etag = await store(request).etag(BOOT, date.today().isoformat(), request.url.path, request.url.query,
+    etag = await store(request).etag(BOOT, french.today().isoformat(), request.url.path, request.url.query,
                                      request.headers.get("HX-Request", ""))
     headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "HX-Request, Cookie"}
     given = request.headers.get("If-None-Match", "")

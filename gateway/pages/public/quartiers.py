@@ -5,7 +5,6 @@ funded there."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +16,7 @@ from gateway.pages.public import summary
 from gateway.pages.public.caching import cached
 from gateway.pages.public.store import store
 from gateway.rendering import render
+from kernel import french
 
 router = APIRouter(prefix="/quartiers")
 
@@ -75,7 +75,7 @@ async def quartier(qpv_id: str, request: Request, _viewer: OptionalViewer) -> Re
         councils = [b for b in bodies if b.get("kind") == "conseil-citoyen" and b.get("qpv_id") == qpv_id]
         meetings: list[dict[str, Any]] = []
         for body in councils:
-            meetings += await data.meetings(body_id=body["id"], since=date.today().isoformat())
+            meetings += await data.meetings(body_id=body["id"], since=french.today().isoformat())
         meetings = sorted((m for m in meetings if m.get("phase") == "upcoming"), key=lambda m: m["starts_at"])
         concerned = [e for e in engagements if _concerns(e, qpv_id)]
         return render(request, "public/quartier.html", {

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
 
 from gateway.formatting import change_value, parse_number, period_fr, short_datetime_fr, with_unit
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices, periodicity_of
+from kernel import french
 from kernel.french import datetime_fr, day_fr, folded, number_fr, time_fr
 
 
@@ -24,6 +28,18 @@ def test_dates_in_paris_time() -> None:
     assert datetime_fr(datetime(2025, 1, 2, 23, 30)) == "3 janvier 2025 à 0 h 30"  # naive means UTC
     assert short_datetime_fr("2026-03-12T08:14:00+00:00") == "12/03 à 9 h 14" and short_datetime_fr(None) == ""
     assert time_fr("2026-07-01T17:30:00+02:00") == "17 h 30" and time_fr("2026-07-01") == ""
+
+
+def test_the_day_is_the_day_in_paris(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 23:30 UTC on New Year's Eve it is already the new year in Nantes: pages and caches count from that day."""
+
+    class NewYearsEve(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime(2026, 12, 31, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(french, "datetime", NewYearsEve)
+    assert french.today() == date(2027, 1, 1)
 
 
 def test_periods_in_words() -> None:
