@@ -172,9 +172,7 @@ POST /admin/portail/quartiers/{qpv_id} secretariat
 GET /projets-finances public
 GET /projets-finances/{year} public
 GET /projets-finances/projet/{project_id} public
-GET /donnees/projets-finances.csv public
-GET /donnees/projets-finances.json public
-GET /donnees/projets-finances.schema.json public
+GET /donnees/projets-finances.{kind} public
 GET /aap authenticated
 POST /aap/appels secretariat
 GET /aap/{year:int} funder

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from typing import Any
 
@@ -56,20 +55,32 @@ async def test_a_resident_reads_the_funded_projects_and_downloads_them(gateway, 
             assert (await client.get(f"/projets-finances/projet/{ids[hidden]}")).status_code == 404
         assert (await client.get(f"/aap/projets/{ids['Projet n° 2']}")).status_code == 303  # login first
 
-        data = await client.get("/donnees/projets-finances.csv")
+        # The page's links lead to the portal's registry of datasets, the first addresses too (for good).
+        links = re.findall(r'href="(/donnees-ouvertes/projets-finances\.(?:csv|json))"', index.text)
+        assert links == ["/donnees-ouvertes/projets-finances.csv", "/donnees-ouvertes/projets-finances.json"]
+        for old, new in (("csv", "projets-finances.csv"), ("json", "projets-finances.json"),
+                         ("schema.json", "datapackage.json")):
+            moved = await client.get(f"/donnees/projets-finances.{old}")
+            assert (moved.status_code, moved.headers["location"]) == (308, f"/donnees-ouvertes/{new}")
+        assert (await client.get("/donnees/projets-finances.xls")).status_code == 404
+
+        data = await client.get(links[0])
         assert data.headers["content-type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(data.content.decode("utf-8")), delimiter=";"))
+        rows = list(csv.DictReader(io.StringIO(data.content.decode("utf-8-sig")), delimiter=";"))
         assert list(rows[0]) == [f["name"] for f in SCHEMA["fields"]]
         titles = {r["titre"] for r in rows}
         assert "Théâtre forum à Malakoff" in titles and not titles & {"Projet n° 2", "Projet en attente"}
         mine = next(r for r in rows if r["titre"] == "Théâtre forum à Malakoff")
-        assert (mine["financeur_id"], mine["montant_accorde"], mine["date_decision"]) == (
-            "nantes-metropole", "5000", "2031-03-10")
+        assert (mine["financeur_id"], mine["montant_accorde"], mine["date_decision"], mine["demo"]) == (
+            "nantes-metropole", "5000", "2031-03-10", "false")
         assert re.fullmatch(SCHEMA["fields"][3]["constraints"]["pattern"], mine["rna_siren"])
-        as_json = (await client.get("/donnees/projets-finances.json")).json()
-        assert as_json["licence"] == "Licence Ouverte 2.0"
-        assert {p["titre"] for p in as_json["projets"]} == titles
-        assert json.loads((await client.get("/donnees/projets-finances.schema.json")).text) == SCHEMA
+        as_json = (await client.get(links[1])).json()
+        assert as_json["licence"]["name"] == "etalab-2.0"
+        assert {p["titre"] for p in as_json["rows"]} == titles
+        package = (await client.get("/donnees-ouvertes/datapackage.json")).json()
+        described = next(r for r in package["resources"] if r["name"] == "projets-finances")["schema"]
+        assert described["fields"] == SCHEMA["fields"]  # titles and constraints kept
+        assert described["primaryKey"] == SCHEMA["primaryKey"]
 
 
 async def test_each_role_may_do_only_its_part(gateway, stack) -> None:

@@ -1,21 +1,21 @@
-"""Open data: the funded projects of every year as CSV (`;`, UTF-8, a header) and JSON, described by a Frictionless
-Table Schema (`SCHEMA`, also served as JSON) for the data package. One row per funded project and funder."""
+"""Open data of the appel à projets: the funded projects of every year, one row per project and funder, described
+here (`SCHEMA`, a Frictionless Table Schema with titles and constraints) and served by the portal's dataset registry
+at `/donnees-ouvertes/projets-finances.csv|.json`, with the others (`gateway.pages.public.datasets`). The first
+addresses, `/donnees/projets-finances.*`, lead there for good (308)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
-
-from gateway.deps import OptionalViewer
-from gateway.pages.participation.common import AnyCalls
-from kernel.spreadsheets import to_csv
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException
 
 router = APIRouter()
-CSV_PATH, JSON_PATH, SCHEMA_PATH = ("/donnees/projets-finances.csv", "/donnees/projets-finances.json",
-                                    "/donnees/projets-finances.schema.json")
+NAME = "projets-finances"
+TITLE = "Projets financés par l'appel à projets"
+DESCRIPTION = ("Projets financés de l'appel à projets du contrat de ville (engagement 49), un par financeur ; les "
+               "projets refusés ou en attente n'y sont pas.")
 
 
 def _field(name: str, type_: str, title: str, description: str, **extra: Any) -> dict[str, Any]:
@@ -51,38 +51,12 @@ SCHEMA: dict[str, Any] = {
     "primaryKey": ["projet_id", "financeur_id"],
     "missingValues": [""],
 }
-RESOURCE: dict[str, Any] = {  # the entry of the portal's datapackage.json
-    "name": "projets-finances", "path": CSV_PATH.lstrip("/"), "format": "csv", "mediatype": "text/csv",
-    "encoding": "utf-8", "dialect": {"delimiter": ";"}, "title": "Projets financés par l'appel à projets",
-    "description": "Projets financés de l'appel à projets du contrat de ville (engagement 49), un par financeur ; "
-                   "les projets refusés ou en attente n'y sont pas.", "schema": SCHEMA,
-}
-COLUMNS = [f["name"] for f in SCHEMA["fields"]]
 
 
-async def _rows(calls: Any) -> list[dict[str, Any]]:
-    return await calls.get("participation", "/api/v1/aap/funded-projects")
-
-
-@router.get(CSV_PATH)
-async def funded_csv(request: Request, viewer: OptionalViewer, calls: AnyCalls) -> Response:
-    rows = await _rows(calls)
-    body = to_csv(COLUMNS, ([r[c] if c != "demo" else ("true" if r[c] else "false") for c in COLUMNS] for r in rows),
-                  sep=";")
-    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="projets-finances.csv"',
-                             "Cache-Control": "public, max-age=300"})
-
-
-@router.get(JSON_PATH)
-async def funded_json(request: Request, viewer: OptionalViewer, calls: AnyCalls) -> Response:
-    rows = await _rows(calls)
-    body = {"licence": "Licence Ouverte 2.0", "schema": SCHEMA_PATH, "projets": [{c: r[c] for c in COLUMNS}
-                                                                                 for r in rows]}
-    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json",
-                    headers={"Cache-Control": "public, max-age=300"})
-
-
-@router.get(SCHEMA_PATH)
-async def schema() -> Response:
-    return Response(json.dumps(SCHEMA, ensure_ascii=False), media_type="application/json")
+@router.get("/donnees/projets-finances.{kind}")
+async def moved(kind: str) -> RedirectResponse:
+    """The first addresses of this dataset: to the registry's, for good (a description: to the data package)."""
+    target = {"csv": f"{NAME}.csv", "json": f"{NAME}.json", "schema.json": "datapackage.json"}.get(kind)
+    if target is None:
+        raise HTTPException(404)
+    return RedirectResponse(f"/donnees-ouvertes/{target}", status_code=308)

@@ -24,6 +24,8 @@ class Column:
     name: str
     type: str  # string, integer, number, date, datetime, boolean
     description: str
+    title: str = ""
+    constraints: tuple[tuple[str, Any], ...] = ()  # Table Schema constraints, e.g. (("minimum", 0),)
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,11 @@ async def _funded(store: PublicStore) -> Rows:
     return await store.optional("participation", "/api/v1/aap/funded-projects", [])
 
 
-# The appel à projets describes its own columns (`gateway.pages.aap.opendata.SCHEMA`, also served beside its CSV).
-FUNDED = Dataset("projets-finances", funded.RESOURCE["title"], funded.RESOURCE["description"],
-                 tuple(Column(f["name"], f["type"], f["description"]) for f in funded.SCHEMA["fields"]), _funded,
-                 primary_key=tuple(funded.SCHEMA["primaryKey"]))
+# The appel à projets describes its own columns (`gateway.pages.aap.opendata.SCHEMA`).
+FUNDED = Dataset(funded.NAME, funded.TITLE, funded.DESCRIPTION,
+                 tuple(Column(f["name"], f["type"], f["description"], f["title"],
+                              tuple(f.get("constraints", {}).items())) for f in funded.SCHEMA["fields"]),
+                 _funded, primary_key=tuple(funded.SCHEMA["primaryKey"]))
 DATASETS = (*DATASETS, FUNDED)
 
 

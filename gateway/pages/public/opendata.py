@@ -31,11 +31,19 @@ SEP = ";"
 
 
 def _table_schema(columns: tuple[Column, ...], dataset: Dataset) -> dict[str, Any]:
-    schema: dict[str, Any] = {"fields": [{"name": c.name, "type": c.type, "description": c.description}
-                                         for c in columns], "missingValues": [""]}
+    schema: dict[str, Any] = {"fields": [_field(c) for c in columns], "missingValues": [""]}
     if dataset.primary_key:
         schema["primaryKey"] = list(dataset.primary_key)
     return schema
+
+
+def _field(column: Column) -> dict[str, Any]:
+    field: dict[str, Any] = {"name": column.name, "type": column.type, "description": column.description}
+    if column.title:
+        field["title"] = column.title
+    if column.constraints:
+        field["constraints"] = dict(column.constraints)
+    return field
 
 
 def _cell(value: Any, column: Column) -> Any:
@@ -46,9 +54,15 @@ def _cell(value: Any, column: Column) -> Any:
     return value
 
 
+def _csv_cell(value: Any, column: Column) -> Any:
+    if column.type == "boolean" and isinstance(value, bool):
+        return "true" if value else "false"  # Table Schema's own spelling, not Python's
+    return _cell(value, column)
+
+
 def to_csv(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> bytes:
     lines = spreadsheets.to_csv([c.name for c in columns],
-                                ([_cell(row.get(c.name), c) for c in columns] for row in rows), SEP)
+                                ([_csv_cell(row.get(c.name), c) for c in columns] for row in rows), SEP)
     return (BOM + lines).encode("utf-8")
 
 
@@ -122,8 +136,7 @@ async def dataset_json(name: str, request: Request) -> Response:
     async def make() -> Response:
         dataset, columns, rows = await _dataset(request, name)
         return JSONResponse({"dataset": dataset.name, "title": dataset.title, "licence": LICENCE,
-                             "fields": [{"name": c.name, "type": c.type, "description": c.description}
-                                        for c in columns],
+                             "fields": [_field(c) for c in columns],
                              "count": len(rows), "rows": [{c.name: _cell(r.get(c.name), c) for c in columns}
                                                           for r in rows]})
 
