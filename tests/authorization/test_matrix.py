@@ -235,6 +235,7 @@ async def _resident_params(part: httpx.AsyncClient, who: dict[str, Identity]) ->
         "association_id": associations[0]["id"], "mandate_id": mandate_id, "member_id": mandate["members"][0]["id"],
         "recommendation_id": next(r["id"] for r in mandate["recommendations"] if r["organisation_id"] == PILOT_ORG),
         "news_id": news[0]["id"], "withdrawn_news_id": news[-1]["id"], "qpv_id": "malakoff", "name": "engagements",
+        "kind": "csv",
     }
 
 

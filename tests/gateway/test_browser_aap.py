@@ -53,7 +53,8 @@ async def test_a_resident_opens_the_funded_projects_and_one_project(stack, tmp_p
                 download = await download_info.value
                 text = (await download.path()).read_text(encoding="utf-8")  # type: ignore[union-attr]
                 assert download.suggested_filename == "projets-finances.csv"
-                assert text.startswith("annee;projet_id;association;") and "Théâtre forum à Malakoff" in text
+                # a byte-order mark first, so that a spreadsheet opens it with its accents intact
+                assert text.startswith("\ufeffannee;projet_id;association;") and "Théâtre forum à Malakoff" in text
             finally:
                 await browser.close()
     finally:
