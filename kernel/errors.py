@@ -85,6 +85,23 @@ FRENCH = {
     "date_parsing": "date attendue (AAAA-MM-JJ)",
     "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
     "date_type": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_inexact": "date attendue (AAAA-MM-JJ)",
+    "datetime_parsing": "date et heure attendues (AAAA-MM-JJ HH:MM)",
+    "datetime_from_date_parsing": "date et heure attendues (AAAA-MM-JJ HH:MM)",
+    "datetime_type": "date et heure attendues (AAAA-MM-JJ HH:MM)",
+    "time_parsing": "heure attendue (HH:MM)",
+    "time_type": "heure attendue (HH:MM)",
+    "timezone_aware": "date et heure avec fuseau horaire attendues",
+    "timezone_naive": "date et heure sans fuseau horaire attendues",
+    "decimal_parsing": "nombre attendu",
+    "decimal_type": "nombre attendu",
+    "uuid_parsing": "identifiant invalide",
+    "uuid_type": "identifiant invalide",
+    "url_parsing": "adresse web invalide",
+    "url_type": "adresse web invalide",
+    "url_scheme": "adresse web invalide (attendu : {expected_schemes})",
+    "bytes_type": "contenu attendu",
+    "none_required": "aucune valeur attendue",
     "list_type": "liste attendue",
     "dict_type": "objet attendu",
     "model_type": "objet attendu",
@@ -109,8 +126,8 @@ def french_message(error: Any) -> str:
     if error.get("type") == "value_error":
         return str(error.get("msg", "")).removeprefix("Value error, ")
     template = FRENCH.get(error.get("type", ""))
-    if template is None:
-        return str(error.get("msg", "valeur invalide"))
+    if template is None:  # pydantic's own text is English: never shown
+        return "valeur invalide"
     try:
         return template.format(**(error.get("ctx") or {}))
     except (KeyError, IndexError):
