@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -59,12 +60,21 @@ class Viewer:
         return self.is_secretariat or (self.is_referent and self.organisation_id == organisation_id)
 
 
+# Partners' pages with a public twin: a visitor without an account is sent there, not to the login form (public
+# pages, mails and shared addresses may name the partners' page; the twin offers to log in).
+PUBLIC_TWINS = ((re.compile(r"/engagements/(\d+)"), "/contrat/engagements/{}"),)
+
+
 class LoginRequired(Exception):
     def __init__(self, next_url: str) -> None:
         self.next_url = next_url
 
     @property
     def location(self) -> str:
+        path = self.next_url.split("?", 1)[0]
+        for pattern, twin in PUBLIC_TWINS:
+            if found := pattern.fullmatch(path):
+                return twin.format(*found.groups())
         return f"/connexion?next={quote(self.next_url, safe='/')}"
 
 

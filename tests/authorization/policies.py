@@ -66,6 +66,7 @@ GET /decisions public
 GET /mes-engagements authenticated
 GET /mes-engagements/{number:int}/modifier pilot
 GET /mes-engagements/{number:int}/carte authenticated
+GET /engagements public
 GET /engagements/{number} authenticated
 POST /engagements/{number}/parts/{organisation_id} pilot
 GET /vue-d-ensemble authenticated

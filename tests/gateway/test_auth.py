@@ -9,7 +9,7 @@ from sqlmodel import select
 from gateway.models import WebSession, aware, now
 from tests.gateway.conftest import csrf_of
 
-PROTECTED = ("/mes-engagements", "/engagements/1", "/vue-d-ensemble", "/admin/comptes")
+PROTECTED = ("/mes-engagements", "/vue-d-ensemble", "/admin/comptes")  # /engagements/N: see test_public_portal
 
 
 def _session_cookie(response) -> str | None:  # type: ignore[no-untyped-def]

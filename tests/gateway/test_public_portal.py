@@ -111,6 +111,26 @@ async def test_an_anonymous_crawl_reaches_everything_public_and_nothing_private(
             assert "Le texte dit « Villes »" not in body, path
 
 
+async def test_a_visitor_following_a_partners_link_to_an_engagement_reads_its_public_page(gateway) -> None:
+    """Public pages and mails may name the partners' page of an engagement: a visitor lands on its public twin,
+    which offers the login that leads back; a partner goes straight to the partners' page."""
+    async with gateway.client() as visitor:
+        moved = await visitor.get("/engagements/19")
+        assert (moved.status_code, moved.headers["location"]) == (303, "/contrat/engagements/19")
+        page = await visitor.get("/contrat/engagements/19")
+        assert 'href="/connexion?next=/engagements/19"' in page.text
+        listed = await visitor.get("/engagements")
+        assert (listed.status_code, listed.headers["location"]) == (303, "/contrat/engagements")
+        other = await visitor.get("/mes-engagements")  # no public twin: to the login form, then back
+        assert other.headers["location"] == "/connexion?next=/mes-engagements"
+    who = await gateway.account("ville-nantes", "referent")
+    async with gateway.client() as partner:
+        await gateway.logged_in(partner, who)
+        assert (await partner.get("/engagements/19")).status_code == 200
+        assert (await partner.get("/engagements")).headers["location"] == "/vue-d-ensemble"
+        assert 'href="/engagements/19"' in (await partner.get("/contrat/engagements/19")).text
+
+
 async def test_the_open_data_package_validates_and_its_csv_keep_their_accents(gateway, tmp_path: Path) -> None:
     async with gateway.client() as client:
         package = (await client.get("/donnees-ouvertes/datapackage.json")).json()

@@ -8,10 +8,10 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls
-from gateway.deps import CallsDep, CurrentViewer, Viewer
+from gateway.deps import CallsDep, CurrentViewer, OptionalViewer, Viewer
 from gateway.forms import Notice
 from gateway.pages.engagements.forms import PartForm, PartState
 from gateway.pages.engagements.my_engagements import SAVED
@@ -44,6 +44,12 @@ async def engagement_context(number: int, viewer: Viewer, calls: ServiceCalls,
             "back": f"/engagements/{number}",
             "editable": {p["organisation_id"]: viewer.may_edit_part(p["organisation_id"]) and p["active"]
                          for p in detail["parts"]}}
+
+
+@router.get("/engagements")
+async def engagements(viewer: OptionalViewer) -> Response:
+    """The engagements: the overview for partners, the public list for anyone else."""
+    return RedirectResponse("/vue-d-ensemble" if viewer else "/contrat/engagements", status_code=303)
 
 
 @router.get("/engagements/{number}")
