@@ -94,6 +94,7 @@ async def test_each_role_on_the_conseil_and_opinion_pages(gateway, stack) -> Non
     async with gateway.client() as anonymous:
         page = html.unescape((await anonymous.get(f"/conseils-citoyens/{CONSEIL}")).text)
         assert "Samir H." in page and member.account.name not in page and anonymous_name not in page
+        assert "H.." not in page  # the initial's full stop ends the sentence too
         assert f"plus d'éclairage ({tag})" in page
         opinion_page = html.unescape((await anonymous.get(f"/avis/{opinion_id}")).text)
         assert member.account.name not in opinion_page and "Samir" not in opinion_page
