@@ -126,7 +126,8 @@ ARTICLES = {
     "syndicat": "le", "groupe": "le", "plan": "le", "communaute": "la", "inter-associatif": "l'",
     "inter-bailleurs": "l'", "interbailleurs": "l'", "amenageurs": "les", "bailleurs": "les",
     "atdec": "l'", "plie": "le", "urml": "l'", "caf": "la", "cpam": "la", "ars": "l'", "anru": "l'",
-    "ddsp": "la", "ddcs": "la", "dsden": "la", "ddtm": "la", "drac": "la",
+    "ddsp": "la", "ddcs": "la", "dsden": "la", "ddtm": "la", "drac": "la", "copil": "le", "gtc": "le", "gtt": "le",
+    "groupe-thematique": "le", "rdv": "le",
 }
 _VOWELS = "aeiouyh"  # a mute h: « d'Harmonie Habitat », « d'Habitat 44 »
 

@@ -112,5 +112,6 @@ async def test_a_mandate_from_opening_to_the_answer_role_by_role(gateway: Gatewa
     async with gateway.client() as visitor:
         public = _page(await visitor.get(path))
         assert "Acceptée en partie" in public and "Les halls du bâtiment A d'abord." in public
+        assert "Réponse de la Ville de Nantes : Acceptée en partie" in public
         assert "réponse en retard" not in public and "arrivée après l'échéance" in public
     assert mandate_id
