@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from gateway.labels import STATUSES
-from kernel.french import PARIS, day_fr, folded, in_paris, moment, number_fr
+from kernel.french import PARIS, day_fr, folded, moment, number_fr
 from services.indicateurs.periods import PeriodError, Periodicity, parse
 
 # --- dates ---------------------------------------------------------------------------------------------------
@@ -22,15 +22,6 @@ def local_datetime(value: Any) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(PARIS).replace(tzinfo=None, microsecond=0)
-
-
-def short_datetime_fr(value: Any) -> str:
-    """12/03 à 9 h 14 (heure de Paris), for compact statuses."""
-    value = moment(value)
-    if not isinstance(value, datetime):
-        return str(value or "")
-    local = in_paris(value)
-    return f"{local.day:02d}/{local.month:02d} à {local.hour} h {local.minute:02d}"
 
 
 def iso_local(value: Any) -> str:

@@ -84,7 +84,7 @@ templates = Jinja2Blocks(env=PageEnvironment(loader=jinja2.FileSystemLoader(HERE
                                              autoescape=jinja2.select_autoescape()))
 templates.env.filters.update(
     day_fr=french.day_fr, datetime_fr=french.datetime_fr, iso_local=formatting.iso_local,
-    short_datetime_fr=formatting.short_datetime_fr, time_fr=french.time_fr,
+    time_fr=french.time_fr,
     number_fr=french.number_fr, with_unit=formatting.with_unit, period_fr=formatting.period_fr,
     of_org=formatting.of_org, to_org=formatting.to_org,
 )

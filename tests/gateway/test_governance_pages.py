@@ -97,8 +97,8 @@ async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, sta
                 break
             await asyncio.sleep(0.2)
         # The session's notifications service circulates the agenda for real too: its own delivery may count.
-        assert re.search(r"Ordre du jour v1</strong> envoyé à [12] membres? le \d\d/\d\d à \d+ h \d\d ; <span "
-                         r"class=\"late\">1 échec</span> \(adresse refusée\)", page.text), page.text[-3000:]
+        assert re.search(r"Ordre du jour v1</strong> envoyé à [12] membres? le \d+(?:er)? \w+ 20\d\d à \d+ h \d\d ; "
+                         r"<span class=\"late\">1 échec</span> \(adresse refusée\)", page.text), page.text[-3000:]
 
     async with gateway.client() as client:
         token = await gateway.logged_in(client, member)

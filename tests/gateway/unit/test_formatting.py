@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.formatting import change_value, parse_number, period_fr, short_datetime_fr, with_unit
+from gateway.formatting import change_value, parse_number, period_fr, with_unit
 from gateway.pages.indicateurs.period_choices import default_period, parts_of, period_choices, periodicity_of
 from kernel import french
 from kernel.french import datetime_fr, day_fr, folded, number_fr, time_fr
@@ -26,7 +26,6 @@ def test_dates_in_paris_time() -> None:
     assert day_fr("2025-03-01") == "1er mars 2025"
     assert datetime_fr("2025-07-14T08:05:00+00:00") == "14 juillet 2025 à 10 h 05"
     assert datetime_fr(datetime(2025, 1, 2, 23, 30)) == "3 janvier 2025 à 0 h 30"  # naive means UTC
-    assert short_datetime_fr("2026-03-12T08:14:00+00:00") == "12/03 à 9 h 14" and short_datetime_fr(None) == ""
     assert time_fr("2026-07-01T17:30:00+02:00") == "17 h 30" and time_fr("2026-07-01") == ""
 
 
