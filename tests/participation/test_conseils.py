@@ -114,12 +114,16 @@ async def test_the_secretariat_keeps_the_profile_and_the_rencontres_inter_consei
     other_member = person("Hugo Petit", None)
     await gov.seat("cc-malakoff", other_member, org="conseils-citoyens")
     seen = await gov.ok("GET", "/conseils-citoyens", other_member)
-    assert [r["id"] for r in seen["rencontres"]] == [created["id"]]
+    assert [(r["id"], r["may_open"]) for r in seen["rencontres"]] == [(created["id"], False)]  # the date, not yet
+    assert (await gov.call("GET", f"/meetings/{created['id']}", other_member)).status_code == 403  # the agenda
+    host = await gov.ok("GET", "/conseils-citoyens", member)
+    assert [(r["id"], r["may_open"]) for r in host["rencontres"]] == [(created["id"], True)]
     assert seen["next_host"]["id"] != "cc-dervallieres"
     assert (await gov.ok("GET", "/conseils-citoyens", PUBLIC))["rencontres"] == []
     await gov.item(created["id"], "Tour des quartiers")
     assert (await gov.publish(created["id"])).status_code == 201
     assert [r["id"] for r in (await gov.ok("GET", "/conseils-citoyens", PUBLIC))["rencontres"]] == [created["id"]]
+    assert [r["may_open"] for r in (await gov.ok("GET", "/conseils-citoyens", other_member))["rencontres"]] == [True]
 
 
 async def test_the_coverage_of_the_qpv_is_recorded_as_a_measure_of_engagement_47(gov_factory, namespaces, nats_url,

@@ -31,7 +31,8 @@ async def list_conseils(session: SessionDep, settings: SettingsDep, who: Identit
              if b.kind == conseils.KIND]
     host = await conseils.next_host(session)
     return {"conseils": items, "coverage": await conseils.coverage(session),
-            "rencontres": [meeting_out(m, b, settings) for m, b in await conseils.rencontres(session, who)],
+            "rencontres": [meeting_out(m, b, settings) | {"may_open": may_open}
+                           for m, b, may_open in await conseils.rencontres(session, who)],
             "next_host": {"id": host.id, "name": host.name} if host else None}
 
 
@@ -41,7 +42,8 @@ async def conseil(body_id: str, session: SessionDep, settings: SettingsDep, who:
     body = await conseils.get_conseil(session, body_id)
     out = await conseils.conseil_out(session, who, body, await _qpv_names(session))
     out["meetings"] = [meeting_out(m, b, settings) for m, b in await list_meetings(session, who, body_id=body_id)]
-    out["rencontres"] = [meeting_out(m, b, settings) for m, b in await conseils.rencontres(session, who)]
+    out["rencontres"] = [meeting_out(m, b, settings) | {"may_open": may_open}
+                         for m, b, may_open in await conseils.rencontres(session, who)]
     return out
 
 

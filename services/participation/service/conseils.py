@@ -175,14 +175,18 @@ async def next_host(session: AsyncSession) -> Body | None:
     return min(conseils, key=lambda b: (b.id in last, last.get(b.id, datetime.min), b.name), default=None)
 
 
-async def rencontres(session: AsyncSession, who: Identity) -> list[tuple[Meeting, Body]]:
-    """The rencontres inter-conseils the caller may see: every one for the secretariat and any conseil's members
-    (they are all invited), published ones for everyone else."""
+async def rencontres(session: AsyncSession, who: Identity) -> list[tuple[Meeting, Body, bool]]:
+    """The rencontres inter-conseils the caller may see, each with whether the caller may open it: every one for
+    the secretariat and any conseil's members (they are all invited: the date is theirs to keep), published ones
+    for everyone else. Before its agenda is published, a rencontre opens to the secretariat and the host's
+    members only, as any meeting."""
     rows = (await session.exec(select(Meeting, Body).join(InterConseil, InterConseil.meeting_id == Meeting.id)
                                .join(Body, Body.id == Meeting.body_id).order_by(Meeting.local_start))).all()
     conseils = {b.id for b in await list_bodies(session) if b.kind == KIND}
-    invited = who.is_secretariat or any(s.body_id in conseils for s in await member_seats(session, who))
-    return [(m, b) for m, b in rows if invited or m.published_version]
+    seated = {s.body_id for s in await member_seats(session, who)}
+    invited = who.is_secretariat or bool(seated & conseils)
+    return [(m, b, bool(who.is_secretariat or m.published_version or b.id in seated)) for m, b in rows
+            if invited or m.published_version]
 
 
 async def coverage(session: AsyncSession) -> dict:
