@@ -5,6 +5,7 @@ the right roles act (secretariat, the funder's own referents), participation dec
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from typing import Any
@@ -123,9 +124,15 @@ async def test_each_role_may_do_only_its_part(gateway, stack) -> None:
         assert shown.status_code == 422 and "ligne 3" in shown.text and "rien n&#39;a été enregistré" in shown.text
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
-        opened = await client.post("/aap/appels", data={
-            "csrf_token": token, "year": "2033", "title": "Appel à projets 2033", "opens_on": "01/10/2032",
-            "closes_on": "15/12/2032", "funders": ["caf"], "envelope-caf": "90 000"})
+        call = {"csrf_token": token, "year": "2033", "title": "Appel à projets 2033", "opens_on": "01/10/2032",
+                "closes_on": "15/12/2032", "funders": ["caf"]}
+        for typed in ("12k€", "-5000", "90 000,50"):
+            wrong = await client.post("/aap/appels", data=call | {"envelope-caf": typed})
+            shown = html.unescape(wrong.text)
+            assert wrong.status_code == 422 and "Enveloppe de la Caisse d'allocations familiales" in shown, typed
+            assert "envelopes" not in wrong.text
+        assert (await client.get("/projets-finances/2033")).headers.get("location") == "/projets-finances"
+        opened = await client.post("/aap/appels", data=call | {"envelope-caf": "90 000"})
         assert opened.status_code == 303 and opened.headers["location"] == "/aap/2033?fait=appel"
         assert "90\u202f000 €" in (await client.get("/projets-finances/2033")).text
     async with gateway.client() as anonymous:

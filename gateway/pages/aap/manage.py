@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import AccessDenied, CallsDep, CurrentViewer, Viewer
+from gateway.formatting import of_org
 from gateway.forms import Notice, iso_date, text, texts
 from gateway.pages.lookups import organisations
 from gateway.pages.participation.common import names, numbers, refused
@@ -62,6 +63,12 @@ async def define_call(request: Request, viewer: CurrentViewer, calls: CallsDep) 
     if not year.isdigit():
         return await _calls_page(request, viewer, calls, Notice("error", "Année : indiquez une année (ex. 2026). "
                                                                 "Rien n'a été enregistré."), 422)
+    unreadable = [e["funder_id"] for e in envelopes if not isinstance(e["amount"], int)]
+    if unreadable:  # named by its funder, as the form shows it, not by its place in the request
+        funder = names(await organisations(calls)).get(unreadable[0], unreadable[0])
+        return await _calls_page(request, viewer, calls, Notice(
+            "error", f"Enveloppe {of_org(funder)} : indiquez un montant en euros, sans décimales (ex. 150 000). "
+                     "Rien n'a été enregistré."), 422)
     try:
         await calls.put("participation", f"/api/v1/aap/calls/{year}", body)
     except ServiceError as exc:
