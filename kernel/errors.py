@@ -110,9 +110,9 @@ FRENCH = {
     "enum": "valeur non permise (attendu : {expected})",
     "literal_error": "valeur non permise (attendu : {expected})",
     "string_pattern_mismatch": "format invalide (attendu : {pattern})",
-    "string_too_short": "texte trop court ({min_length} caractère(s) au moins)",
+    "string_too_short": "texte trop court ({min_length} caractères au moins)",
     "string_too_long": "texte trop long ({max_length} caractères au plus)",
-    "too_short": "au moins {min_length} élément(s) attendu(s)",
+    "too_short": "au moins {min_length} éléments attendus",
     "too_long": "au plus {max_length} élément(s)",
     "greater_than_equal": "doit être supérieur ou égal à {ge}",
     "greater_than": "doit être supérieur à {gt}",
@@ -125,6 +125,8 @@ def french_message(error: Any) -> str:
     """A pydantic error in French."""
     if error.get("type") == "value_error":
         return str(error.get("msg", "")).removeprefix("Value error, ")
+    if error.get("type") in ("string_too_short", "too_short") and (error.get("ctx") or {}).get("min_length") == 1:
+        return "champ obligatoire" if error["type"] == "string_too_short" else "au moins un élément attendu"
     template = FRENCH.get(error.get("type", ""))
     if template is None:  # pydantic's own text is English: never shown
         return "valeur invalide"

@@ -91,7 +91,7 @@ def test_structural_errors_are_reported_with_paths() -> None:
         validate(data)
     errors = caught.value.errors
     assert "engagements[3].title : champ obligatoire absent" in errors
-    assert "engagements[7].pilots : au moins 1 élément(s) attendu(s)" in errors
+    assert "engagements[7].pilots : au moins un élément attendu" in errors
     assert any(e.startswith("organisations[0].kind : valeur non permise (attendu : 'etat'") for e in errors)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from pydantic import AnyHttpUrl, BaseModel, ValidationError
+from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError
 
 from kernel.errors import french_message
 
@@ -41,3 +41,20 @@ def test_an_invalid_value_of_any_type_is_explained_in_french(field: str, bad: ob
     [error] = caught.value.errors()
     message = french_message(error)
     assert message and "Input" not in message and "should" not in message, (error["type"], message)
+
+
+class Named(BaseModel):
+    title: str = Field(min_length=1)
+    code: str = Field(min_length=3)
+    pilots: list[str] = Field(min_length=1)
+
+
+@pytest.mark.parametrize(("field", "bad", "said"), [
+    ("title", "", "champ obligatoire"), ("code", "ab", "texte trop court (3 caractères au moins)"),
+    ("pilots", [], "au moins un élément attendu"),
+])
+def test_an_empty_required_text_or_list_is_said_plainly(field: str, bad: object, said: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Named(**{"title": "COPIL", "code": "abc", "pilots": ["caf"], field: bad})
+    [error] = caught.value.errors()
+    assert french_message(error) == said
