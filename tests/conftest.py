@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import uuid
@@ -248,7 +249,20 @@ async def stack(service_runner: Any, namespace: str, stack_smtp_port: int) -> As
             service_runner("indicateurs") as ind, service_runner("notifications", smtp_port=stack_smtp_port) as notif:
         contract = validation.load_file(DEFAULT_CONTRACT)
         await loader.load(contract, participation=part.client, engagements=eng.client, headers=auth(ADMIN))
+        await _engagements_seen(part, {e.number for e in contract.engagements})
         yield {"engagements": eng, "participation": part, "indicateurs": ind, "notifications": notif}
+
+
+async def _engagements_seen(participation: Running, numbers: set[int]) -> None:
+    """Waits for participation to read every engagement's definition (it takes only the engagements it knows)."""
+    from services.participation.service.catalogue import engagements
+
+    for _ in range(150):
+        async with participation.runtime.db.session() as session:
+            if numbers <= set(await engagements(session)):
+                return
+        await asyncio.sleep(0.2)
+    raise AssertionError("participation never read the contract's engagements")
 
 
 @pytest.fixture

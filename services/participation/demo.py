@@ -45,7 +45,7 @@ from services.participation.schemas import (
     PersonIn,
     PublishIn,
 )
-from services.participation.service import agendas, bodies, decisions, meetings, members, minutes, news
+from services.participation.service import agendas, bodies, catalogue, decisions, meetings, members, minutes, news
 from services.participation.service.common import PARIS
 from services.participation.service.people import Person
 from services.participation.settings import Settings
@@ -134,6 +134,10 @@ async def _governance(settings: Settings, cast: DemoCast) -> str:
             copil = cast.body("copil")
             if copil is None or await session.get(bodies.Body, copil.id) is None:
                 return "Ce contrat ne décrit pas de COPIL : pas d'année de démonstration de la gouvernance."
+        if not await _catalogue_known(db, set(cast.engagement_themes)):
+            return ("Les engagements du contrat ne sont pas encore connus du service participation (il les lit dans "
+                    "les événements du service engagements) : relancez la démo dans un instant.")
+        async with db.session() as session:
             said = [await _year(session, settings, cast, copil.id)]
             await _news(session, outbox, secretariat_identity(cast))
             said.append("Deux actualités et deux ressources sur le portail public.")
@@ -144,6 +148,17 @@ async def _governance(settings: Settings, cast: DemoCast) -> str:
         return " ".join(part for part in said if part)
     finally:
         await db.dispose()
+
+
+async def _catalogue_known(db: Database, numbers: set[int], wait_seconds: float = 30) -> bool:
+    """Whether the running service has read every engagement of the contract (the demo's items, decisions and
+    mandate name some, and participation takes only the engagements it knows), waiting for it a while."""
+    for _ in range(int(wait_seconds * 5) + 1):
+        async with db.session() as session:
+            if numbers <= set(await catalogue.engagements(session)):
+                return True
+        await asyncio.sleep(0.2)
+    return False
 
 
 # The residents' demo (inter-associatif, mandat citoyen, conseils citoyens and their opinions) names Nantes' bodies

@@ -166,3 +166,63 @@ async def test_the_secretariat_reads_a_proposal_before_deciding_and_the_wording_
         page = html.unescape((await client.get(f"/reunions/{mid}")).text)
         assert "Acceptée. Réponse du secrétariat : « Retenu : ajouté à l'ordre du jour. »" in page
         assert "Acceptée :" not in page and ".." not in page.split("Propositions de points")[1].split("</section>")[0]
+
+
+def _notice(page: str, place: str) -> str:
+    found = re.search(rf'id="{place}".*?<p class="notice__text">(.*?)</p>', page, re.S)
+    assert found, page[-3000:]
+    return html.unescape(found[1])
+
+
+async def test_engagement_numbers_are_checked_and_what_was_typed_is_kept(gateway, stack) -> None:
+    """Letters are refused by the page, unknown numbers by participation; the form keeps what was typed."""
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        day = (paris_today() + timedelta(days=70)).isoformat()
+        scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC liens",
+                                                         "day": day, "start": "09:30", "place": "Salle 1"})
+        mid = _meeting_id(scheduled.headers["location"])
+        page = await client.get(f"/reunions/{mid}")
+        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        for typed, said in (("19, abc, 999", "Engagements liés : « abc » n'est pas un numéro d'engagement. "
+                                             "Rien n'a été enregistré."),
+                            ("19, 999", "Engagement inconnu : n° 999. Rien n'a été enregistré.")):
+            added = await client.post(f"/reunions/{mid}/points", data={"csrf_token": token, "draft_rev": rev,
+                                                                      "title": "Bilan emploi", "engagements": typed})
+            assert added.status_code == 422 and _notice(added.text, "ordre-du-jour") == said
+            assert f'name="engagements" type="text" inputmode="numeric" placeholder="ex. 12, 47" value="{typed}"' \
+                in added.text
+        decided = await client.post(f"/reunions/{mid}/decisions", data={"csrf_token": token, "text": "Décidé",
+                                                                       "engagements": "abc"})
+        assert decided.status_code == 422
+        assert "Engagements concernés : « abc » n'est pas un numéro d'engagement." in html.unescape(decided.text)
+        decided = await client.post(f"/reunions/{mid}/decisions", data={"csrf_token": token, "text": "Décidé",
+                                                                       "engagements": "77"})
+        assert decided.status_code == 422 and "Engagement inconnu : n° 77." in html.unescape(decided.text)
+        assert 'value="77"' in decided.text
+        page = await client.get(f"/reunions/{mid}")
+        assert "Bilan emploi" not in page.text and "Décidé" not in page.text
+
+
+async def test_the_dossier_page_writes_approved_values_in_french_once(gateway, stack) -> None:
+    from services.participation.service.readmodel import ValueSeen
+
+    secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
+    label = "Valeur du test du dossier"
+    now = datetime.now(UTC)
+    async with stack["participation"].runtime.db.session() as session:
+        for n, value in enumerate((4.0, 12.5), 1):
+            session.add(ValueSeen(event_id=f"dossier-{n}", submission_id=9000 + n, indicator_id=9470,
+                                  indicator_label=label, engagement_number=47, period="2026", qpv_id=None,
+                                  value=value, unit="nombre", organisation_id="nantes-metropole",
+                                  at=now - timedelta(minutes=5 - n)))
+        await session.commit()
+    async with gateway.client() as client:
+        token = await gateway.logged_in(client, secretariat)
+        day = (paris_today() + timedelta(days=1)).isoformat()
+        scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "rdv-politique-de-la-ville",
+                                                         "title": "RDV dossier", "day": day, "start": "09:30",
+                                                         "place": "Salle 1"})
+        page = (await client.get(f"/reunions/{_meeting_id(scheduled.headers['location'])}/dossier")).text
+        assert page.count(label) == 1 and "12,5 nombre" in page and "4.0" not in page and "12.5" not in page

@@ -37,7 +37,7 @@ async def test_a_mandate_from_opening_to_the_answer_role_by_role(gateway: Gatewa
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
         bad = await client.post("/mandats", data={"csrf_token": token, "title": "X", "engagements": "77"})
-        assert bad.status_code == 422 and "Numéro d'engagement invalide" in _page(bad)
+        assert bad.status_code == 422 and "Engagement inconnu : n° 77. Rien n'a été enregistré." in _page(bad)
         opened = await client.post("/mandats", data={"csrf_token": token, "title": "Tranquillité des halls",
                                                      "engagements": "5, 48", "qpv_ids": ["malakoff"]})
         assert opened.status_code == 303

@@ -1,5 +1,6 @@
-"""The participation service in-process (real NATS, SQLite or PostgreSQL) with the default contract's registry,
-and helpers to seat people and schedule meetings through its API."""
+"""The participation service in-process (real NATS, SQLite or PostgreSQL) with the default contract's registry
+and its copy of the contract's engagements (1 to 50, as their events would leave it), and helpers to seat people
+and schedule meetings through its API."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from gateway.contract import loader, validation
+from gateway.contract.model import ContractFile
 from kernel.identity import Identity
 from tests.conftest import ADMIN, DEFAULT_CONTRACT, Running, auth, paris_today
 
@@ -79,6 +81,18 @@ class Gov:
                                json={"draft_rev": rev, "late_reason": reason})
 
 
+async def seed_catalogue(running: Running, contract: ContractFile) -> None:
+    """Participation's copy of the contract's engagements, as `engagement.defined` events would leave it."""
+    from services.participation.service.catalogue import record_engagement
+
+    themes = {t.id: t.title for axis in contract.axes for t in axis.themes}
+    async with running.runtime.db.session() as session:
+        for e in contract.engagements:
+            await record_engagement(session, number=e.number, title=e.title, theme_id=e.theme,
+                                    theme_title=themes[e.theme], pilots=[p.organisation for p in e.pilots])
+        await session.commit()
+
+
 @pytest.fixture
 async def gov_factory(service_runner: Any) -> Any:
     """`async with gov_factory(backend, **settings) as gov`: participation with the contract's registry loaded."""
@@ -87,9 +101,11 @@ async def gov_factory(service_runner: Any) -> Any:
     @asynccontextmanager
     async def make(backend: str = "sqlite", **overrides: Any) -> AsyncIterator[Gov]:
         async with service_runner("participation", backend=backend, **overrides) as running:
-            body = loader.participation_part(validation.load_file(DEFAULT_CONTRACT))
-            response = await running.client.put("/api/v1/registry", json=body, headers=auth(ADMIN))
+            contract = validation.load_file(DEFAULT_CONTRACT)
+            response = await running.client.put("/api/v1/registry", json=loader.participation_part(contract),
+                                                headers=auth(ADMIN))
             assert response.status_code == 200, response.text
+            await seed_catalogue(running, contract)
             yield Gov(running)
 
     return make

@@ -41,7 +41,7 @@ async def test_roles_of_a_mandate_from_opening_to_the_answer(gov) -> None:
         refused = await gov.call("POST", "/mandates", who, json={"title": "X"})
         assert refused.status_code == 403 and "secrétariat du COPIL" in refused.json()["message"]
     bad = await gov.call("POST", "/mandates", json={"title": "X", "engagements": [51]})
-    assert bad.status_code == 422 and "engagement" in bad.json()["message"]
+    assert bad.status_code == 422 and bad.json()["message"] == "Engagement inconnu : n° 51."
     mandate = await _mandate(gov, resident.email)
     mid = mandate["id"]
     [seat] = (await gov.ok("GET", f"/mandates/{mid}"))["members"]

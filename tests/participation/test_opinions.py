@@ -26,12 +26,14 @@ async def _engagement(js: Any, ns: str, number: int, pilots: list[str]) -> None:
         indicators=[], qpv=[]))
 
 
-async def _known(gov: Any, number: int) -> None:
+async def _known(gov: Any, number: int, pilots: list[str]) -> None:
+    """Once participation has read the engagement's definition as `_engagement` published it."""
     from services.participation.service.catalogue import EngagementSeen
 
     for _ in range(50):
         async with gov.running.runtime.db.session() as session:
-            if await session.get(EngagementSeen, number) is not None:
+            seen = await session.get(EngagementSeen, number)
+            if seen is not None and seen.pilots == pilots:
                 return
         await asyncio.sleep(0.2)
     raise AssertionError("engagement never seen")
@@ -44,7 +46,7 @@ async def test_who_publishes_who_answers_and_overdue_until_answered(gov_factory,
     try:
         async with gov_factory(event_namespace=ns, files_dir=tmp_path, upload_max_bytes=2000) as gov:
             await _engagement(nc.jetstream(), ns, 12, ["ville-nantes", "caf"])
-            await _known(gov, 12)
+            await _known(gov, 12, ["ville-nantes", "caf"])
             writer = person("Rania Écrivaine", None)
             outsider = person("Pas Membre", None)
             pilot = person("Léa Pilote", "ville-nantes")

@@ -146,3 +146,30 @@ async def test_circulation_status_from_delivery_events(gov_factory, namespaces, 
             assert [(c["kind"], c["title"]) for c in seen["changes_since_received"]] == [("added", "Point ajouté")]
     finally:
         await nc.close()
+
+
+async def test_the_pack_lists_only_the_latest_approved_value_in_french(gov, tmp_path) -> None:
+    """A value approved again (engagement 47's count recomputed five times) shows once, its latest version, with a
+    decimal comma in the pack and its PDF; another QPV's value of the same indicator and period stays."""
+    from services.participation.service.readmodel import ValueSeen
+
+    member = person("Membre interbailleurs", "caf")
+    await gov.seat("interbailleurs", member)
+    meeting = await gov.meeting("interbailleurs", days_ahead=3, title="Interbailleurs de printemps")
+    now = datetime.now(UTC)
+    label = "Nombre d'associations actives dans l'inter-associatif"
+    rows = [(n, None, float(n), now - timedelta(minutes=10 - n)) for n in range(1, 6)]
+    rows += [(6, "malakoff", 12.5, now - timedelta(minutes=8))]
+    async with gov.running.runtime.db.session() as session:
+        for submission, qpv, value, at in rows:
+            session.add(ValueSeen(event_id=f"e{submission}", submission_id=submission, indicator_id=470,
+                                  indicator_label=label, engagement_number=47, period="2026", qpv_id=qpv,
+                                  value=value, unit="nombre", organisation_id="nantes-metropole", at=at))
+        await session.commit()
+
+    pack = await gov.ok("GET", f"/meetings/{meeting['id']}/pack")
+    assert [(v["qpv_id"], v["value"]) for v in pack["values"]] == [(None, 5.0), ("malakoff", 12.5)]
+    response = await gov.call("GET", f"/meetings/{meeting['id']}/pack.pdf", member)
+    assert response.status_code == 200
+    flat = " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.content)).pages).split())
+    assert flat.count(label) == 2 and "12,5 nombre" in flat and "12.5" not in flat

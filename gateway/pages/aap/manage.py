@@ -18,7 +18,7 @@ from gateway.deps import AccessDenied, CallsDep, CurrentViewer, Viewer
 from gateway.formatting import of_org
 from gateway.forms import Notice, iso_date, text, texts
 from gateway.pages.lookups import organisations
-from gateway.pages.participation.common import names, numbers, refused
+from gateway.pages.participation.common import NotNumbers, names, numbers, refused
 from gateway.rendering import render
 from kernel.ids import Id
 
@@ -54,8 +54,12 @@ async def define_call(request: Request, viewer: CurrentViewer, calls: CallsDep) 
     year = text(form, "year")
     envelopes = [{"funder_id": f, "amount": _euros(text(form, f"envelope-{f}"))} for f in texts(form, "funders")
                  if text(form, f"envelope-{f}")]
-    priorities = [{"text": t, "engagements": numbers(text(form, f"priority-engagements-{i}"))}
-                  for i, t in enumerate(form.getlist("priority")) if isinstance(t, str) and t.strip()]
+    try:
+        priorities = [{"text": t, "engagements": numbers(text(form, f"priority-engagements-{i}"),
+                                                         "Engagements visés")}
+                      for i, t in enumerate(form.getlist("priority")) if isinstance(t, str) and t.strip()]
+    except NotNumbers as exc:
+        return await _calls_page(request, viewer, calls, Notice("error", str(exc)), 422)
     body = {"title": text(form, "title"), "opens_on": iso_date(text(form, "opens_on")),
             "closes_on": iso_date(text(form, "closes_on")), "decisions_by": iso_date(text(form, "decisions_by")),
             "envelopes": envelopes, "priorities": priorities,
@@ -107,7 +111,7 @@ async def call_page(request: Request, year: Id, viewer: CurrentViewer, calls: Ca
 def _project_body(form: Any) -> dict[str, Any]:
     return {"association_name": text(form, "association_name"), "association_id": text(form, "association_id"),
             "title": text(form, "title"), "summary": text(form, "summary") or None, "qpv": texts(form, "qpv"),
-            "themes": texts(form, "themes"), "engagements": numbers(text(form, "engagements")),
+            "themes": texts(form, "themes"), "engagements": numbers(text(form, "engagements"), "Engagements servis"),
             "amount_asked": _euros(text(form, "amount_asked") or "0"), "cpo": text(form, "cpo") or "non",
             "version": int(text(form, "version")) if text(form, "version").isdigit() else None}
 
@@ -117,6 +121,9 @@ async def add_project(request: Request, year: Id, viewer: CurrentViewer, calls: 
     form = await request.form()
     try:
         p = await calls.post("participation", f"/api/v1/aap/calls/{year}/projects", _project_body(form))
+    except NotNumbers as exc:
+        return await _call_page(request, viewer, calls, year, notice=Notice("error", str(exc), "projet"),
+                                status_code=422)
     except ServiceError as exc:
         r = refused(exc, "projet")
         return await _call_page(request, viewer, calls, year, notice=r.notice, status_code=r.status_code)
@@ -192,8 +199,13 @@ async def project_page(request: Request, project_id: str, viewer: CurrentViewer,
 @router.post("/aap/projets/{project_id}")
 async def update_project(request: Request, project_id: str, viewer: CurrentViewer, calls: CallsDep) -> Response:
     form = await request.form()
+    try:
+        body = _project_body(form)
+    except NotNumbers as exc:
+        return await _project_page(request, viewer, calls, project_id, status_code=422,
+                                   notice=Notice("error", str(exc), "projet"))
     return await _act(request, viewer, calls, project_id, "projet", calls.put(
-        "participation", f"/api/v1/aap/projects/{quote(project_id)}", _project_body(form)))
+        "participation", f"/api/v1/aap/projects/{quote(project_id)}", body))
 
 
 @router.post("/aap/projets/{project_id}/decision")

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from gateway.deps import CallsDep, CurrentViewer
 from gateway.forms import Notice, text
-from gateway.pages.participation.common import NOTHING_DONE, numbers
+from gateway.pages.participation.common import NOTHING_DONE, NotNumbers, numbers
 from gateway.pages.participation.meetings import act, meeting_again
 
 router = APIRouter(prefix="/reunions/{meeting_id}")
@@ -37,16 +37,24 @@ def _item_body(form: Any) -> dict[str, Any]:
 @router.post("/points")
 async def add_item(request: Request, meeting_id: str, viewer: CurrentViewer, calls: CallsDep) -> Response:
     form = await request.form()
-    call = calls.post("participation", _api(meeting_id, "/items"), _item_body(form))
-    return await act(request, calls, meeting_id, "draft", call, "point", "ordre-du-jour",
-                     {k: text(form, k) for k in form if k != "csrf_token"})
+    typed = {k: text(form, k) for k in form if k != "csrf_token"}
+    try:
+        body = _item_body(form)
+    except NotNumbers as exc:
+        return await meeting_again(request, calls, meeting_id, Notice("error", str(exc), "draft"), 422, typed)
+    call = calls.post("participation", _api(meeting_id, "/items"), body)
+    return await act(request, calls, meeting_id, "draft", call, "point", "ordre-du-jour", typed)
 
 
 @router.post("/points/{item_id}")
 async def update_item(request: Request, meeting_id: str, item_id: str, viewer: CurrentViewer,
                       calls: CallsDep) -> Response:
     form = await request.form()
-    call = calls.put("participation", _api(meeting_id, f"/items/{quote(item_id)}"), _item_body(form))
+    try:
+        body = _item_body(form)
+    except NotNumbers as exc:
+        return await meeting_again(request, calls, meeting_id, Notice("error", str(exc), f"item-{item_id}"), 422)
+    call = calls.put("participation", _api(meeting_id, f"/items/{quote(item_id)}"), body)
     return await act(request, calls, meeting_id, f"item-{item_id}", call, "point", f"point-{item_id}")
 
 
@@ -124,11 +132,14 @@ async def publish(request: Request, meeting_id: str, viewer: CurrentViewer, call
 async def propose(request: Request, meeting_id: str, viewer: CurrentViewer, calls: CallsDep) -> Response:
     """A member proposes an item (until the cut-off)."""
     form = await request.form()
-    body = {"title": text(form, "title"), "description": text(form, "description") or None,
-            "engagements": numbers(text(form, "engagements"))}
+    typed = {k: text(form, k) for k in ("title", "description", "engagements")}
+    try:
+        engagements = numbers(typed["engagements"])
+    except NotNumbers as exc:
+        return await meeting_again(request, calls, meeting_id, Notice("error", str(exc), "propose"), 422, typed)
+    body = {"title": typed["title"], "description": typed["description"] or None, "engagements": engagements}
     return await act(request, calls, meeting_id, "propose", calls.post(
-        "participation", _api(meeting_id, "/proposals"), body), "proposition", "propositions",
-        {k: text(form, k) for k in ("title", "description", "engagements")})
+        "participation", _api(meeting_id, "/proposals"), body), "proposition", "propositions", typed)
 
 
 @router.post("/propositions/{proposal_id}")

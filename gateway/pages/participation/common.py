@@ -3,6 +3,7 @@ service's refusal as the notice shown beside its form; reading dates, times and 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -44,9 +45,18 @@ def _first_field_error(body: Any) -> str | None:
     return f"{FIELD_NAMES.get(field.split('.')[0], field)} : {errors[0].get('message')}. {NOTHING_DONE}"
 
 
-def numbers(value: str) -> list[int]:
-    """"12, 47" -> [12, 47] (anything else is ignored: the service checks the numbers)."""
-    return [int(n) for n in value.replace(";", ",").replace(" ", ",").split(",") if n.strip().isdigit()]
+class NotNumbers(ValueError):
+    """A list of engagement numbers with something else in it: the French message names it."""
+
+
+def numbers(value: str, label: str = "Engagements liés") -> list[int]:
+    """"12, 47" (or "n° 12 ; 47") -> [12, 47]; anything that is not a number is refused (`NotNumbers`), the form's
+    `label` and the token named. Whether the engagements exist is the service's to say."""
+    tokens = re.split(r"[\s,;]+", re.sub(r"n\s*°", " ", value, flags=re.IGNORECASE))
+    for token in tokens:
+        if token and not (token.isascii() and token.isdigit()):
+            raise NotNumbers(f"{label} : « {token} » n'est pas un numéro d'engagement. {NOTHING_DONE}")
+    return [int(t) for t in tokens if t]
 
 
 def local_datetime(day: str, hour: str) -> str | None:

@@ -13,8 +13,8 @@ from gateway.clients import ServiceError
 from gateway.deps import CallsDep, CurrentViewer, OptionalViewer
 from gateway.forms import Notice, iso_date, text
 from gateway.pages.lookups import organisations
-from gateway.pages.participation.common import AnyCalls, names, numbers, refused
-from gateway.pages.participation.meetings import act
+from gateway.pages.participation.common import AnyCalls, NotNumbers, names, numbers, refused
+from gateway.pages.participation.meetings import act, meeting_again
 from gateway.rendering import render
 
 router = APIRouter()
@@ -50,12 +50,16 @@ async def minutes(request: Request, meeting_id: str, viewer: CurrentViewer, call
 @router.post("/reunions/{meeting_id}/decisions")
 async def record_decision(request: Request, meeting_id: str, viewer: CurrentViewer, calls: CallsDep) -> Response:
     form = await request.form()
-    body = {"text": text(form, "text"), "engagements": numbers(text(form, "engagements")),
-            "responsible_organisation_id": text(form, "responsible_organisation_id") or None,
-            "due_on": iso_date(text(form, "due_on")), "internal": form.get("internal") == "oui"}
+    typed = {k: text(form, k) for k in ("text", "engagements", "responsible_organisation_id", "due_on")}
+    try:
+        engagements = numbers(typed["engagements"], "Engagements concernés")
+    except NotNumbers as exc:
+        return await meeting_again(request, calls, meeting_id, Notice("error", str(exc), "decision"), 422, typed)
+    body = {"text": typed["text"], "engagements": engagements,
+            "responsible_organisation_id": typed["responsible_organisation_id"] or None,
+            "due_on": iso_date(typed["due_on"]), "internal": form.get("internal") == "oui"}
     return await act(request, calls, meeting_id, "decision", calls.post(
-        "participation", f"/api/v1/meetings/{quote(meeting_id)}/decisions", body), "decision", "decisions",
-        {k: text(form, k) for k in ("text", "engagements", "responsible_organisation_id", "due_on")})
+        "participation", f"/api/v1/meetings/{quote(meeting_id)}/decisions", body), "decision", "decisions", typed)
 
 
 async def _register(request: Request, viewer: Any, calls: Any, *, notice: Notice | None = None,

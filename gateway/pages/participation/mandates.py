@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from gateway import accounts, notify, passwords
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, ClientsDep, CurrentViewer, DbDep, OptionalViewer, SettingsDep
-from gateway.forms import Notice, form_version, iso_date, text
+from gateway.forms import Notice, Refusal, form_version, iso_date, text
 from gateway.pages.admin.accounts import generated_password
 from gateway.pages.lookups import organisations, qpv_list
-from gateway.pages.participation.common import AnyCalls, names, numbers, refused
+from gateway.pages.participation.common import AnyCalls, NotNumbers, names, numbers, refused
 from gateway.rendering import render
 
 router = APIRouter(prefix="/mandats")
@@ -51,17 +51,21 @@ async def open_mandate(request: Request, viewer: CurrentViewer, calls: CallsDep)
     form = await request.form()
     values = {k: text(form, k) for k in ("title", "description", "engagements", "starts_on", "ends_on")}
     values["qpv_ids"] = [v for v in form.getlist("qpv_ids") if isinstance(v, str) and v]
-    body = {"title": values["title"], "description": values["description"] or None,
-            "engagements": numbers(values["engagements"]), "qpv_ids": values["qpv_ids"],
-            "starts_on": iso_date(values["starts_on"]), "ends_on": iso_date(values["ends_on"])}
+    place = "ouvrir" if viewer.is_secretariat else ""  # the form is the secretariat's only
     try:
+        body = {"title": values["title"], "description": values["description"] or None,
+                "engagements": numbers(values["engagements"], "Engagements"), "qpv_ids": values["qpv_ids"],
+                "starts_on": iso_date(values["starts_on"]), "ends_on": iso_date(values["ends_on"])}
         created = await calls.post("participation", "/api/v1/mandates", body)
+    except NotNumbers as exc:
+        outcome = Refusal(422, Notice("error", str(exc), place))
     except ServiceError as exc:
-        outcome = refused(exc, "ouvrir" if viewer.is_secretariat else "")  # the form is the secretariat's only
-        context = await _list_context(calls, viewer)
-        context.update(notice=outcome.notice, form=values)
-        return render(request, "participation/mandats.html", context, status_code=outcome.status_code)
-    return RedirectResponse(f"/mandats/{created['id']}?fait=ouvert", status_code=303)
+        outcome = refused(exc, place)
+    else:
+        return RedirectResponse(f"/mandats/{created['id']}?fait=ouvert", status_code=303)
+    context = await _list_context(calls, viewer)
+    context.update(notice=outcome.notice, form=values)
+    return render(request, "participation/mandats.html", context, status_code=outcome.status_code)
 
 
 async def _mandate_context(calls: ServiceCalls, mandate_id: str, viewer: Any) -> dict[str, Any]:

@@ -79,9 +79,8 @@ async def _checked(session: AsyncSession, year: int, data: AapCallIn) -> dict:
         unknown = [t for t in p.themes if known_themes and t not in known_themes]
         if unknown:
             raise Invalid(f"Thème inconnu : « {unknown[0]} ».", field="priorities")
-        if any(n < 1 for n in p.engagements):  # by number only: the catalogue copy may still be filling
-            raise Invalid("Numéro d'engagement inconnu dans une priorité.", field="priorities")
-        priorities.append({"text": text, "themes": sorted(set(p.themes)), "engagements": sorted(set(p.engagements))})
+        engagements = await catalogue.known_engagements(session, p.engagements, field="priorities")
+        priorities.append({"text": text, "themes": sorted(set(p.themes)), "engagements": engagements})
     return {"title": clean(data.title, "title", "Titre", required=True, max_length=300),
             "opens_on": data.opens_on, "closes_on": data.closes_on, "decisions_by": data.decisions_by,
             "envelopes": envelopes, "priorities": priorities}

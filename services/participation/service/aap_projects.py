@@ -80,14 +80,13 @@ async def _checked(session: AsyncSession, data: AapProjectIn) -> dict:
     themes = await catalogue.themes(session)
     if themes and any(t not in themes for t in data.themes):
         raise Invalid("Thème inconnu.", field="themes")
-    if any(n < 1 for n in data.engagements):  # by number only: the catalogue copy may still be filling
-        raise Invalid("Numéro d'engagement inconnu.", field="engagements")
+    engagements = await catalogue.known_engagements(session, data.engagements)
     title = clean(data.title, "title", "Titre du projet", required=True, max_length=300) or ""
     return {"association_name": clean(data.association_name, "association_name", "Association", required=True,
                                       max_length=300),
             "association_id": number, "title": title, "title_key": plain(title)[:300],
             "summary": clean(data.summary, "summary", "Résumé"), "qpv": list(dict.fromkeys(data.qpv)),
-            "themes": list(dict.fromkeys(data.themes)), "engagements": sorted(set(data.engagements)),
+            "themes": list(dict.fromkeys(data.themes)), "engagements": engagements,
             "amount_asked": data.amount_asked, "cpo": data.cpo}
 
 

@@ -22,6 +22,7 @@ from services.participation.models import Base, timestamp
 from services.participation.schemas import ItemIn, ItemMove, LinkIn, PublishIn
 from services.participation.service import agenda_diff
 from services.participation.service.bodies import Body, get_body
+from services.participation.service.catalogue import known_engagements
 from services.participation.service.common import as_utc, clean, new_id, require_secretariat, today_paris, utcnow
 from services.participation.service.documents import Document, add_link, current_documents, document_url
 from services.participation.service.meetings import (
@@ -74,12 +75,6 @@ def _editable(meeting: Meeting) -> None:
         raise Invalid("Le compte rendu de cette réunion est publié : son ordre du jour ne peut plus changer.")
 
 
-async def _engagements(numbers: list[int]) -> list[int]:
-    if any(n < 1 for n in numbers):
-        raise Invalid("Numéro d'engagement invalide.", field="engagements")
-    return sorted(set(numbers))
-
-
 async def _presenter(session: AsyncSession, organisation_id: str | None) -> str | None:
     if organisation_id and await session.get(Organisation, organisation_id) is None:
         raise Invalid(f"Organisation inconnue : « {organisation_id} ».", field="presenter_organisation_id")
@@ -109,7 +104,7 @@ async def add_item(session: AsyncSession, who: Identity, meeting_id: str, data: 
                       title=clean(data.title, "title", "Titre du point", required=True, max_length=300) or "",
                       theme=clean(data.theme, "theme", "Thème", max_length=200),
                       description=clean(data.description, "description", "Présentation"),
-                      engagements=await _engagements(data.engagements),
+                      engagements=await known_engagements(session, data.engagements),
                       presenter_organisation_id=await _presenter(session, data.presenter_organisation_id),
                       duration_minutes=data.duration_minutes, proposal_id=proposal_id)
     session.add(item)
@@ -140,7 +135,7 @@ async def update_item(session: AsyncSession, who: Identity, meeting_id: str, ite
     item.title = clean(data.title, "title", "Titre du point", required=True, max_length=300) or item.title
     item.theme = clean(data.theme, "theme", "Thème", max_length=200)
     item.description = clean(data.description, "description", "Présentation")
-    item.engagements = await _engagements(data.engagements)
+    item.engagements = await known_engagements(session, data.engagements)
     item.presenter_organisation_id = await _presenter(session, data.presenter_organisation_id)
     item.duration_minutes = data.duration_minutes
     session.add(item)

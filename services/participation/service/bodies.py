@@ -38,7 +38,9 @@ class Body(Base, table=True):
 
 
 async def sync_bodies(session: AsyncSession, bodies: list[BodyIn]) -> list[str]:
-    """Creates or updates the contract's bodies (keeping a name the secretariat chose); returns the changed ids."""
+    """Creates or updates the contract's bodies (keeping a name the secretariat chose); returns the changed ids.
+    Their engagement numbers are not checked against the catalogue copy: the gateway's contract validation checks
+    them against the same file, loaded in the same step as the engagements whose events may still be on the way."""
     changed = []
     for b in bodies:
         body = await session.get(Body, b.id)

@@ -1,7 +1,7 @@
 """Participation's own copy of the contract's catalogue (engagements, their themes and pilots), built from the
 engagements service's `engagement.defined` events, without reading another service's tables: the appel à projets
 checks and names the themes and engagements a project serves; an opinion on an engagement is owed an answer by
-its pilots."""
+its pilots. Every list of engagement numbers participation stores is checked against it (`known_engagements`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from kernel.errors import Invalid
 from kernel.french import folded
 from services.participation.models import Base
 
@@ -41,6 +42,25 @@ async def engagements_seen(session: AsyncSession, numbers: list[int]) -> dict[in
         return {}
     rows = (await session.exec(select(EngagementSeen).where(col(EngagementSeen.number).in_(numbers)))).all()
     return {r.number: r for r in rows}
+
+
+async def known_engagements(session: AsyncSession, numbers: list[int], *, field: str = "engagements") -> list[int]:
+    """The numbers, sorted and once each, when participation knows every one of them; otherwise a 422 naming the
+    unknown ones (`unknown`), before anything is written. Before any engagement is known (a fresh install whose
+    contract is not loaded yet) no number is taken either: the message says so."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return []
+    unknown = [n for n in wanted if n not in await engagements_seen(session, wanted)]
+    if not unknown:
+        return wanted
+    if (await session.exec(select(EngagementSeen.number).limit(1))).first() is None:
+        raise Invalid("Les engagements du contrat ne sont pas encore connus de ce service (contrat pas encore "
+                      "chargé) : enregistrez sans engagement, ou réessayez une fois le contrat chargé.",
+                      field=field, unknown=unknown)
+    shown = ", ".join(str(n) for n in unknown)
+    raise Invalid(f"Engagement{'s' if len(unknown) > 1 else ''} inconnu{'s' if len(unknown) > 1 else ''} : "
+                  f"n° {shown}.", field=field, unknown=unknown)
 
 
 async def themes(session: AsyncSession) -> dict[str, str]:

@@ -25,6 +25,7 @@ from services.participation.labels import FOLLOW_UP_LABELS
 from services.participation.models import Base, now, timestamp
 from services.participation.schemas import DecisionIn, FollowUpIn
 from services.participation.service.bodies import Body
+from services.participation.service.catalogue import known_engagements
 from services.participation.service.common import clean, new_id, require_secretariat, today_paris
 from services.participation.service.meetings import Meeting, get_meeting
 from services.participation.service.members import member_seats
@@ -81,11 +82,10 @@ async def record_decision(session: AsyncSession, outbox: Outbox, who: Identity, 
     org = data.responsible_organisation_id or None
     if org and await session.get(Organisation, org) is None:
         raise Invalid(f"Organisation inconnue : « {org} ».", field="responsible_organisation_id")
-    if any(n < 1 for n in data.engagements):
-        raise Invalid("Numéro d'engagement invalide.", field="engagements")
+    engagements = await known_engagements(session, data.engagements)
     decision = Decision(id=new_id(), meeting_id=meeting.id, body_id=meeting.body_id,
                         text=clean(data.text, "text", "Décision", required=True) or "",
-                        engagements=sorted(set(data.engagements)), responsible_organisation_id=org,
+                        engagements=engagements, responsible_organisation_id=org,
                         due_on=data.due_on, internal=data.internal, recorded_by=who.name)
     session.add(decision)
     await session.flush()

@@ -21,13 +21,13 @@ from kernel.rows import get_or_404, guarded_update
 from services.participation.events import FindingPublished, MandateOpened, MandateStatusChanged
 from services.participation.models import Base, now, timestamp
 from services.participation.schemas import FindingIn, MandateIn, MandateMemberIn, MandateUpdate
+from services.participation.service.catalogue import known_engagements
 from services.participation.service.common import clean, new_id, require_secretariat, today_paris
 from services.participation.service.people import Person, create_person, get_person, person_out, persons_of
 from services.participation.service.registry import Qpv
 from services.participation.settings import Settings
 
 STATUS_LABELS = {"ouvert": "Ouvert", "en_cours": "En cours", "termine": "Terminé"}
-ENGAGEMENT_COUNT = 50
 
 
 class Mandate(Base, table=True):
@@ -67,8 +67,7 @@ def mandate_url(settings: Settings, mandate_id: str) -> str:
 
 
 async def _check_links(session: AsyncSession, engagements: list[int], qpv_ids: list[str]) -> None:
-    if any(n < 1 or n > ENGAGEMENT_COUNT for n in engagements):
-        raise Invalid(f"Numéro d'engagement invalide : de 1 à {ENGAGEMENT_COUNT}.", field="engagements")
+    await known_engagements(session, engagements)
     for qpv_id in qpv_ids:
         if await session.get(Qpv, qpv_id) is None:
             raise Invalid(f"Quartier inconnu : « {qpv_id} ».", field="qpv_ids")

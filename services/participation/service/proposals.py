@@ -18,6 +18,7 @@ from services.participation.models import Base, now, timestamp
 from services.participation.schemas import ContributionIn, ItemIn, ProposalDecision, ProposalIn
 from services.participation.service.agendas import AgendaItem, add_item
 from services.participation.service.bodies import get_body
+from services.participation.service.catalogue import known_engagements
 from services.participation.service.common import clean, new_id, require_secretariat, today_paris
 from services.participation.service.meetings import agenda_due_on, get_meeting, meeting_ref
 from services.participation.service.members import member_id_in, member_seats
@@ -82,7 +83,7 @@ async def propose(session: AsyncSession, outbox: Outbox, settings: Settings, who
                         organisation_id=seat.organisation_id or who.organisation_id,
                         title=clean(data.title, "title", "Titre", required=True, max_length=300) or "",
                         description=clean(data.description, "description", "Présentation"),
-                        engagements=sorted({n for n in data.engagements if n > 0}))
+                        engagements=await known_engagements(session, data.engagements))
     session.add(proposal)
     await session.flush()
     await outbox.record(session, AgendaItemProposed(meeting=meeting_ref(meeting, body, settings),

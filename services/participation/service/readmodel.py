@@ -69,11 +69,15 @@ async def progress_between(session: AsyncSession, start: datetime | None, end: d
 
 
 async def values_between(session: AsyncSession, start: datetime | None, end: datetime) -> list[ValueSeen]:
+    """The values approved in the interval, only the latest one of each indicator, period and QPV (a value
+    approved again, or recomputed, supersedes the earlier ones), by engagement, indicator and period."""
     query = select(ValueSeen).where(ValueSeen.at <= end)
     if start is not None:
         query = query.where(ValueSeen.at > start)
-    rows = list((await session.exec(query.order_by(ValueSeen.engagement_number, ValueSeen.indicator_label,
-                                                   ValueSeen.period))).all())
+    latest: dict[tuple[int, str, str | None], ValueSeen] = {}
+    for r in (await session.exec(query.order_by(ValueSeen.at, ValueSeen.submission_id))).all():
+        latest[(r.indicator_id, r.period, r.qpv_id)] = r
+    rows = sorted(latest.values(), key=lambda r: (r.engagement_number, r.indicator_label, r.period, r.qpv_id or ""))
     for r in rows:
         r.at = aware(r.at)
     return rows
