@@ -29,7 +29,7 @@ def _secretariat(viewer: Viewer) -> None:
 async def _context(calls: ServiceCalls) -> dict[str, Any]:
     qpv, news = await asyncio.gather(calls.get("participation", "/api/v1/qpv"),
                                      calls.get("participation", "/api/v1/news", limit=200))
-    return {"page_title": "Portail public", "nav": "admin-portail", "qpv": qpv, "news": news, "notice": None,
+    return {"page_title": "Gérer le portail public", "nav": "admin-portail", "qpv": qpv, "news": news, "notice": None,
             "form": {}}
 
 
