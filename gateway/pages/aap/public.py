@@ -4,13 +4,15 @@ participation answers the public view only (404 for a project not funded)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from gateway.clients import ServiceError
 from gateway.deps import OptionalViewer
+from gateway.forms import Notice
 from gateway.pages.participation.common import AnyCalls
 from gateway.rendering import render
 from kernel.ids import Id
@@ -22,8 +24,13 @@ CPO_LABELS = {"non": "Non (convention annuelle)", "nouvelle": "Oui, nouvelle CPO
 @router.get("/projets-finances")
 async def years(request: Request, viewer: OptionalViewer, calls: AnyCalls) -> Response:
     """Every call with what it funded; the latest year opens directly when there is one."""
+    return await _years(request, calls)
+
+
+async def _years(request: Request, calls: Any, notice: Notice | None = None, status_code: int = 200) -> Response:
     found = await calls.get("participation", "/api/v1/aap/calls")
-    return render(request, "aap/annees.html", {"page_title": "Projets financés", "nav": "projets", "calls": found})
+    return render(request, "aap/annees.html", {"page_title": "Projets financés", "nav": "projets", "calls": found,
+                                               "notice": notice}, status_code=status_code)
 
 
 @router.get("/projets-finances/projet/{project_id}")
@@ -50,6 +57,7 @@ async def year(request: Request, year: Id, viewer: OptionalViewer, calls: AnyCal
     except ServiceError as exc:
         if exc.status_code != 404:
             raise
-        return RedirectResponse("/projets-finances", status_code=303)
+        return await _years(request, calls, Notice("error", f"Aucun appel à projets n'a été ouvert pour {year} : "
+                                                           "voici les années publiées."), 404)
     return render(request, "aap/annee.html", {"page_title": f"Projets financés en {year}", "nav": "projets",
                                               "year": year, "d": data, "filters": filters, "CPO": CPO_LABELS})
