@@ -174,6 +174,8 @@ async def test_an_overdue_answer_shows_everywhere_until_the_pilot_answers(gatewa
         await gateway.logged_in(client, secretariat)
         overview = html.unescape((await client.get("/vue-d-ensemble")).text)
         assert "Avis des habitants sans réponse dans le délai" in overview and f"/avis/{late.id}" in overview
+        home = html.unescape((await client.get("/accueil")).text)
+        assert "Avis des habitants sans réponse dans le délai" in home and f'href="/avis/{late.id}"' in home
     async with gateway.client() as client:
         token = await gateway.logged_in(client, pilot)
         page = html.unescape((await client.get("/engagements/9")).text)

@@ -120,6 +120,9 @@ async def test_a_resident_applies_confirms_and_is_accepted(residents: Residents)
         secretariat = await r.portal.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
         async with r.portal.client() as client:
             token = await r.portal.logged_in(client, secretariat)
+            home = html.unescape((await client.get("/accueil")).text)  # where the secretariat learns of it
+            assert "1 candidature</strong> d'association attend une réponse" in home
+            assert 'href="/inter-associatif/candidatures"' in home
             listing = await client.get("/inter-associatif/candidatures")
             assert "Quartiers en Musique" in listing.text and "yasmina@asso-musique.test" in listing.text
             [application] = await _applications(r, "Quartiers en Musique")
@@ -128,6 +131,7 @@ async def test_a_resident_applies_confirms_and_is_accepted(residents: Residents)
             assert decided.status_code == 303, decided.text
             done = await client.get(decided.headers["location"])
             assert "La candidature est acceptée" in done.text
+            assert "Candidatures à l'inter-associatif" not in (await client.get("/accueil")).text  # answered
 
         async with r.portal.client() as visitor:
             public = await visitor.get("/inter-associatif")

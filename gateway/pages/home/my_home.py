@@ -4,7 +4,8 @@ link to where it is done.
 - a referent (its organisation): values to enter before each open campaign's deadline, values sent back with
   the secretariat's reason, the organisation's engagements not updated since the last COPIL;
 - the secretariat: values waiting for validation, each open campaign's completeness, meetings whose agenda is
-  still to be sent (with the day it must go out);
+  still to be sent (with the day it must go out), associations waiting for an answer to their application to the
+  inter-associatif, residents' opinions whose answer is overdue;
 - a member of a body (anyone with a seat): the upcoming meetings of their bodies, proposals still open;
 - an administrator: the webhooks disabled after repeated failures;
 - everyone: their unread notices.
@@ -46,6 +47,8 @@ class Home:
     queue: int | None = None  # values waiting for validation
     completeness: list[dict[str, Any]] | None = None
     to_prepare: list[dict[str, Any]] | None = None  # meetings whose agenda is still to be sent
+    applications: int | None = None  # confirmed applications to the inter-associatif, not answered yet
+    overdue_opinions: list[dict[str, Any]] | None = None  # opinions whose answer is late
     meetings: list[dict[str, Any]] | None = None  # upcoming meetings of the viewer's bodies
     notices: dict[str, Any] | None = None
     failing_webhooks: list[dict[str, Any]] | None = None  # the administrators' webhook alerts
@@ -55,7 +58,7 @@ class Home:
     def nothing_to_do(self) -> bool:
         return not (any(c["owed"] for c in self.campaigns or []) or self.returned or (self.stale or {}).get("count")
                     or self.queue or self.to_prepare or self.meetings or (self.notices or {}).get("unread")
-                    or self.failing_webhooks)
+                    or self.failing_webhooks or self.applications or self.overdue_opinions)
 
 
 def owed_link(o: dict[str, Any]) -> str:
@@ -103,19 +106,24 @@ async def _stale(request: Request, calls: ServiceCalls, organisation: str, home:
 
 
 async def _secretariat(calls: ServiceCalls, campaigns: list[dict[str, Any]], home: Home) -> None:
-    """The validation queue, the open campaigns' completeness, the agendas still to send."""
+    """The validation queue, the open campaigns' completeness, the agendas still to send, the applications and
+    the late answers to residents' opinions."""
     open_campaigns = [c for c in campaigns if not c["locked"]]
-    queue, meetings, *rates = await asyncio.gather(
+    queue, meetings, applications, overdue, *rates = await asyncio.gather(
         optional(calls.get("indicateurs", "/api/v1/validation-queue", limit=1)),
         optional(calls.get("participation", "/api/v1/meetings", since=home.today.isoformat())),
+        optional(calls.get("participation", "/api/v1/applications", status="pending")),
+        optional(calls.get("participation", "/api/v1/opinions", overdue=True)),
         *(optional(calls.get("indicateurs", "/api/v1/completeness", period=c["period"])) for c in open_campaigns))
+    home.applications = len(applications) if applications is not None else None
+    home.overdue_opinions = overdue[:SHOWN] if overdue is not None else None
     home.queue = queue["total"] if queue else None
     home.completeness = [{**c, **{k: r[k] for k in ("expected", "received", "rate")},
                           "days_left": (c["closes_on"] - home.today).days}
                          for c, r in zip(open_campaigns, rates, strict=True) if r]
-    if meetings is None:
+    if meetings is None or applications is None or overdue is None:
         home.unavailable.append("participation")
-    else:
+    if meetings is not None:
         home.to_prepare = [m for m in meetings if m["status"] != "cancelled" and m["phase"] == "upcoming"
                            and not m["published_version"]][:SHOWN]
     if queue is None or len(home.completeness) < len(open_campaigns):
