@@ -302,6 +302,7 @@ POST /api/v1/meetings/{meeting_id}/documents secretariat
 POST /api/v1/meetings/{meeting_id}/documents/{document_id}/withdraw secretariat
 GET /api/v1/documents/{document_id}/content public
 POST /api/v1/meetings/{meeting_id}/publish secretariat
+GET /api/v1/proposals secretariat
 POST /api/v1/meetings/{meeting_id}/proposals seated
 POST /api/v1/meetings/{meeting_id}/proposals/{proposal_id}/decision secretariat
 PUT /api/v1/meetings/{meeting_id}/items/{item_id}/contribution contributor

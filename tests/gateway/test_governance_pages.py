@@ -153,6 +153,8 @@ async def test_the_secretariat_reads_a_proposal_before_deciding_and_the_wording_
 
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
+        home = html.unescape((await client.get("/accueil")).text)  # where the secretariat learns of it
+        assert "Points proposés à décider" in home and f'href="/reunions/{mid}#propositions">« Point CAF »' in home
         page = await client.get(f"/reunions/{mid}")
         assert "Bilan des permanences CAF dans les QPV." in page.text
         assert 'Engagements liés : <a href="/engagements/12">n° 12</a>, <a href="/engagements/13">n° 13</a>' \
@@ -166,6 +168,7 @@ async def test_the_secretariat_reads_a_proposal_before_deciding_and_the_wording_
         page = html.unescape((await client.get(f"/reunions/{mid}")).text)
         assert "Acceptée. Réponse du secrétariat : « Retenu : ajouté à l'ordre du jour. »" in page
         assert "Acceptée :" not in page and ".." not in page.split("Propositions de points")[1].split("</section>")[0]
+        assert "« Point CAF »" not in html.unescape((await client.get("/accueil")).text)  # decided
 
 
 def _notice(page: str, place: str) -> str:

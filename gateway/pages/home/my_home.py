@@ -48,6 +48,7 @@ class Home:
     completeness: list[dict[str, Any]] | None = None
     to_prepare: list[dict[str, Any]] | None = None  # meetings whose agenda is still to be sent
     applications: int | None = None  # confirmed applications to the inter-associatif, not answered yet
+    proposals: list[dict[str, Any]] | None = None  # points members proposed, awaiting a decision
     overdue_opinions: list[dict[str, Any]] | None = None  # opinions whose answer is late
     meetings: list[dict[str, Any]] | None = None  # upcoming meetings of the viewer's bodies
     notices: dict[str, Any] | None = None
@@ -58,7 +59,7 @@ class Home:
     def nothing_to_do(self) -> bool:
         return not (any(c["owed"] for c in self.campaigns or []) or self.returned or (self.stale or {}).get("count")
                     or self.queue or self.to_prepare or self.meetings or (self.notices or {}).get("unread")
-                    or self.failing_webhooks or self.applications or self.overdue_opinions)
+                    or self.failing_webhooks or self.applications or self.overdue_opinions or self.proposals)
 
 
 def owed_link(o: dict[str, Any]) -> str:
@@ -106,22 +107,24 @@ async def _stale(request: Request, calls: ServiceCalls, organisation: str, home:
 
 
 async def _secretariat(calls: ServiceCalls, campaigns: list[dict[str, Any]], home: Home) -> None:
-    """The validation queue, the open campaigns' completeness, the agendas still to send, the applications and
-    the late answers to residents' opinions."""
+    """The validation queue, the open campaigns' completeness, the agendas still to send, the applications, the
+    late answers to residents' opinions and the proposed points to decide on."""
     open_campaigns = [c for c in campaigns if not c["locked"]]
-    queue, meetings, applications, overdue, *rates = await asyncio.gather(
+    queue, meetings, applications, overdue, proposals, *rates = await asyncio.gather(
         optional(calls.get("indicateurs", "/api/v1/validation-queue", limit=1)),
         optional(calls.get("participation", "/api/v1/meetings", since=home.today.isoformat())),
         optional(calls.get("participation", "/api/v1/applications", status="pending")),
         optional(calls.get("participation", "/api/v1/opinions", overdue=True)),
+        optional(calls.get("participation", "/api/v1/proposals")),
         *(optional(calls.get("indicateurs", "/api/v1/completeness", period=c["period"])) for c in open_campaigns))
     home.applications = len(applications) if applications is not None else None
     home.overdue_opinions = overdue[:SHOWN] if overdue is not None else None
+    home.proposals = proposals[:SHOWN] if proposals is not None else None
     home.queue = queue["total"] if queue else None
     home.completeness = [{**c, **{k: r[k] for k in ("expected", "received", "rate")},
                           "days_left": (c["closes_on"] - home.today).days}
                          for c, r in zip(open_campaigns, rates, strict=True) if r]
-    if meetings is None or applications is None or overdue is None:
+    if None in (meetings, applications, overdue, proposals):
         home.unavailable.append("participation")
     if meetings is not None:
         home.to_prepare = [m for m in meetings if m["status"] != "cancelled" and m["phase"] == "upcoming"

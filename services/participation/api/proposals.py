@@ -9,8 +9,17 @@ from kernel.identity import IdentityDep
 from services.participation.api.deps import SettingsDep
 from services.participation.schemas import ContributionIn, ProposalDecision, ProposalIn
 from services.participation.service import proposals
+from services.participation.service.meetings import starts_at
 
 router = APIRouter(prefix="/api/v1", tags=["propositions"])
+
+
+@router.get("/proposals")
+async def pending(session: SessionDep, who: IdentityDep) -> list[dict[str, Any]]:
+    """The points members proposed that await the secretariat's decision, every meeting's, the nearest first
+    (secretariat)."""
+    return [proposals.proposal_out(p) | {"meeting_title": m.title, "meeting_starts_at": starts_at(m)}
+            for p, m in await proposals.pending_proposals(session, who)]
 
 
 @router.post("/meetings/{meeting_id}/proposals", status_code=201)

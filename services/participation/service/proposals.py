@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, select
+from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kernel.errors import Forbidden, Invalid, NotFound
@@ -20,7 +20,7 @@ from services.participation.service.agendas import AgendaItem, add_item
 from services.participation.service.bodies import get_body
 from services.participation.service.catalogue import known_engagements
 from services.participation.service.common import clean, new_id, require_secretariat, today_paris
-from services.participation.service.meetings import agenda_due_on, get_meeting, meeting_ref
+from services.participation.service.meetings import Meeting, agenda_due_on, get_meeting, meeting_ref
 from services.participation.service.members import member_id_in, member_seats
 from services.participation.settings import Settings
 
@@ -136,6 +136,14 @@ async def proposals_for(session: AsyncSession, who: Identity, meeting_id: str) -
         return proposals
     mine = {s.person_id for s in await member_seats(session, who)}
     return [p for p in proposals if p.member_id in mine]
+
+
+async def pending_proposals(session: AsyncSession, who: Identity) -> list[tuple[Proposal, Meeting]]:
+    """Every meeting's proposals still awaiting the secretariat's decision, the nearest meeting first."""
+    require_secretariat(who, "voir les propositions de points en attente")
+    query = (select(Proposal, Meeting).join(Meeting, col(Meeting.id) == Proposal.meeting_id)
+             .where(Proposal.status == "pending").order_by(col(Meeting.local_start), col(Proposal.created_at)))
+    return [(p, m) for p, m in (await session.exec(query)).all()]
 
 
 def proposal_out(p: Proposal) -> dict:
