@@ -203,6 +203,10 @@ def _check_line(line: int, cells: dict[str, str], context: Context, by_code: dic
         if not definition.active:
             reasons.append(f"indicateur {definition.id} retiré du contrat")
             definition = None
+        elif definition.computed:
+            reasons.append(f"indicateur {definition.id} (« {definition.label} ») calculé automatiquement par la "
+                           "plateforme : il ne se saisit pas")
+            definition = None
         elif context.organisation_id not in definition.responsible:
             reasons.append(f"organisation non responsable : « {context.organisation_id} » ne renseigne pas "
                            f"l'indicateur {definition.id} (« {definition.label} »)")

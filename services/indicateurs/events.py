@@ -35,6 +35,9 @@ class DefinitionDefined(EventPayload):
     qpv: list[str] = Field(default=[], description="QPV où l'indicateur est renseigné (vide : tous).")
     negative_allowed: bool = Field(default=False, description="Une valeur négative a un sens (ex. une évolution).")
     changed: list[str] = Field(default=[], description="Champs modifiés par cette version.")
+    computed: bool = Field(default=False, description="Vrai quand la plateforme calcule elle-même les valeurs "
+                                                      "de l'indicateur : aucune organisation ne les saisit ni ne "
+                                                      "les doit.")
 
 
 @event_type("cdv.indicateurs.definition.defined",

@@ -56,6 +56,8 @@ class IndicatorDefinition(Base, table=True):
     responsible: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # True once the secretariat named the responsible organisations: contract reloads then leave them alone.
     responsible_custom: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # True once the platform computed a value of it (`service/measures.py`): nobody owes it, nobody types it.
+    computed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     active: bool = True
     version: int = 1
     updated_at: datetime = Field(default_factory=now)

@@ -33,6 +33,8 @@ class DefinitionOut(BaseModel):
     qpv: list[str]
     negative_allowed: bool
     responsible: list[str]
+    computed: bool = Field(False, description="Vrai quand la plateforme calcule elle-même les valeurs de cet "
+                                              "indicateur : personne ne les saisit ni ne les doit.")
     active: bool
     version: int
     updated_at: datetime

@@ -43,6 +43,7 @@ class MeetingView(EventView):
 class DocumentView(EventView):
     title: str
     url: str
+    public: bool = True  # false: for the body's members only (a signed-in member opens it)
 
 
 class ItemView(EventView):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, false
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +32,7 @@ class DefinitionView(EventView):
     periodicity: str
     responsible: list[str]
     active: bool
+    computed: bool = False  # the platform computes its values: nobody owes them
 
 
 class SubmissionView(EventView):
@@ -63,6 +64,7 @@ class IndicatorCopy(Base, table=True):
     periodicity: str = Field(max_length=20)
     responsible: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+    computed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ValueCopy(Base, table=True):
@@ -102,10 +104,16 @@ def expected_periods(campaign_period: str, periodicity: str) -> list[str]:
     return found
 
 
+async def owed_definitions(session: AsyncSession) -> list[IndicatorCopy]:
+    """The indicators organisations report: active, and not computed by the platform (as indicateurs counts)."""
+    return list((await session.exec(select(IndicatorCopy).where(col(IndicatorCopy.active).is_(True),
+                                                                col(IndicatorCopy.computed).is_(False))
+                                    .order_by(IndicatorCopy.indicator_id))).all())
+
+
 async def missing_values(session: AsyncSession, campaign_period: str) -> dict[str, list[str]]:
     """Per organisation, the values it still owes for a campaign (« label — period »)."""
-    definitions = (await session.exec(select(IndicatorCopy).where(col(IndicatorCopy.active).is_(True))
-                                      .order_by(IndicatorCopy.indicator_id))).all()
+    definitions = await owed_definitions(session)
     done = {(v.indicator_id, v.organisation_id, v.period) for v in (await session.exec(
         select(ValueCopy).where(col(ValueCopy.state).in_(DONE_STATES)))).all()}
     missing: dict[str, list[str]] = {}
@@ -124,6 +132,7 @@ async def definition_defined(session: AsyncSession, data: DefinitionView) -> Non
         indicator_id=data.indicator_id, label=data.label, periodicity=data.periodicity)
     row.label, row.periodicity, row.responsible, row.active = (data.label, data.periodicity, list(data.responsible),
                                                                data.active)
+    row.computed = data.computed
     session.add(row)
 
 
@@ -174,7 +183,7 @@ async def campaign_opened(session: AsyncSession, event: CloudEvent, data: Campai
                                     settings=settings)
     if reopened:
         return
-    definitions = (await session.exec(select(IndicatorCopy).where(col(IndicatorCopy.active).is_(True)))).all()
+    definitions = await owed_definitions(session)
     organisations = sorted({org for d in definitions for org in d.responsible
                             if expected_periods(data.period, d.periodicity)})
     recipients = [r for org in organisations for r in await people.referents_of(session, org)]

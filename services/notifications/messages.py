@@ -28,11 +28,17 @@ CALENDAR_KINDS = {"agenda": "REQUEST", "agenda_revision": "REQUEST", "meeting_mo
                   "meeting_cancelled": "CANCEL"}
 
 
+# Said instead of the meeting pack's link to a member without an account (the pack needs a signed-in member).
+PACK_WITHOUT_ACCOUNT = ("Le dossier « depuis la dernière réunion » (PDF) est réservé aux membres qui ont un compte sur "
+                        "la plateforme : le secrétariat du contrat de ville peut vous en ouvrir un.")
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]) if autoescape else False, trim_blocks=False,
                       keep_trailing_newline=True)
     env.filters.update(day_fr=day_fr, datetime_fr=datetime_fr, hour_fr=time_fr)
+    env.globals["PACK_WITHOUT_ACCOUNT"] = PACK_WITHOUT_ACCOUNT
     return env
 
 
@@ -41,13 +47,35 @@ TEXT = _environment(False)
 
 
 def links(settings: Settings, recipient: Recipient, category: str) -> dict[str, str | None]:
-    """The preferences page, and the one-click unsubscribe link of the category (none for mandatory ones)."""
+    """The preferences page (for someone with an account: it needs a login), and the one-click unsubscribe link of
+    the category (none for mandatory ones; its signed token needs no account)."""
     base = settings.public_url.rstrip("/")
     unsubscribable = category == DIGEST.code or (category in CATEGORIES and not CATEGORIES[category].mandatory)
     token = unsubscribe_token(settings.identity_secret, recipient.person_key, category) if unsubscribable else None
     label = DIGEST.label if category == DIGEST.code else CATEGORIES[category].label if category in CATEGORIES else ""
-    return {"preferences_url": f"{base}/notifications/preferences",
+    return {"preferences_url": f"{base}/notifications/preferences" if recipient.has_account else None,
             "unsubscribe_url": f"{base}/desabonnement/{token}" if token else None, "category_label": label}
+
+
+def _open_to(document: dict[str, Any], has_account: bool) -> dict[str, Any]:
+    """A document of the agenda with its link if the recipient can open it: a public one anyone can, one for the
+    body's members needs a signed-in member (without an account its title stays, without a link)."""
+    return document if has_account or document.get("public", True) else {**document, "url": None}
+
+
+def for_recipient(context: dict[str, Any], recipient: Recipient) -> dict[str, Any]:
+    """What of a message depends on whether its recipient has an account: no link to a page that needs a login
+    for someone who has none (members of a body need no account). The meeting's page of a published agenda and its
+    public documents are open to all; the meeting pack (PDF) and the members' documents need a signed-in member."""
+    has_account = recipient.has_account
+    out: dict[str, Any] = {"has_account": has_account}
+    if not has_account:
+        if context.get("documents"):
+            out["documents"] = [_open_to(d, has_account) for d in context["documents"]]
+        if context.get("items"):
+            out["items"] = [{**i, "documents": [_open_to(d, has_account) for d in i.get("documents") or []]}
+                            for i in context["items"]]
+    return out
 
 
 def _plain_description(context: dict[str, Any]) -> str:
@@ -81,7 +109,7 @@ def build(delivery: Delivery, recipient: Recipient, settings: Settings) -> bytes
     Raises Unbuildable when the recipient's address cannot be written in a message."""
     assert recipient.email, "no address"
     context = {**delivery.context, "recipient_name": recipient.name, "territory": settings.territory,
-               **links(settings, recipient, delivery.category)}
+               **links(settings, recipient, delivery.category), **for_recipient(delivery.context, recipient)}
     message = EmailMessage(policy=SMTP if recipient.email.isascii() else SMTPUTF8)
     message["Subject"] = context["subject"]
     message["From"] = formataddr((settings.mail_from_name, settings.mail_from))

@@ -7,6 +7,7 @@ The `stack` is shared by the whole run: each test works on its own indicator and
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 
@@ -86,6 +87,25 @@ async def test_a_referent_submits_a_value_and_sees_it_submitted(gateway, stack) 
     assert (recorded["state"], recorded["value"], recorded["organisation_id"], recorded["version"]) == \
         ("soumis", 1234, "ville-nantes", 1)
     assert recorded["qualification"] == "definitif" and recorded["comment"] == "Rentrée 2016"
+
+
+async def test_a_computed_indicator_offers_no_entry_form(gateway, stack) -> None:
+    """The coverage of the QPV by conseils citoyens is computed by the platform: Ville de Nantes, a pilot of
+    engagement 47, reads it and is not asked to type it."""
+    d = await definition(stack, 47, "Taux de couverture")
+    for _ in range(200):  # the contract's load computed it; indicateurs may still be recording it
+        d = (await stack["indicateurs"].client.get(f"/api/v1/definitions/{d['id']}", headers=auth(ADMIN))).json()
+        if d["computed"]:
+            break
+        await asyncio.sleep(0.1)
+    assert d["computed"] and "ville-nantes" in d["responsible"]
+    who = await gateway.account("ville-nantes")
+    async with gateway.client() as client:
+        await gateway.logged_in(client, who)
+        page = await client.get(f"/indicateurs/{d['id']}")
+    assert page.status_code == 200
+    assert f'action="/indicateurs/{d["id"]}/valeurs"' not in page.text and "Saisir une valeur" not in page.text
+    assert "la plateforme le calcule automatiquement" in text_of(page)
 
 
 async def test_without_javascript_a_draft_is_saved_then_submitted(gateway, stack) -> None:

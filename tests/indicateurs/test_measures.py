@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from services.indicateurs.service import common
 from services.participation.service.measures import record_measure
 from tests.conftest import ADMIN, auth
-from tests.indicateurs.conftest import COVERAGE, find_definition, wait_for
+from tests.indicateurs.conftest import COVERAGE, NANTES, SECRETARIAT, find_definition, submit, wait_for
 
 # The contract's load already recorded today's coverage (its year's value): these measures are of another year.
 ON = date(2025, 10, 3)
@@ -58,3 +59,31 @@ async def test_a_measure_for_an_indicator_the_contract_lacks_records_nothing(ind
 
 async def _has(stack, indicator_id: int) -> bool:  # type: ignore[no-untyped-def]
     return bool(await _values(stack, indicator_id))
+
+
+async def test_nobody_owes_or_types_a_computed_indicator(indicateurs) -> None:
+    """The coverage the contract's load computed: Ville de Nantes pilots engagement 47, yet owes none of its values
+    and may not type one, in the form or in a file; the other indicators of the engagement stay owed."""
+    c = indicateurs.client
+    coverage = await find_definition(c, 47, "Taux de couverture")
+    assert coverage["computed"] and "ville-nantes" in coverage["responsible"]
+    typed = [d for d in (await c.get("/api/v1/definitions", params={"engagement": 47}, headers=auth(ADMIN))).json()
+             if not d["computed"]]
+    assert typed, "engagement 47 has indicators people report"
+    r = await c.post("/api/v1/campaigns", headers=auth(SECRETARIAT),
+                     json={"title": "Bilan 2025", "period": "2025",
+                           "closes_on": (common.today() + timedelta(days=10)).isoformat()})
+    assert r.status_code == 201, r.text
+    todo = (await c.get(f"/api/v1/campaigns/{r.json()['id']}/todo", headers=auth(NANTES))).json()
+    owed = {o["indicator_id"] for o in todo["owed"]}
+    assert coverage["id"] not in owed and {d["id"] for d in typed if "ville-nantes" in d["responsible"]} <= owed
+    assert todo["expected"] == len(todo["owed"]), "what is expected is what is owed: nothing computed counted"
+    report = (await c.get("/api/v1/completeness", params={"period": "2025"}, headers=auth(SECRETARIAT))).json()
+    assert coverage["id"] not in {i["indicator_id"] for i in report["indicators"]}
+
+    refused = await submit(c, NANTES, coverage["id"], "2025", 12, expect=403)
+    assert refused["rule"] == "computed" and refused["field"] == "indicator_id"
+    assert "calculé automatiquement par la plateforme" in refused["message"]
+    csv = f"indicateur;periode;qpv;valeur;qualification\n{coverage['id']};2025;;12;definitif\n"
+    imported = await c.post("/api/v1/imports", headers={**auth(NANTES), "Content-Type": "text/csv"}, content=csv)
+    assert imported.status_code == 422 and "calculé automatiquement" in imported.text

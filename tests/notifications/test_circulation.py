@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
@@ -48,7 +49,10 @@ async def test_an_agenda_reaches_each_member_once_then_its_revision_and_cancella
         for text in (plain, rich):
             assert "Bilan des engagements de l'axe emploi" in text and "Programmation 2027 des crédits" in text
             assert "https://cdv.test/documents/note-cadrage.pdf" in text
-            assert "https://cdv.test/reunions/dossier.pdf" in text  # the pack
+            # These members have no account: the pack needs a signed-in member, so they are told, not linked.
+            assert "dossier.pdf" not in text and "réservé aux membres qui ont un compte" in text
+            assert "/notifications/preferences" not in text  # the preferences page needs a login too
+            assert "https://cdv.test/reunions/reunion-gtc-1" in text  # the meeting's public page
             assert "Report du COPIL" in text  # late publication shows its reason
             assert "12 mars 2027 à 9 h 30" in text
         assert "Bonjour Membre" in plain and "Été" in plain
@@ -176,6 +180,38 @@ async def test_a_member_with_an_account_finds_the_agenda_in_their_notification_c
     assert (await api.get("/api/v1/notices", headers=auth(other))).json()["items"] == []
 
 
+async def test_a_member_without_an_account_gets_no_link_that_needs_a_login(notifications, bus, sink) -> None:
+    """Members of a body need no account: their agenda links only to what opens without one (the meeting's public
+    page, its public documents, the unsubscribe link if any); a member with an account keeps every link."""
+    account = identity("ville-nantes", "referent")
+    body = await seat_members(bus, 2, account_ids={0: account.user_id})
+
+    async def linked() -> bool:
+        async with notifications.runtime.db.session() as session:
+            person = await session.get(Person, body.members[0][0])
+            return person is not None and person.user_id == account.user_id
+
+    await wait_until(linked, what="the first member linked to an account")
+    agenda = agenda_published(meeting_ref("reunion-sans-compte", body.body_id))
+    agenda.documents.append(pe.AgendaDocument(title="Note interne", url="https://cdv.test/documents/note-interne",
+                                              public=False))
+    await bus.publish(agenda)
+    await wait_until(lambda: len(sink.received) >= 2, what="2 agendas")
+    login_only = ("https://cdv.test/reunions/dossier.pdf", "https://cdv.test/documents/note-interne",
+                  "/notifications/preferences")
+    open_to_all = ("https://cdv.test/reunions/reunion-sans-compte", "https://cdv.test/documents/cr.pdf",
+                   "https://cdv.test/documents/note-cadrage.pdf")
+    [with_account] = sink.to(body.members[0][1])
+    [without] = sink.to(body.members[1][1])
+    for subtype in ("plain", "html"):
+        mine, theirs = text_of(with_account, subtype), text_of(without, subtype)
+        assert all(url in mine for url in login_only + open_to_all), subtype
+        assert not [url for url in login_only if url in theirs], subtype
+        assert all(url in theirs for url in open_to_all), subtype
+        assert "Note interne" in theirs and "réservé aux membres ayant un compte" in theirs
+        assert "réservé aux membres qui ont un compte" in theirs  # where the pack's link would be
+
+
 async def test_a_member_known_only_by_address_is_linked_to_their_account_by_e_mail(notifications, bus,
                                                                                     sink) -> None:
     """Participation's demo and members added by e-mail carry no account id: the address links them (whatever
@@ -215,3 +251,17 @@ async def test_the_proposer_learns_that_their_proposal_is_retenue(notifications,
     assert message["Subject"].startswith("Votre proposition de point est retenue — ")
     assert "« Point CAF » que vous avez proposé pour la réunion « Séance de printemps » est retenu." in \
         message.get_body(("plain",)).get_content()
+
+
+async def test_an_applicant_without_an_account_gets_no_preferences_link(notifications, bus, sink) -> None:
+    """An association applying to the inter-associatif has no account: its mails link to the public page only."""
+    address = f"contact.{uuid.uuid4().hex[:6]}@asso.test"
+    await bus.publish(pe.ApplicationAnswered(
+        application_id=uuid.uuid4().hex, association_name="Les Amis du Breil", contact_name="Nour Contact",
+        email=address, accepted=True, url="https://cdv.test/inter-associatif"))
+    await wait_until(lambda: len(sink.to(address)) == 1, what="the answer to the applicant")
+    [message] = sink.to(address)
+    for subtype in ("plain", "html"):
+        text = text_of(message, subtype)
+        assert "https://cdv.test/inter-associatif" in text and "/notifications/preferences" not in text
+        assert "Choisir ce que je reçois" not in text

@@ -29,11 +29,15 @@ async def test_campaign_closing_reminders_list_what_each_organisation_still_owes
     reze = await portal.account("ville-reze", "referent", name="Inès Rezé")
     nantes = await portal.account("ville-nantes", "referent", name="Léa Nantes")
     assert await notify.sync_accounts(portal.app.state.clients, [reze.account, nantes.account])
-    for indicator_id, label, responsible in ((8001, "Places en crèche", ["ville-reze", "ville-nantes"]),
-                                             (8002, "Jeunes en service civique", ["ville-reze"])):
+    # The third indicator is computed by the platform: its pilots owe none of its values.
+    for indicator_id, label, responsible, computed in (
+            (8001, "Places en crèche", ["ville-reze", "ville-nantes"], False),
+            (8002, "Jeunes en service civique", ["ville-reze"], False),
+            (8003, "Taux de couverture calculé", ["ville-reze", "ville-nantes"], True)):
         await bus.publish(ie.DefinitionDefined(indicator_id=indicator_id, contract_id="nm", engagement_number=3,
                                                label=label, unit="places", periodicity="annuelle", target=None,
-                                               by_qpv=False, responsible=responsible, active=True, version=1))
+                                               by_qpv=False, responsible=responsible, active=True, version=1,
+                                               computed=computed))
     # Nantes has submitted its only value; Rezé owes two.
     await bus.publish(ie.SubmissionSubmitted(
         submission_id=1, contract_id="nm", indicator_id=8001, indicator_label="Places en crèche",
@@ -56,6 +60,7 @@ async def test_campaign_closing_reminders_list_what_each_organisation_still_owes
     assert reminder["Subject"].startswith("Campagne « Bilan 2026 » : clôture dans 7 jours")
     text = next(p for p in reminder.walk() if p.get_content_type() == "text/plain").get_content()
     assert "Places en crèche — 2026" in text and "Jeunes en service civique — 2026" in text
+    assert "Il manque encore 2 valeurs" in text and "Taux de couverture calculé" not in text
     assert reminder["List-Unsubscribe"]  # reminders may be turned off
     assert await sweep(notifications, seven_days_before) == 0  # never twice
     two_days_before = seven_days_before + timedelta(days=5)

@@ -73,7 +73,7 @@ async def _import_context(viewer: Viewer, calls: ServiceCalls) -> dict[str, Any]
         definitions, qpv, campaigns = await asyncio.gather(
             calls.get("indicateurs", "/api/v1/definitions"), indicator_qpv(calls),
             optional(calls.get("indicateurs", "/api/v1/campaigns"), []))
-        mine = [d for d in definitions if viewer.organisation_id in d["responsible"]]
+        mine = [d for d in definitions if viewer.organisation_id in d["responsible"] and not d.get("computed")]
     return {"page_title": "Importer des valeurs", "nav": "indicateurs", "sub": "import", "columns": IMPORT_COLUMNS,
             "example": example(mine, qpv), "mine": mine, "qpv_list": qpv, "campaigns": campaigns, "result": None}
 

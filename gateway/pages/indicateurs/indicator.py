@@ -35,7 +35,8 @@ router = APIRouter()
 CHANGED_FIELDS = {"creation": "création", "label": "libellé", "unit": "unité", "periodicity": "périodicité",
                   "target": "cible", "by_qpv": "déclinaison par QPV", "qpv": "quartiers", "active": "retrait ou retour",
                   "negative_allowed": "valeurs négatives", "responsible": "organisations responsables",
-                  "engagement_title": "titre de l'engagement", "uncertain": "rattachement", "note": "note"}
+                  "engagement_title": "titre de l'engagement", "uncertain": "rattachement", "note": "note",
+                  "computed": "calculé par la plateforme"}
 
 
 @dataclass
@@ -81,7 +82,9 @@ async def page_context(request: Request, indicator_id: int, viewer: Viewer, call
         optional(pending_call, []))
     org_names = {o["id"]: o["name"] for o in orgs} | {COMPUTED_BY: COMPUTED_BY_NAME}
     qpv_names = {q["id"]: q["name"] for q in qpv}
-    may_submit = viewer.is_referent and viewer.organisation_id in d["responsible"] and d["active"]
+    # Nobody types a value the platform computes (the service refuses it too).
+    may_submit = (viewer.is_referent and viewer.organisation_id in d["responsible"] and d["active"]
+                  and not d.get("computed"))
     open_periods = [c["period"] for c in campaigns if not c["locked"]]
     locked = {p for c in campaigns if c["locked"] for p in parts_of(c["period"], d["periodicity"])}
     choices = period_choices(d["periodicity"], extra=[p for c in open_periods

@@ -21,9 +21,11 @@ Expected = list[tuple[IndicatorDefinition, str, str | None, str]]  # (definition
 
 
 async def _expected(session: AsyncSession, period: Period, organisation: str | None) -> tuple[Expected, dict[str, Qpv]]:
-    """Every value the period calls for: (definition, period, QPV, organisation), in contract order."""
+    """Every value the period calls for: (definition, period, QPV, organisation), in contract order. Nobody owes
+    the values the platform computes."""
     qpvs = await qpv_by_id(session)
-    definitions = (await session.exec(select(IndicatorDefinition).where(IndicatorDefinition.active)
+    definitions = (await session.exec(select(IndicatorDefinition).where(IndicatorDefinition.active,
+                                                                        col(IndicatorDefinition.computed).is_(False))
                                       .order_by(IndicatorDefinition.engagement_number, IndicatorDefinition.id))).all()
     expected: Expected = []
     all_qpv = sorted(qpvs, key=lambda q: qpvs[q].name)

@@ -47,8 +47,8 @@ async def _changed(session: AsyncSession, outbox: Outbox, d: IndicatorDefinition
     await outbox.record(session, DefinitionDefined(
         indicator_id=d.id or 0, contract_id=d.contract_id, engagement_number=d.engagement_number, label=d.label,
         unit=d.unit, periodicity=d.periodicity, target=d.target, by_qpv=d.by_qpv, responsible=list(d.responsible),
-        active=d.active, version=d.version, qpv=list(d.qpv), negative_allowed=d.negative_allowed, changed=changed),
-        subject=f"indicator/{d.id}")
+        active=d.active, version=d.version, qpv=list(d.qpv), negative_allowed=d.negative_allowed, changed=changed,
+        computed=d.computed), subject=f"indicator/{d.id}")
 
 
 async def _write(session: AsyncSession, d: IndicatorDefinition, values: dict[str, Any], *, read_version: int,
@@ -101,6 +101,22 @@ async def _apply_contract_change(session: AsyncSession, outbox: Outbox, d: Indic
     # If the secretariat changed it at the same moment, the conflict fails the delivery: it is retried on fresh data.
     await _write(session, d, values, read_version=d.version, actor_name=CONTRACT_ACTOR)
     await _changed(session, outbox, d, sorted(values), actor_name=CONTRACT_ACTOR)
+
+
+async def mark_computed(session: AsyncSession, outbox: Outbox, d: IndicatorDefinition, *, actor_name: str) -> None:
+    """The platform computes this indicator's values (its first measure arrived): from now on nobody owes them and
+    no referent types them; a new version says so. Nothing changes if it is already known."""
+    if d.computed:
+        return
+    await _write(session, d, {"computed": True}, read_version=d.version, actor_name=actor_name)
+    await _changed(session, outbox, d, ["computed"], actor_name=actor_name)
+
+
+def refuse_computed(d: IndicatorDefinition) -> None:
+    """Nobody types a value the platform computes: a structured refusal (`rule`: computed)."""
+    if d.computed:
+        raise Forbidden(f"L'indicateur « {d.label} » est calculé automatiquement par la plateforme : ses valeurs ne "
+                        "se saisissent pas.", rule="computed", field="indicator_id")
 
 
 async def list_definitions(session: AsyncSession, engagement: int | None = None) -> list[DefinitionOut]:

@@ -23,6 +23,7 @@ from services.indicateurs.labels import COMPUTED_BY, COMPUTED_BY_NAME
 from services.indicateurs.models import ComputedMeasure, IndicatorDefinition, Qpv, State, Submission, slot_key
 from services.indicateurs.periods import period_of
 from services.indicateurs.service import common
+from services.indicateurs.service.definitions import mark_computed
 from services.indicateurs.service.reference import qpv_by_id, resolve_qpv
 from services.indicateurs.service.submissions import submission_event
 
@@ -38,7 +39,9 @@ async def _definition(session: AsyncSession, engagement_number: int, label: str)
 
 async def _apply(session: AsyncSession, outbox: Outbox, d: IndicatorDefinition, m: ComputedMeasure,
                  qpvs: dict[str, Qpv]) -> None:
-    """Makes a measure the definition's value for its period (and QPV), unless it already is."""
+    """Makes a measure the definition's value for its period (and QPV), unless it already is; the definition is
+    then known as computed (nobody owes or types its values)."""
+    await mark_computed(session, outbox, d, actor_name=COMPUTED_BY_NAME)
     qpv_id = resolve_qpv(m.qpv_id, qpvs) if m.qpv_id is not None and d.by_qpv else None
     if (m.qpv_id is not None) != (qpv_id is not None):
         return  # a QPV the definition does not break down by, or one it does not know

@@ -33,7 +33,7 @@ from services.indicateurs.periods import PeriodError, check
 from services.indicateurs.schemas import SubmissionDetail, SubmissionIn, SubmissionOut
 from services.indicateurs.service import common
 from services.indicateurs.service.campaigns import ensure_open
-from services.indicateurs.service.definitions import definition
+from services.indicateurs.service.definitions import definition, refuse_computed
 from services.indicateurs.service.reference import qpv_by_id, resolve_qpv
 
 
@@ -94,7 +94,9 @@ def _check_value(d: IndicatorDefinition, *, period: str, qpv_id: str | None, val
 
 
 def _referent_of(identity: Identity, d: IndicatorDefinition) -> str:
-    """The organisation a referent submits for, if it is responsible for the indicator."""
+    """The organisation a referent submits for, if it is responsible for the indicator (and the platform does not
+    compute it)."""
+    refuse_computed(d)
     if not identity.has("referent") or not identity.organisation_id:
         raise Forbidden("Seul un référent d'une organisation responsable peut saisir une valeur.")
     if identity.organisation_id not in d.responsible:
