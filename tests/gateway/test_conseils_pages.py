@@ -142,6 +142,10 @@ async def test_each_role_on_the_conseil_and_opinion_pages(gateway, stack) -> Non
         async with gateway.app.state.db.session() as session:
             created = await accounts.get_by_email(session, f"ysoline.{tag}@test.example")
         assert created is not None and created.roles == ["membre"]
+        after = html.unescape((await client.get(f"/conseils-citoyens/{CONSEIL}")).text)
+        assert "invitation envoyée, pas encore utilisée" in after  # not offered again
+        assert not re.search(rf'Inviter à créer un compte<span class="visually-hidden"> : {re.escape(anonymous_name)}',
+                             after)
         again = await client.post(invite[1], data={"csrf_token": token})
         assert again.status_code == 422 and "a déjà un compte" in html.unescape(again.text)
         rencontre = await client.post("/conseils-citoyens/rencontres", data={

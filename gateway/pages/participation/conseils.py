@@ -47,13 +47,23 @@ async def conseil_context(calls: ServiceCalls, body_id: str, viewer: Any) -> dic
         if viewer and viewer.is_secretariat else None
     return {"page_title": conseil["name"], "nav": "instances", "c": conseil, "opinions": opinions,
             "org_names": names(orgs), "qpv_list": qpv, "qpv_names": {q["id"]: q["name"] for q in qpv},
-            "targets": targets, "next_host": hosts, "notice": None, "form": {}, "back": f"/conseils-citoyens/{body_id}"}
+            "targets": targets, "next_host": hosts, "notice": None, "form": {}, "back": f"/conseils-citoyens/{body_id}",
+            "invited": {}}
+
+
+async def invited(db: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """For the secretariat: which members without a linked account were invited to one (its e-mail has an account
+    here), and whether they logged in since, so the page says so instead of offering the invitation again."""
+    emails = [m["email"] for m in context["c"].get("members", []) if m.get("email") and not m.get("account_id")]
+    found = [await accounts.get_by_email(db, e) for e in emails]
+    context["invited"] = {a.email: a.last_login_at for a in found if a is not None}
+    return context
 
 
 @router.get("/conseils-citoyens/{body_id}")
-async def conseil_page(request: Request, body_id: str, viewer: OptionalViewer, calls: AnyCalls) -> Response:
+async def conseil_page(request: Request, body_id: str, viewer: OptionalViewer, calls: AnyCalls, db: DbDep) -> Response:
     """One conseil citoyen; its members publish opinions here, the secretariat keeps it."""
-    context = await conseil_context(calls, body_id, viewer)
+    context = await invited(db, await conseil_context(calls, body_id, viewer))
     done = DONE.get(request.query_params.get("fait", ""))
     context["notice"] = Notice("success", done, request.query_params.get("ici", "")) if done else None
     return render(request, "participation/conseil.html", context)
@@ -97,7 +107,7 @@ async def invite(request: Request, body_id: str, membership_id: str, viewer: Cur
                  db: DbDep, clients: ClientsDep, settings: SettingsDep) -> Response:
     """The secretariat invites a member to an account (role « membre »): they choose their password from the
     e-mailed link, then publish opinions and see their conseil's meetings."""
-    context = await conseil_context(calls, body_id, viewer)
+    context = await invited(db, await conseil_context(calls, body_id, viewer))
     member = next((m for m in context["c"].get("members", []) if m["membership_id"] == membership_id), None)
     problem = None
     if not viewer.is_secretariat or member is None:
