@@ -129,7 +129,7 @@ async def test_a_value_is_submitted_then_approved_and_charted_in_chromium(stack,
             await expect(pending).to_have_count(1)
             await expect(pending).to_contain_text("Ville de Nantes — 2024")
             await _shoot(secretariat, "indicateur-secretariat-avant-validation")
-            await secretariat.get_by_role("button", name="Approuver la valeur de Ville de Nantes pour 2024").click()
+            await secretariat.get_by_role("button", name="Approuver la valeur de la Ville de Nantes pour 2024").click()
             done = secretariat.locator("#validation .notice--success")
             await expect(done).to_contain_text("Valeur approuvée (2024 : 432\u00a0personnes, Ville de Nantes)")
             await expect(done).to_be_focused()

@@ -144,7 +144,7 @@ async def test_the_secretariat_approves_and_the_value_joins_the_series(gateway, 
         to_review = await sec.get("/indicateurs", params={"a_valider": "1"})
         [pending] = await submissions(stack, d["id"], period="2018")
         assert f'id="attente-{pending["id"]}"' in before.text
-        assert "Approuver la valeur de Ville de Nantes pour 2018" in words_of(before)
+        assert "Approuver la valeur de la Ville de Nantes pour 2018" in words_of(before)
         # the secretariat finds the indicators with values to validate from the list
         assert "attend" in words_of(to_review) and "votre validation" in words_of(to_review)
         assert re.search(rf'<a class="badge badge--etat-soumis" href="/indicateurs/{d["id"]}#validation">\d+ à valider',

@@ -6,7 +6,7 @@ import pytest
 
 from gateway.clients import ServiceError
 from gateway.forms import Notice
-from gateway.pages.participation.common import local_datetime, numbers, refused
+from gateway.pages.participation.common import NotNumbers, local_datetime, numbers, refused
 
 
 def error(status: int, body: object) -> ServiceError:
@@ -42,4 +42,6 @@ def test_dates_times_and_engagement_numbers_as_typed() -> None:
     assert local_datetime("2026-03-12", "09:30") == "2026-03-12T09:30:00"
     assert local_datetime("12/03/2026", "") == "2026-03-12T09:00:00"  # no date picker; 9 h by default
     assert local_datetime("", "09:30") is None and local_datetime("demain", "9h") == "demainT9h"
-    assert numbers("12, 47;3 x") == [12, 47, 3]
+    assert numbers("12, 47;3") == numbers("n° 12 ; 47 3") == [12, 47, 3] and numbers("") == []
+    with pytest.raises(NotNumbers, match="Engagements concernés : « x » n'est pas un numéro d'engagement"):
+        numbers("12, 47;3 x", "Engagements concernés")
