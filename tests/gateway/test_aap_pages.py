@@ -134,6 +134,8 @@ async def test_each_role_may_do_only_its_part(gateway, stack) -> None:
             shown = html.unescape(wrong.text)
             assert wrong.status_code == 422 and "Enveloppe de la Caisse d'allocations familiales" in shown, typed
             assert "envelopes" not in wrong.text
+            kept = f'name="envelope-caf" inputmode="numeric" value="{typed}"'
+            assert 'value="Appel à projets 2033"' in shown and kept in shown  # what was typed stays in the form
         assert (await client.get("/projets-finances/2033")).status_code == 404  # not opened
         opened = await client.post("/aap/appels", data=call | {"envelope-caf": "90 000"})
         assert opened.status_code == 303 and opened.headers["location"] == "/aap/2033?fait=appel"

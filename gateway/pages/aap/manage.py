@@ -35,11 +35,12 @@ def _euros(typed: str) -> int | str:
 
 
 async def _calls_page(request: Request, viewer: Viewer, calls: ServiceCalls, notice: Notice | None = None,
-                      status_code: int = 200) -> Response:
+                      status_code: int = 200, typed: Any = None) -> Response:
     found, orgs = await asyncio.gather(calls.get("participation", "/api/v1/aap/calls"), organisations(calls))
     return render(request, "aap/gestion.html", {
         "page_title": "Appel à projets : gestion", "nav": "aap", "calls": found, "notice": notice,
-        "funders": [o for o in orgs if o.get("kind") in FUNDER_KINDS]}, status_code=status_code)
+        "funders": [o for o in orgs if o.get("kind") in FUNDER_KINDS],
+        "typed": {k: v for k, v in typed.items() if isinstance(v, str)} if typed else {}}, status_code=status_code)
 
 
 @router.get("/aap")
@@ -59,25 +60,25 @@ async def define_call(request: Request, viewer: CurrentViewer, calls: CallsDep) 
                                                          "Engagements visés")}
                       for i, t in enumerate(form.getlist("priority")) if isinstance(t, str) and t.strip()]
     except NotNumbers as exc:
-        return await _calls_page(request, viewer, calls, Notice("error", str(exc)), 422)
+        return await _calls_page(request, viewer, calls, Notice("error", str(exc)), 422, typed=form)
     body = {"title": text(form, "title"), "opens_on": iso_date(text(form, "opens_on")),
             "closes_on": iso_date(text(form, "closes_on")), "decisions_by": iso_date(text(form, "decisions_by")),
             "envelopes": envelopes, "priorities": priorities,
             "version": int(text(form, "version")) if text(form, "version").isdigit() else None}
     if not year.isdigit():
         return await _calls_page(request, viewer, calls, Notice("error", "Année : indiquez une année (ex. 2026). "
-                                                                "Rien n'a été enregistré."), 422)
+                                                                "Rien n'a été enregistré."), 422, typed=form)
     unreadable = [e["funder_id"] for e in envelopes if not isinstance(e["amount"], int)]
     if unreadable:  # named by its funder, as the form shows it, not by its place in the request
         funder = names(await organisations(calls)).get(unreadable[0], unreadable[0])
         return await _calls_page(request, viewer, calls, Notice(
             "error", f"Enveloppe {of_org(funder)} : indiquez un montant en euros, sans décimales (ex. 150 000). "
-                     "Rien n'a été enregistré."), 422)
+                     "Rien n'a été enregistré."), 422, typed=form)
     try:
         await calls.put("participation", f"/api/v1/aap/calls/{year}", body)
     except ServiceError as exc:
         r = refused(exc, "")
-        return await _calls_page(request, viewer, calls, r.notice, r.status_code)
+        return await _calls_page(request, viewer, calls, r.notice, r.status_code, typed=form)
     return RedirectResponse(f"/aap/{year}?fait=appel", status_code=303)
 
 
