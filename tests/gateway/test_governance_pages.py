@@ -47,6 +47,11 @@ async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, sta
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
         day = (paris_today() + timedelta(days=4)).isoformat()
+        wrong = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC test",
+                                                     "day": day, "start": "25:99", "place": "Salle 1"})
+        said = html.unescape(wrong.text)
+        assert wrong.status_code == 422 and "Heure de début : « 25:99 » n'est pas une heure" in said
+        assert 'value="GTC test"' in wrong.text  # what was typed stays
         scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC test",
                                                          "day": day, "start": "09:30", "place": "Salle 1"})
         assert scheduled.status_code == 303

@@ -4,7 +4,7 @@ service's refusal as the notice shown beside its form; reading dates, times and 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -57,6 +57,18 @@ def numbers(value: str, label: str = "Engagements liés") -> list[int]:
         if token and not (token.isascii() and token.isdigit()):
             raise NotNumbers(f"{label} : « {token} » n'est pas un numéro d'engagement. {NOTHING_DONE}")
     return [int(t) for t in tokens if t]
+
+
+def wrong_hours(values: dict[str, str]) -> str | None:
+    """What is wrong with the start and end times as typed (the time field without a picker), in French."""
+    for key, label in (("start", "Heure de début"), ("end", "Heure de fin")):
+        hour = values.get(key) or ""
+        try:
+            if hour:
+                time.fromisoformat(hour if len(hour) > 2 else f"{hour}:00")
+        except ValueError:
+            return f"{label} : « {hour} » n'est pas une heure (HH:MM, par exemple 09:30). {NOTHING_DONE}"
+    return None
 
 
 def local_datetime(day: str, hour: str) -> str | None:

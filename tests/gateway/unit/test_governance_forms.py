@@ -6,7 +6,7 @@ import pytest
 
 from gateway.clients import ServiceError
 from gateway.forms import Notice
-from gateway.pages.participation.common import NotNumbers, local_datetime, numbers, refused
+from gateway.pages.participation.common import NotNumbers, local_datetime, numbers, refused, wrong_hours
 
 
 def error(status: int, body: object) -> ServiceError:
@@ -42,6 +42,8 @@ def test_dates_times_and_engagement_numbers_as_typed() -> None:
     assert local_datetime("2026-03-12", "09:30") == "2026-03-12T09:30:00"
     assert local_datetime("12/03/2026", "") == "2026-03-12T09:00:00"  # no date picker; 9 h by default
     assert local_datetime("", "09:30") is None and local_datetime("demain", "9h") == "demainT9h"
+    assert wrong_hours({"start": "09:30", "end": "12"}) is None and wrong_hours({}) is None
+    assert wrong_hours({"start": "09:30", "end": "25:99"}).startswith("Heure de fin : « 25:99 » n'est pas une heure")
     assert numbers("12, 47;3") == numbers("n° 12 ; 47 3") == [12, 47, 3] and numbers("") == []
     with pytest.raises(NotNumbers, match="Engagements concernés : « x » n'est pas un numéro d'engagement"):
         numbers("12, 47;3 x", "Engagements concernés")
