@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import cache, notify, rendering, security
@@ -134,11 +135,25 @@ async def _too_large(request: Request, exc: Exception) -> Response:
     return _error_page(request, 413, "Fichier trop volumineux", exc.message)
 
 
+def _page_above(request: Request) -> str | None:
+    """The nearest address above this one that is a page: a form's address opened directly (a refused form's page
+    reloaded, a bookmark) leads back to the page the form is on, e.g. /reunions/<id>/points to /reunions/<id>."""
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        scope = {"type": "http", "path": "/".join(parts) or "/", "method": "GET", "root_path": ""}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            return scope["path"]
+    return None
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
         return _error_page(request, 404, "Page introuvable",
                            "Cette adresse ne correspond à aucune page. Vérifiez-la, ou repartez de l'accueil.")
+    if exc.status_code == 405 and request.method in ("GET", "HEAD") and (page := _page_above(request)):
+        return RedirectResponse(page, status_code=303)
     if exc.status_code == 405:
         return _error_page(request, 405, "Action impossible", "Cette adresse ne permet pas cette action.")
     return _error_page(request, exc.status_code, "Erreur", str(exc.detail))

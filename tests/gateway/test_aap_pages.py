@@ -137,6 +137,8 @@ async def test_each_role_may_do_only_its_part(gateway, stack) -> None:
             kept = f'name="envelope-caf" inputmode="numeric" value="{typed}"'
             assert 'value="Appel à projets 2033"' in shown and kept in shown  # what was typed stays in the form
         assert (await client.get("/projets-finances/2033")).status_code == 404  # not opened
+        reloaded = await client.get("/aap/appels")  # the refused form's address, reloaded: back to its page
+        assert (reloaded.status_code, reloaded.headers["location"]) == (303, "/aap")
         opened = await client.post("/aap/appels", data=call | {"envelope-caf": "90 000"})
         assert opened.status_code == 303 and opened.headers["location"] == "/aap/2033?fait=appel"
         assert "90\u202f000 €" in (await client.get("/projets-finances/2033")).text

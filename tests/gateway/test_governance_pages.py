@@ -56,6 +56,9 @@ async def test_the_secretariat_runs_a_meeting_and_a_member_proposes(gateway, sta
                                                          "day": day, "start": "09:30", "place": "Salle 1"})
         assert scheduled.status_code == 303
         mid = _meeting_id(scheduled.headers["location"])
+        for form_address in (f"/reunions/{mid}/points", f"/reunions/{mid}/decisions"):  # opened directly
+            reloaded = await client.get(form_address)
+            assert (reloaded.status_code, reloaded.headers["location"]) == (303, f"/reunions/{mid}"), form_address
         page = await client.get(f"/reunions/{mid}")
         assert "Échéance dépassée" in page.text and "GTC test" in page.text
         rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
