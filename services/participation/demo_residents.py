@@ -5,7 +5,6 @@ inter-conseils, and two opinions on engagement 47 — one answered by a pilot, o
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -45,18 +44,8 @@ async def _writer(session: Any, body_id: str) -> Identity:
     return Identity(user_id=f"demo-{person.id}", email=person.email or "", name=person.name, roles=["membre"])
 
 
-async def _pilots(db: Any, wait_seconds: float) -> list[str] | None:
-    """Engagement 47's pilots once the running service has read its definition (`None` if it never did)."""
-    for _ in range(int(wait_seconds * 5) + 1):
-        async with db.session() as session:
-            seen = await session.get(EngagementSeen, ENGAGEMENT)
-            if seen is not None:
-                return list(seen.pilots)
-        await asyncio.sleep(0.2)
-    return None
-
-
-async def seed_residents(db: Any, outbox: Any, settings: Any, today: date, *, wait_seconds: float = 30) -> str:
+async def seed_residents(db: Any, outbox: Any, settings: Any, today: date) -> str:
+    """The residents' demo; the governance demo calls it once participation knows the contract's engagements."""
     async with db.session() as session:
         for body_id, (created_on, activities, text) in PROFILES.items():
             await conseils.update_conseil(session, outbox, SECRETARIAT, body_id, ConseilIn(
@@ -67,10 +56,11 @@ async def seed_residents(db: Any, outbox: Any, settings: Any, today: date, *, wa
             host_body_id="cc-dervallieres", starts_at=datetime.combine(today + timedelta(days=24), time(18)),
             ends_at=datetime.combine(today + timedelta(days=24), time(20)), place="Maison de quartier des "
                                                                                     "Dervallières (démo)"))
-    pilots = await _pilots(db, wait_seconds)
+    async with db.session() as session:
+        seen = await session.get(EngagementSeen, ENGAGEMENT)
+    pilots = list(seen.pilots) if seen is not None else []
     if not pilots:
-        return ("fiches des 8 conseils citoyens ; pas d'avis (l'engagement 47 n'est pas encore connu du service "
-                "participation : relancez la démo)")
+        return "fiches des 8 conseils citoyens ; pas d'avis (le contrat ne donne pas de pilote à l'engagement 47)"
     async with db.session() as session:
         answered = await opinions.publish_opinion(session, outbox, settings, await _writer(session, "cc-malakoff"),
                                                   OpinionIn(body_id="cc-malakoff", engagement_number=ENGAGEMENT,
