@@ -24,7 +24,7 @@ from services.participation.models import Base, aware, now, timestamp
 from services.participation.schemas import OpinionAnswerIn, OpinionIn, OpinionRulesIn
 from services.participation.service.agendas import AgendaItem
 from services.participation.service.bodies import Body, get_body
-from services.participation.service.catalogue import engagements_seen
+from services.participation.service.catalogue import engagements_seen, known_engagements
 from services.participation.service.common import clean, new_id, require_secretariat, today_paris, utcnow
 from services.participation.service.documents import stream_to_disk
 from services.participation.service.meetings import get_meeting
@@ -104,10 +104,9 @@ async def _target(session: AsyncSession, data: OpinionIn) -> tuple[OpinionTarget
         raise Invalid("Choisissez soit un engagement, soit un point de l'ordre du jour d'un COPIL.",
                       field="engagement_number")
     if data.engagement_number is not None:
-        seen = (await engagements_seen(session, [data.engagement_number])).get(data.engagement_number)
-        if seen is None:
-            raise Invalid(f"Engagement inconnu : n° {data.engagement_number}.", field="engagement_number")
-        return OpinionTarget(engagement_number=seen.number), list(seen.pilots)
+        [number] = await known_engagements(session, [data.engagement_number], field="engagement_number")
+        seen = (await engagements_seen(session, [number]))[number]
+        return OpinionTarget(engagement_number=number), list(seen.pilots)
     item = await get_or_404(session, AgendaItem, data.item_id, "Point de l'ordre du jour introuvable.")
     meeting = await get_meeting(session, item.meeting_id)
     if data.meeting_id and data.meeting_id != meeting.id:
