@@ -81,6 +81,14 @@ async def get_by_email(session: AsyncSession, email: str) -> Account | None:
     return (await session.exec(select(Account).where(Account.email == email.strip().lower()))).first()
 
 
+async def by_emails(session: AsyncSession, emails: list[str]) -> dict[str, Account]:
+    """The accounts of these e-mails (any case), by lower-case e-mail, in one query."""
+    wanted = {e.strip().lower() for e in emails}
+    if not wanted:
+        return {}
+    return {a.email: a for a in (await session.exec(select(Account).where(col(Account.email).in_(wanted)))).all()}
+
+
 async def list_accounts(session: AsyncSession) -> list[Account]:
     """Gets every account, by organisation then name."""
     return list((await session.exec(select(Account).order_by(col(Account.organisation_name), col(Account.name)))).all())

@@ -55,8 +55,7 @@ async def invited(db: Any, context: dict[str, Any]) -> dict[str, Any]:
     """For the secretariat: which members without a linked account were invited to one (its e-mail has an account
     here), and whether they logged in since, so the page says so instead of offering the invitation again."""
     emails = [m["email"] for m in context["c"].get("members", []) if m.get("email") and not m.get("account_id")]
-    found = [await accounts.get_by_email(db, e) for e in emails]
-    context["invited"] = {a.email: a.last_login_at for a in found if a is not None}
+    context["invited"] = {e: a.last_login_at for e, a in (await accounts.by_emails(db, emails)).items()}
     return context
 
 
