@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gateway.processes import SERVICE_NAMES
+from kernel import french
 from kernel.app import ServiceRuntime
-from kernel.french import PARIS
 from kernel.identity import HEADER, Identity, sign_identity
 from tests import components
 
@@ -39,7 +39,7 @@ DEFAULT_CONTRACT = ROOT / "contracts" / "nantes-metropole-2019.yaml"
 
 def paris_today() -> date:
     """The day the services and pages count from (Paris): the machine's UTC day differs after 23:00 UTC."""
-    return datetime.now(PARIS).date()
+    return french.today()
 
 
 @pytest.fixture(scope="session", autouse=True)

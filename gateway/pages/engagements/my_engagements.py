@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +22,8 @@ from gateway.pages.engagements.forms import PartForm, PartState, part_of
 from gateway.pages.engagements.themes import theme_choices
 from gateway.pages.lookups import optional, qpv_list
 from gateway.rendering import is_htmx, render
-from kernel.french import PARIS, folded
+from kernel import french
+from kernel.french import folded
 from kernel.ids import Id
 
 router = APIRouter()
@@ -55,7 +56,7 @@ class MyFilters:
 async def last_copil(request: Request, calls: ServiceCalls) -> date | None:
     """The day of the last COPIL held: participation's latest COPIL meeting already past (not cancelled) that the
     viewer may see; without one (or participation not answering), the gateway setting `last_copil_date`."""
-    today = datetime.now(PARIS).date()
+    today = french.today()
     meetings = await optional(calls.get("participation", "/api/v1/meetings", until=today.isoformat()), [])
     held = [m["local_start"][:10] for m in meetings
             if m.get("body_kind") == "copil" and m.get("status") != "cancelled" and m.get("phase") == "past"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,12 +25,12 @@ from fastapi.responses import Response
 
 from gateway.clients import ServiceCalls
 from gateway.deps import CallsDep, CurrentViewer, Viewer
-from gateway.formatting import PARIS
 from gateway.pages.engagements.forms import part_of
 from gateway.pages.engagements.my_engagements import MyFilters, last_copil
 from gateway.pages.lookups import nothing, optional
 from gateway.processes import SERVICES
 from gateway.rendering import render
+from kernel import french
 
 router = APIRouter()
 SHOWN = 5  # lines of a list shown on the home page; the rest is one link away
@@ -158,7 +158,7 @@ async def _webhooks(calls: ServiceCalls, home: Home) -> None:
 
 async def build(request: Request, viewer: Viewer, calls: ServiceCalls) -> Home:
     """Gathers every section that concerns the viewer, concurrently."""
-    home = Home(today=datetime.now(PARIS).date())
+    home = Home(today=french.today())
     campaigns = await optional(calls.get("indicateurs", "/api/v1/campaigns"))
     if campaigns is None:
         home.unavailable.append("indicateurs")

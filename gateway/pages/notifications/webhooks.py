@@ -21,6 +21,7 @@ from gateway.deps import AdminViewer, CallsDep
 from gateway.forms import Fields, Notice, refusal
 from gateway.pages.public.integrations import EVENT_MODULES
 from gateway.rendering import render
+from kernel import french
 from kernel.events import CATALOGUE, is_internal
 from kernel.french import PARIS
 from kernel.ids import Id
@@ -126,7 +127,7 @@ async def _endpoint_page(request: Request, calls: ServiceCalls, endpoint_id: str
     return render(request, "notifications/webhook.html", {
         "page_title": f"Webhook {endpoint['url']}", "nav": "webhooks", "endpoint": endpoint,
         "deliveries": deliveries, "notice": notice, "secret": secret, "states": STATES, "status": status,
-        "today": datetime.now(PARIS).date().isoformat(),
+        "today": french.today().isoformat(),
     }, status_code=status_code)
 
 

@@ -8,21 +8,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from kernel import french
 from kernel.errors import Forbidden, Invalid
 from kernel.identity import Identity
 from services.indicateurs.models import State
 from services.indicateurs.periods import Period, PeriodError, parse
 
-TIMEZONE = ZoneInfo("Europe/Paris")
 RECEIVED = (State.SOUMIS, State.APPROUVE)  # a value in one of these states is no longer owed
 CHUNK = 1000  # rows per statement in bulk writes (well under SQLite's bound-parameter limit)
 
 
 def today() -> date:
     """The date in Nantes (campaigns close at the end of their closing day, local time)."""
-    return datetime.now(TIMEZONE).date()
+    return french.today()
 
 
 def now() -> datetime:
