@@ -148,6 +148,10 @@ async def test_each_role_on_the_conseil_and_opinion_pages(gateway, stack) -> Non
                              after)
         again = await client.post(invite[1], data={"csrf_token": token})
         assert again.status_code == 422 and "a déjà un compte" in html.unescape(again.text)
+        late = await client.post("/conseils-citoyens/rencontres", data={
+            "csrf_token": token, "host_body_id": CONSEIL, "title": "Rencontre inter-conseils",
+            "day": (paris_today() + timedelta(days=30)).isoformat(), "start": "18:00", "end": "20h"})
+        assert late.status_code == 422 and "Heure de fin : « 20h » n'est pas une heure" in html.unescape(late.text)
         rencontre = await client.post("/conseils-citoyens/rencontres", data={
             "csrf_token": token, "host_body_id": CONSEIL, "title": "Rencontre inter-conseils",
             "day": (paris_today() + timedelta(days=30)).isoformat(), "start": "18:00", "end": "20:00"})

@@ -4,7 +4,7 @@ service's refusal as the notice shown beside its form; reading dates, times and 
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import time
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -59,28 +59,31 @@ def numbers(value: str, label: str = "Engagements liés") -> list[int]:
     return [int(t) for t in tokens if t]
 
 
+def _hour(typed: str) -> time | None:
+    """A time field's value (09:30, or 9 alone as 9:00 wherever the field has no picker), or None."""
+    try:
+        return time.fromisoformat(typed if len(typed) > 2 else f"{typed.zfill(2)}:00")
+    except ValueError:
+        return None
+
+
 def wrong_hours(values: dict[str, str]) -> str | None:
-    """What is wrong with the start and end times as typed (the time field without a picker), in French."""
+    """What is wrong with the start and end times as typed, in French (the service would speak of a date-time)."""
     for key, label in (("start", "Heure de début"), ("end", "Heure de fin")):
         hour = values.get(key) or ""
-        try:
-            if hour:
-                time.fromisoformat(hour if len(hour) > 2 else f"{hour}:00")
-        except ValueError:
+        if hour and _hour(hour) is None:
             return f"{label} : « {hour} » n'est pas une heure (HH:MM, par exemple 09:30). {NOTHING_DONE}"
     return None
 
 
 def local_datetime(day: str, hour: str) -> str | None:
     """A date field (or a date typed as 31/03/2027) and a time field as the ISO wall-clock time the service
-    expects."""
+    expects; the pages check the hour first (`wrong_hours`)."""
     day = iso_date(day) or ""
+    parsed = _hour(hour or "09:00")
     if not day:
         return None
-    try:
-        return datetime.fromisoformat(f"{day}T{hour or '09:00'}").isoformat()
-    except ValueError:
-        return f"{day}T{hour}"  # the service says what is wrong
+    return f"{day}T{parsed.isoformat()}" if parsed else f"{day}T{hour}"  # else the service says what is wrong
 
 
 def names(orgs: list[dict[str, Any]]) -> dict[str, str]:
