@@ -23,6 +23,16 @@ def _meeting_id(location: str) -> str:
     return found[1]
 
 
+async def _gtc_draft(client, token: str, title: str, days_ahead: int) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A GTC scheduled from the calendar page: its id and its draft agenda's revision, as the page shows it."""
+    day = (paris_today() + timedelta(days=days_ahead)).isoformat()
+    scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": title,
+                                                     "day": day, "start": "09:30", "place": "Salle 1"})
+    mid = _meeting_id(scheduled.headers["location"])
+    page = await client.get(f"/reunions/{mid}")
+    return mid, re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+
+
 async def test_the_public_reads_bodies_and_the_register_without_an_account(gateway) -> None:
     async with gateway.client() as client:
         page = await client.get("/instances")
@@ -136,12 +146,7 @@ async def test_the_secretariat_reads_a_proposal_before_deciding_and_the_wording_
     assert seated.status_code == 201, seated.text
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
-        day = (paris_today() + timedelta(days=60)).isoformat()
-        scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC mots",
-                                                         "day": day, "start": "09:30", "place": "Salle 1"})
-        mid = _meeting_id(scheduled.headers["location"])
-        page = await client.get(f"/reunions/{mid}")
-        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        mid, rev = await _gtc_draft(client, token, "GTC mots", 60)
         added = await client.post(f"/reunions/{mid}/points", data={
             "csrf_token": token, "draft_rev": rev, "title": "Point sans durée", "engagements": "30",
             "presenter_organisation_id": "ville-nantes"})
@@ -190,12 +195,7 @@ async def test_engagement_numbers_are_checked_and_what_was_typed_is_kept(gateway
     secretariat = await gateway.account("nantes-metropole", "secretariat", name="Claire Secrétariat")
     async with gateway.client() as client:
         token = await gateway.logged_in(client, secretariat)
-        day = (paris_today() + timedelta(days=70)).isoformat()
-        scheduled = await client.post("/reunions", data={"csrf_token": token, "body_id": "gtc", "title": "GTC liens",
-                                                         "day": day, "start": "09:30", "place": "Salle 1"})
-        mid = _meeting_id(scheduled.headers["location"])
-        page = await client.get(f"/reunions/{mid}")
-        rev = re.search(r'name="draft_rev" value="(\d+)"', page.text)[1]
+        mid, rev = await _gtc_draft(client, token, "GTC liens", 70)
         for typed, said in (("19, abc, 999", "Engagements liés : « abc » n'est pas un numéro d'engagement. "
                                              "Rien n'a été enregistré."),
                             ("19, 999", "Engagement inconnu : n° 999. Rien n'a été enregistré.")):
