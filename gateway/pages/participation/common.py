@@ -12,7 +12,7 @@ from fastapi import Depends
 from gateway.cache import PUBLIC
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import ClientsDep, OptionalViewer
-from gateway.forms import Refusal, iso_date, refusal
+from gateway.forms import Notice, Refusal, iso_date, refusal
 
 NOTHING_DONE = "Rien n'a été enregistré."
 # The services' field names, as the person knows them (in the message of a request the service could not read).
@@ -74,6 +74,19 @@ def wrong_hours(values: dict[str, str]) -> str | None:
         if hour and _hour(hour) is None:
             return f"{label} : « {hour} » n'est pas une heure (HH:MM, par exemple 09:30). {NOTHING_DONE}"
     return None
+
+
+async def post_meeting(calls: ServiceCalls, path: str, body: dict[str, Any], values: dict[str, str],
+                   place: str) -> tuple[dict[str, Any], Refusal | None]:
+    """Posts a meeting typed in a form (`values`, with its start and end hours): the meeting created, or (`{}` and)
+    why not, said at `place`. The hours are checked here first (the service would speak of a date-time, not of
+    the hour typed)."""
+    if wrong := wrong_hours(values):
+        return {}, Refusal(422, Notice("error", wrong, place))
+    try:
+        return await calls.post("participation", path, body), None
+    except ServiceError as exc:
+        return {}, refused(exc, place)
 
 
 def local_datetime(day: str, hour: str) -> str | None:

@@ -14,10 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from gateway import accounts, notify, passwords
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, ClientsDep, CurrentViewer, DbDep, OptionalViewer, SettingsDep
-from gateway.forms import Notice, Refusal, form_version, iso_date, text, texts
+from gateway.forms import Notice, form_version, iso_date, text, texts
 from gateway.pages.admin.accounts import generated_password
 from gateway.pages.lookups import organisations, qpv_list
-from gateway.pages.participation.common import AnyCalls, local_datetime, names, refused, wrong_hours
+from gateway.pages.participation.common import AnyCalls, local_datetime, names, post_meeting, refused
 from gateway.rendering import render
 
 router = APIRouter()
@@ -143,14 +143,7 @@ async def schedule_rencontre(request: Request, viewer: CurrentViewer, calls: Cal
             "starts_at": local_datetime(values["day"], values["start"]),
             "ends_at": local_datetime(values["day"], values["end"]) if values["end"] else None,
             "place": values["place"] or None}
-    outcome = None
-    if wrong := wrong_hours(values):
-        outcome = Refusal(422, Notice("error", wrong, "rencontre"))
-    else:
-        try:
-            meeting = await calls.post("participation", "/api/v1/inter-conseils", body)
-        except ServiceError as exc:
-            outcome = refused(exc, "rencontre")
+    meeting, outcome = await post_meeting(calls, "/api/v1/inter-conseils", body, values, "rencontre")
     if outcome is not None:
         data = await calls.get("participation", "/api/v1/conseils-citoyens")
         return render(request, "participation/conseils.html", {

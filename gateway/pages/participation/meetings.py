@@ -13,9 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.clients import ServiceCalls, ServiceError
 from gateway.deps import CallsDep, CurrentViewer, OptionalViewer
-from gateway.forms import Notice, Refusal, iso_date, text
+from gateway.forms import Notice, iso_date, text
 from gateway.pages.lookups import organisations
-from gateway.pages.participation.common import AnyCalls, local_datetime, names, refused, wrong_hours
+from gateway.pages.participation.common import AnyCalls, local_datetime, names, post_meeting, refused, wrong_hours
 from gateway.rendering import render
 from kernel import french
 from kernel.ids import Id
@@ -70,14 +70,7 @@ async def schedule(request: Request, viewer: CurrentViewer, calls: CallsDep) -> 
             "ends_at": local_datetime(values["day"], values["end"]) if values["end"] else None,
             "place": values["place"] or None, "video_url": values["video_url"] or None,
             "proposals_until": iso_date(values["proposals_until"])}
-    outcome = None
-    if wrong := wrong_hours(values):  # said here: the service would speak of a date-time, not of the time typed
-        outcome = Refusal(422, Notice("error", wrong, "programmer"))
-    else:
-        try:
-            meeting = await calls.post("participation", "/api/v1/meetings", body)
-        except ServiceError as exc:
-            outcome = refused(exc, "programmer")
+    meeting, outcome = await post_meeting(calls, "/api/v1/meetings", body, values, "programmer")
     if outcome is not None:
         meetings, bodies = await asyncio.gather(calls.get("participation", "/api/v1/meetings"),
                                                 calls.get("participation", "/api/v1/bodies"))
